@@ -1,0 +1,118 @@
+"""Thread configuration and a shared pool for GIL-free kernels.
+
+Kernels release the GIL, so plain Python threads run them in parallel. Work is split
+into chunks whose boundaries do not depend on the number of threads wherever chunk
+boundaries could change a floating-point result; results are therefore identical for
+any thread count.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import TypeVar
+
+__all__ = ["get_num_threads", "num_threads", "run_parallel", "set_num_threads"]
+
+_T = TypeVar("_T")
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_local = threading.local()
+_default: int | None = None
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _env_threads() -> int | None:
+    raw = os.environ.get("MODELMETRICS_NUM_THREADS")
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"MODELMETRICS_NUM_THREADS must be a positive integer, got {raw!r}"
+        ) from None
+    if value < 1:
+        raise ValueError(f"MODELMETRICS_NUM_THREADS must be a positive integer, got {raw!r}")
+    return value
+
+
+def _check_threads(n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n_threads must be a positive integer, got {n!r}")
+    if n < 1:
+        raise ValueError(f"n_threads must be a positive integer, got {n}")
+    return n
+
+
+def get_num_threads() -> int:
+    """Number of threads kernels may use in the current thread.
+
+    Resolution order: an active :func:`num_threads` context, :func:`set_num_threads`,
+    the ``MODELMETRICS_NUM_THREADS`` environment variable, then the number of cores
+    this process may run on.
+    """
+    local = getattr(_local, "n_threads", None)
+    if local is not None:
+        return int(local)
+    if _default is not None:
+        return _default
+    return _env_threads() or _available_cores()
+
+
+def set_num_threads(n_threads: int) -> None:
+    """Set the process-wide number of threads used by compiled kernels.
+
+    Results do not depend on this setting; only speed does.
+    """
+    global _default
+    _default = _check_threads(n_threads)
+
+
+@contextmanager
+def num_threads(n_threads: int) -> Iterator[None]:
+    """Context manager limiting kernels to `n_threads` in the calling thread."""
+    previous = getattr(_local, "n_threads", None)
+    _local.n_threads = _check_threads(n_threads)
+    try:
+        yield
+    finally:
+        _local.n_threads = previous
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size < workers:
+            old = _pool
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="modelmetrics")
+            _pool_size = workers
+            if old is not None:
+                old.shutdown(wait=False)
+        return _pool
+
+
+def run_parallel(tasks: Sequence[Callable[[], _T]], n_threads: int | None = None) -> list[_T]:
+    """Run `tasks` (GIL-releasing callables) on up to `n_threads` threads, in order.
+
+    The calling thread runs one share itself, so a single task costs no thread hop.
+    Results come back in task order whatever the scheduling.
+    """
+    n = get_num_threads() if n_threads is None else _check_threads(n_threads)
+    if n == 1 or len(tasks) <= 1:
+        return [task() for task in tasks]
+    pool = _executor(min(n, len(tasks)) - 1)
+    futures = [pool.submit(task) for task in tasks[1:]]
+    first = tasks[0]()
+    return [first, *(f.result() for f in futures)]
