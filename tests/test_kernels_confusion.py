@@ -33,7 +33,9 @@ def test_count_pairs_reports_out_of_range(bad):
 
 def test_count_pairs_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="shape mismatch"):
-        _kernels.count_pairs(np.zeros(3, np.int64), np.zeros(2, np.int64), np.zeros((2, 2), np.int64))
+        _kernels.count_pairs(
+            np.zeros(3, np.int64), np.zeros(2, np.int64), np.zeros((2, 2), np.int64)
+        )
 
 
 def test_count_pairs_accepts_read_only_input():

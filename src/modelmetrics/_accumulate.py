@@ -57,9 +57,7 @@ class Accumulator(ABC, Generic[ResultT]):
             If `other` was configured differently.
         """
         if type(other) is not type(self):
-            raise TypeError(
-                f"cannot merge {type(other).__name__} into {type(self).__name__}"
-            )
+            raise TypeError(f"cannot merge {type(other).__name__} into {type(self).__name__}")
         if other._config() != self._config():
             raise ValueError(
                 f"cannot merge {type(self).__name__} states with different settings: "

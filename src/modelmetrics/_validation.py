@@ -90,9 +90,7 @@ def column_or_1d(name: str, arr: NDArray[Any]) -> NDArray[Any]:
         return np.ascontiguousarray(arr)
     if arr.ndim == 2 and arr.shape[1] == 1:
         return np.ascontiguousarray(arr[:, 0])
-    raise ValueError(
-        f"{name} should be a 1d array, got an array of shape {arr.shape} instead."
-    )
+    raise ValueError(f"{name} should be a 1d array, got an array of shape {arr.shape} instead.")
 
 
 def check_finite(name: str, arr: NDArray[Any]) -> None:
@@ -145,9 +143,7 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
             f"Expected either a scalar value or a 1D array of length {n_samples}."
         )
     if w.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight.shape == {w.shape}, expected ({n_samples},)!"
-        )
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n_samples},)!")
     if w.dtype.kind == "f":
         w = np.ascontiguousarray(w, dtype=np.float64)
         check_finite("sample_weight", w)
@@ -155,9 +151,7 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
         w = np.ascontiguousarray(w, dtype=np.int64)
     if w.size and w.min() < 0:
         first = int(np.argmax(w < 0))
-        raise ValueError(
-            f"sample_weight must be non-negative; got {w[first]} at index {first}"
-        )
+        raise ValueError(f"sample_weight must be non-negative; got {w[first]} at index {first}")
     return w
 
 

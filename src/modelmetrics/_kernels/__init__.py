@@ -8,7 +8,14 @@ from modelmetrics._kernels._confusion import (
     count_equal,
     count_pairs,
     count_pairs_weighted,
+    label_presence,
     weighted_hits,
 )
 
-__all__ = ["count_equal", "count_pairs", "count_pairs_weighted", "weighted_hits"]
+__all__ = [
+    "count_equal",
+    "count_pairs",
+    "count_pairs_weighted",
+    "label_presence",
+    "weighted_hits",
+]

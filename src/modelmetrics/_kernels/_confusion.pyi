@@ -25,3 +25,7 @@ def weighted_hits(
     hit: NDArray[np.uint8],  # const uint8_t[::1]
     weight: NDArray[np.float64],  # const double[::1]
 ) -> float: ...
+def label_presence(
+    y: _Labels,  # const label_t[::1]
+    present: NDArray[np.uint8],  # uint8_t[::1], set in place
+) -> bool: ...

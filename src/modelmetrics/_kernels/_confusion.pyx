@@ -110,3 +110,23 @@ def weighted_hits(const uint8_t[::1] hit, const double[::1] weight):
     with nogil:
         total = mm_pairwise_masked_sum(&hit[0], &weight[0], n)
     return total
+
+
+def label_presence(const label_t[::1] y, uint8_t[::1] present):
+    """Set ``present[y[i]] = 1`` for every ``i``.
+
+    Returns ``False`` at the first label outside ``[0, len(present))`` (``present`` is
+    then partially filled), ``True`` otherwise.
+    """
+    cdef Py_ssize_t i, n = y.shape[0]
+    cdef uint64_t side = <uint64_t>present.shape[0]
+    cdef uint64_t v
+    cdef bint in_range = True
+    with nogil:
+        for i in range(n):
+            v = <uint64_t>y[i]
+            if v >= side:
+                in_range = False
+                break
+            present[v] = 1
+    return in_range
