@@ -190,7 +190,7 @@ def check_binary_or_multiclass_pair(
     (kind,) = types
     if kind not in ("binary", "multiclass", "multilabel-indicator"):
         raise ValueError(f"{kind} is not supported")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def check_label_kinds(name_values: Sequence[tuple[str, NDArray[Any]]]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Collection, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -46,7 +46,7 @@ def as_array(name: str, value: ArrayLike, *, dtype: Any = None) -> NDArray[Any]:
             raise ValueError(f"{name} could not be converted to {np.dtype(dtype)}: {exc}") from exc
         # Ragged input: keep it as objects, the caller decides whether that is allowed.
         arr = np.empty(len(value), dtype=object)  # type: ignore[arg-type]
-        arr[:] = list(value)  # type: ignore[call-overload]
+        arr[:] = list(cast("Sequence[Any]", value))
     except TypeError as exc:
         raise TypeError(f"{name} could not be converted to an array: {exc}") from exc
     if arr.dtype.kind == "c":
@@ -112,7 +112,8 @@ def check_finite(name: str, arr: NDArray[Any]) -> None:
 
 
 def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDArray[Any] | None:
-    """Validate sample weights: numeric, 1-D, ``n_samples`` long, finite and non-negative.
+    """Validate sample weights: numeric, 1-D, ``n_samples`` long, finite, non-negative and
+    not all zero (scikit-learn rejects all-zero weights too).
 
     A scalar is broadcast to every sample. Integer and boolean weights keep an integer
     dtype (int64) because counting metrics then stay exact integers, as in
@@ -128,7 +129,7 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     TypeError
         For non-numeric weights.
     ValueError
-        For a wrong shape or length, NaN, infinity or negative values.
+        For a wrong shape or length, NaN, infinity, negative values or all zeros.
     """
     if sample_weight is None:
         return None
@@ -152,6 +153,8 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     if w.size and w.min() < 0:
         first = int(np.argmax(w < 0))
         raise ValueError(f"sample_weight must be non-negative; got {w[first]} at index {first}")
+    if not w.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return w
 
 

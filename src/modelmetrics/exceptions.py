@@ -1,6 +1,6 @@
 """Warnings raised by modelmetrics."""
 
-__all__ = ["UndefinedMetricWarning"]
+__all__ = ["InvalidParameterError", "UndefinedMetricWarning"]
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -9,4 +9,12 @@ class UndefinedMetricWarning(UserWarning):
 
     Mirrors :class:`sklearn.exceptions.UndefinedMetricWarning`; it is not the same class,
     so filter both if code may run with either library.
+    """
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter has the wrong type or value.
+
+    Subclasses both ``ValueError`` and ``TypeError``, like scikit-learn's error of the
+    same name, so code written against either library catches it.
     """

@@ -1,3 +1,5 @@
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -8,14 +10,17 @@ def count_pairs(
     y_true: _Labels,  # const label_t[::1]
     y_pred: _Labels,  # const label_t[::1]
     table: NDArray[np.int64],  # int64_t[:, ::1], accumulated in place
+    offset: int = 0,  # int64_t
 ) -> bool: ...
 def count_pairs_weighted(
     y_true: _Labels,  # const label_t[::1]
     y_pred: _Labels,  # const label_t[::1]
-    weight: NDArray[np.int64] | NDArray[np.float64],  # const weight_t[::1]
-    table: NDArray[np.int64] | NDArray[np.float64],  # weight_t[:, ::1], in place
-    true_sum: NDArray[np.int64] | NDArray[np.float64],  # weight_t[::1], in place
-    pred_sum: NDArray[np.int64] | NDArray[np.float64],  # weight_t[::1], in place
+    # weight_t is int64 or float64, the same for the four arrays below.
+    weight: NDArray[Any],  # const weight_t[::1]
+    table: NDArray[Any],  # weight_t[:, ::1], in place
+    true_sum: NDArray[Any],  # weight_t[::1], in place
+    pred_sum: NDArray[Any],  # weight_t[::1], in place
+    offset: int = 0,  # int64_t
 ) -> bool: ...
 def count_equal(
     y_true: _Labels,  # const label_t[::1]
@@ -28,4 +33,5 @@ def weighted_hits(
 def label_presence(
     y: _Labels,  # const label_t[::1]
     present: NDArray[np.uint8],  # uint8_t[::1], set in place
+    offset: int = 0,  # int64_t
 ) -> bool: ...

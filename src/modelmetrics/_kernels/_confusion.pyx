@@ -24,25 +24,31 @@ ctypedef fused weight_t:
     double
 
 
-def count_pairs(const label_t[::1] y_true, const label_t[::1] y_pred, int64_t[:, ::1] table):
-    """Add one to ``table[y_true[i], y_pred[i]]`` for every ``i``.
+def count_pairs(
+    const label_t[::1] y_true,
+    const label_t[::1] y_pred,
+    int64_t[:, ::1] table,
+    int64_t offset=0,
+):
+    """Add one to ``table[y_true[i] - offset, y_pred[i] - offset]`` for every ``i``.
 
-    The table is square with side ``B``. Labels are trusted to be small non-negative
-    integers, but not blindly: the first label outside ``[0, B)`` stops the count and
-    the function returns ``False`` (the table is then partially filled and must be
-    discarded). Returns ``True`` when every pair was counted.
+    The table is square with side ``B``. Labels are expected in ``[offset, offset + B)``
+    but not trusted: the first label outside stops the count and the function returns
+    ``False`` (the table is then partially filled and must be discarded). Returns
+    ``True`` when every pair was counted.
     """
     cdef Py_ssize_t i, n = y_true.shape[0]
     cdef uint64_t side = <uint64_t>table.shape[0]
+    cdef uint64_t shift = <uint64_t>offset
     cdef uint64_t t, p
     cdef bint in_range = True
     if y_pred.shape[0] != n or table.shape[1] != table.shape[0]:
         raise ValueError("count_pairs: shape mismatch")
     with nogil:
         for i in range(n):
-            # Casting to unsigned folds "negative" and "too large" into one compare.
-            t = <uint64_t>y_true[i]
-            p = <uint64_t>y_pred[i]
+            # Unsigned wrap-around folds "below offset" and "too large" into one compare.
+            t = <uint64_t>y_true[i] - shift
+            p = <uint64_t>y_pred[i] - shift
             if t >= side or p >= side:
                 in_range = False
                 break
@@ -57,16 +63,18 @@ def count_pairs_weighted(
     weight_t[:, ::1] table,
     weight_t[::1] true_sum,
     weight_t[::1] pred_sum,
+    int64_t offset=0,
 ):
     """Weighted version of :func:`count_pairs`.
 
-    Adds ``weight[i]`` to ``table[y_true[i], y_pred[i]]``, ``true_sum[y_true[i]]`` and
-    ``pred_sum[y_pred[i]]`` in index order, so float sums round exactly as
-    ``scipy.sparse.coo_array.toarray`` and ``np.bincount`` do. Single pass, one thread:
-    splitting would change the order of additions.
+    Adds ``weight[i]`` to ``table[t, p]``, ``true_sum[t]`` and ``pred_sum[p]`` (with
+    ``t = y_true[i] - offset``, ``p = y_pred[i] - offset``) in index order, so float
+    sums round exactly as ``scipy.sparse.coo_array.toarray`` and ``np.bincount`` do.
+    Single pass, one thread: splitting would change the order of additions.
     """
     cdef Py_ssize_t i, n = y_true.shape[0]
     cdef uint64_t side = <uint64_t>table.shape[0]
+    cdef uint64_t shift = <uint64_t>offset
     cdef uint64_t t, p
     cdef weight_t w
     cdef bint in_range = True
@@ -75,8 +83,8 @@ def count_pairs_weighted(
         raise ValueError("count_pairs_weighted: shape mismatch")
     with nogil:
         for i in range(n):
-            t = <uint64_t>y_true[i]
-            p = <uint64_t>y_pred[i]
+            t = <uint64_t>y_true[i] - shift
+            p = <uint64_t>y_pred[i] - shift
             if t >= side or p >= side:
                 in_range = False
                 break
@@ -112,19 +120,20 @@ def weighted_hits(const uint8_t[::1] hit, const double[::1] weight):
     return total
 
 
-def label_presence(const label_t[::1] y, uint8_t[::1] present):
-    """Set ``present[y[i]] = 1`` for every ``i``.
+def label_presence(const label_t[::1] y, uint8_t[::1] present, int64_t offset=0):
+    """Set ``present[y[i] - offset] = 1`` for every ``i``.
 
-    Returns ``False`` at the first label outside ``[0, len(present))`` (``present`` is
-    then partially filled), ``True`` otherwise.
+    Returns ``False`` at the first label outside ``[offset, offset + len(present))``
+    (``present`` is then partially filled), ``True`` otherwise.
     """
     cdef Py_ssize_t i, n = y.shape[0]
     cdef uint64_t side = <uint64_t>present.shape[0]
+    cdef uint64_t shift = <uint64_t>offset
     cdef uint64_t v
     cdef bint in_range = True
     with nogil:
         for i in range(n):
-            v = <uint64_t>y[i]
+            v = <uint64_t>y[i] - shift
             if v >= side:
                 in_range = False
                 break

@@ -1,0 +1,38 @@
+"""Classification metrics: scikit-learn drop-ins on compiled kernels.
+
+Every function here has the name, signature and results of its
+``sklearn.metrics`` namesake: replacing ``from sklearn.metrics import f1_score`` by
+``from modelmetrics.classification import f1_score`` changes no number. The labels are
+counted in one compiled pass (in parallel for large inputs) and every metric derives
+from those counts.
+
+Deliberate differences: negative sample weights and NaN/infinite weights raise
+``ValueError`` (scikit-learn accepts negative weights), all-zero weights with
+``accuracy_score(normalize=True)`` raise ``ValueError`` (scikit-learn raises
+``ZeroDivisionError``), and sparse matrices are not accepted.
+"""
+
+from modelmetrics._accuracy import accuracy_score, balanced_accuracy_score
+from modelmetrics._confusion import ConfusionView, confusion_matrix, confusion_view
+from modelmetrics._prf import (
+    f1_score,
+    fbeta_score,
+    precision_recall_fscore_support,
+    precision_score,
+    recall_score,
+)
+from modelmetrics._report import classification_report
+
+__all__ = [
+    "ConfusionView",
+    "accuracy_score",
+    "balanced_accuracy_score",
+    "classification_report",
+    "confusion_matrix",
+    "confusion_view",
+    "f1_score",
+    "fbeta_score",
+    "precision_recall_fscore_support",
+    "precision_score",
+    "recall_score",
+]
