@@ -6,6 +6,10 @@ Every function here has the name, signature and results of its
 counted in one compiled pass (in parallel for large inputs) and every metric derives
 from those counts.
 
+Beyond the drop-ins, :func:`classification_metrics` returns every metric from one
+pass, :class:`ClassificationAccumulator` streams and merges the same state, and
+:func:`confusion_view` prepares a confusion matrix for a report.
+
 Deliberate differences: negative sample weights and NaN/infinite weights raise
 ``ValueError`` (scikit-learn accepts negative weights), all-zero weights with
 ``accuracy_score(normalize=True)`` raise ``ValueError`` (scikit-learn raises
@@ -13,6 +17,11 @@ Deliberate differences: negative sample weights and NaN/infinite weights raise
 """
 
 from modelmetrics._accuracy import accuracy_score, balanced_accuracy_score
+from modelmetrics._classification_summary import (
+    ClassificationAccumulator,
+    ClassificationMetrics,
+    classification_metrics,
+)
 from modelmetrics._confusion import ConfusionView, confusion_matrix, confusion_view
 from modelmetrics._prf import (
     f1_score,
@@ -24,9 +33,12 @@ from modelmetrics._prf import (
 from modelmetrics._report import classification_report
 
 __all__ = [
+    "ClassificationAccumulator",
+    "ClassificationMetrics",
     "ConfusionView",
     "accuracy_score",
     "balanced_accuracy_score",
+    "classification_metrics",
     "classification_report",
     "confusion_matrix",
     "confusion_view",
