@@ -140,11 +140,21 @@ def _metrics_from_matrix(
     true = matrix.sum(axis=1)
     pred = matrix.sum(axis=0)
     sums = LabelSums(tp=tp, pred=pred, true=true)
-    options = {"beta": beta, "warn_for": (), "zero_division": zero_division, "sample_weight": None}
-    precision, recall, fbeta, support = prf_from_sums(sums, average=None, **options)
+
+    def scores(average: str | None) -> tuple[Any, Any, Any, Any]:
+        return prf_from_sums(
+            sums,
+            beta=beta,
+            average=average,
+            warn_for=(),
+            zero_division=zero_division,
+            sample_weight=None,
+        )
+
+    precision, recall, fbeta, support = scores(None)
     averages = {}
     for average in _AVERAGES:
-        p, r, f, _ = prf_from_sums(sums, average=average, **options)
+        p, r, f, _ = scores(average)
         averages[average] = {"precision": p, "recall": r, "fbeta": f}
     total = matrix.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
