@@ -1,10 +1,16 @@
-"""modelmetrics: fast, exact performance metrics for trained models."""
+"""modelmetrics: fast, exact performance metrics for trained models.
+
+Public modules: :mod:`modelmetrics.classification` (and, as they land, regression,
+detection, segmentation). Thread control lives here.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
+
+from modelmetrics._parallel import get_num_threads, num_threads, set_num_threads
 
 try:
     __version__ = version("modelmetrics")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "get_num_threads", "num_threads", "set_num_threads"]

@@ -1,0 +1,54 @@
+"""Command-line interface: ``modelmetrics`` / ``python -m modelmetrics``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from modelmetrics import __version__
+
+__all__ = ["main"]
+
+
+def _demo(_: argparse.Namespace) -> int:
+    from modelmetrics._examples import classification_example
+    from modelmetrics.classification import classification_metrics, classification_report
+
+    y_true, y_pred = classification_example()
+    print("== Classification: built-in example (4 classes, 600 samples)")
+    print(classification_report(y_true, y_pred, digits=3))
+    metrics = classification_metrics(y_true, y_pred)
+    print(f"balanced accuracy: {metrics.balanced_accuracy:.3f}")
+    print("confusion matrix (rows: true, columns: predicted):")
+    labels = [str(label) for label in metrics.labels]
+    width = max(len(label) for label in labels) + 2
+    print(" " * width + "".join(f"{label:>{width}}" for label in labels))
+    for label, row in zip(labels, metrics.confusion_matrix, strict=True):
+        print(f"{label:>{width}}" + "".join(f"{int(v):>{width}}" for v in row))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelmetrics",
+        description="Fast, exact performance metrics for trained models.",
+    )
+    parser.add_argument("--version", action="version", version=f"modelmetrics {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="compute metrics on built-in examples and print them (no input needed)"
+    )
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 bad input, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    code: int = args.handler(args)
+    return code
