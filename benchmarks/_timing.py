@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import platform
 import statistics
@@ -39,8 +40,6 @@ def environment() -> str:
 
     versions = []
     for dist in ("modelmetrics", "numpy", "scikit-learn", "pycocotools", "torchmetrics"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             versions.append(f"{dist} {version(dist)}")
-        except PackageNotFoundError:
-            pass
     return f"Python {platform.python_version()}, {platform.machine()}; " + ", ".join(versions)

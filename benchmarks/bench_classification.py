@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import environment, markdown_table, median_seconds  # noqa: E402
+from _timing import environment, markdown_table, median_seconds
 
-import modelmetrics.classification as mm  # noqa: E402
-from modelmetrics._parallel import num_threads  # noqa: E402
+import modelmetrics.classification as mm
+from modelmetrics._parallel import num_threads
 
 
 def main() -> None:
