@@ -369,6 +369,32 @@ def precision_recall_fscore_support(
     )
 
 
+def _component(
+    metric: str,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    beta: float,
+    labels: ArrayLike | None,
+    pos_label: Any,
+    average: str | None,
+    sample_weight: ArrayLike | None,
+    zero_division: float | str,
+) -> Any:
+    """One of precision / recall / F-score, warning only about that one (as sklearn)."""
+    result = precision_recall_fscore_support(
+        y_true,
+        y_pred,
+        beta=beta,
+        labels=labels,
+        pos_label=pos_label,
+        average=average,
+        warn_for=(metric,),
+        sample_weight=sample_weight,
+        zero_division=zero_division,
+    )
+    return result[_PRF.index(metric)]
+
+
 def fbeta_score(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -395,18 +421,9 @@ def fbeta_score(
     >>> round(fbeta_score([0, 1, 1, 0], [0, 1, 0, 0], beta=2.0), 4)
     0.5556
     """
-    _, _, f, _ = precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        beta=beta,
-        labels=labels,
-        pos_label=pos_label,
-        average=average,
-        warn_for=("f-score",),
-        sample_weight=sample_weight,
-        zero_division=zero_division,
+    return _component(
+        "f-score", y_true, y_pred, beta, labels, pos_label, average, sample_weight, zero_division
     )
-    return f
 
 
 def f1_score(
@@ -471,17 +488,9 @@ def precision_score(
     >>> precision_score([0, 1, 1, 0], [1, 1, 1, 0])
     0.6666666666666666
     """
-    p, _, _, _ = precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        labels=labels,
-        pos_label=pos_label,
-        average=average,
-        warn_for=("precision",),
-        sample_weight=sample_weight,
-        zero_division=zero_division,
+    return _component(
+        "precision", y_true, y_pred, 1.0, labels, pos_label, average, sample_weight, zero_division
     )
-    return p
 
 
 def recall_score(
@@ -509,14 +518,6 @@ def recall_score(
     >>> recall_score([0, 1, 1, 0], [1, 1, 0, 0])
     0.5
     """
-    _, r, _, _ = precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        labels=labels,
-        pos_label=pos_label,
-        average=average,
-        warn_for=("recall",),
-        sample_weight=sample_weight,
-        zero_division=zero_division,
+    return _component(
+        "recall", y_true, y_pred, 1.0, labels, pos_label, average, sample_weight, zero_division
     )
-    return r
