@@ -11,11 +11,35 @@ from modelmetrics._kernels._confusion import (
     label_presence,
     weighted_hits,
 )
+from modelmetrics._kernels._ranking import (
+    MAX_RUNS,
+    average_precision_from_curve,
+    average_precision_runs,
+    curve,
+    decode_desc_keys,
+    radix_sort,
+    roc_auc_from_curve,
+    roc_auc_runs,
+    sort_keys,
+    split_by_label,
+    split_by_label_weighted,
+)
 
 __all__ = [
+    "MAX_RUNS",
+    "average_precision_from_curve",
+    "average_precision_runs",
     "count_equal",
     "count_pairs",
     "count_pairs_weighted",
+    "curve",
+    "decode_desc_keys",
     "label_presence",
+    "radix_sort",
+    "roc_auc_from_curve",
+    "roc_auc_runs",
+    "sort_keys",
+    "split_by_label",
+    "split_by_label_weighted",
     "weighted_hits",
 ]

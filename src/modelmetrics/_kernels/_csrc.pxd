@@ -1,6 +1,38 @@
 # C declarations for csrc/ (plain C99, no Python.h). One file, cimported by the kernels.
-from libc.stdint cimport uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 cdef extern from "mm_sum.h" nogil:
     double mm_pairwise_sum(const double *x, Py_ssize_t n)
     double mm_pairwise_masked_sum(const uint8_t *mask, const double *w, Py_ssize_t n)
+
+cdef extern from "mm_sort.h" nogil:
+    enum:
+        MM_RADIX_HIST_LEN
+        MM_KEY_F64
+        MM_KEY_F32
+        MM_KEY_I64
+        MM_KEY_U64
+    uint64_t mm_key_f64(double x)
+    uint64_t mm_key_f32(float x)
+    uint64_t mm_key_i64(int64_t x)
+    uint64_t mm_key_u64(uint64_t x)
+    void mm_decode_desc_keys(int kind, const uint64_t *keys, Py_ssize_t n, int negative_zero,
+                             void *out)
+    int mm_radix_sort(uint64_t *keys, uint64_t *vals, Py_ssize_t n, uint64_t *keys_tmp,
+                      uint64_t *vals_tmp, int64_t *hist)
+
+cdef extern from "mm_curve.h" nogil:
+    enum:
+        MM_MAX_RUNS
+    ctypedef struct mm_run:
+        const uint64_t *keys
+        const double *weights
+        Py_ssize_t n
+    Py_ssize_t mm_curve(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg, double *tps,
+                        double *fps, uint64_t *keys_out, Py_ssize_t cap)
+    double mm_roc_auc_runs(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg,
+                           double tp_total, double fp_total, int drop, double *work)
+    double mm_average_precision_runs(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg,
+                                     double tp_total, double *work)
+    double mm_roc_auc(const double *tps, const double *fps, Py_ssize_t m, int drop, double *work)
+    double mm_average_precision(const double *tps, const double *fps, Py_ssize_t m, double *work)
