@@ -251,7 +251,7 @@ def test_curve_rejects_small_outputs_and_too_many_runs():
     out = np.empty(2)
     with pytest.raises(ValueError, match="too small"):
         _kernels.curve(keys, None, [], None, out, out.copy(), np.empty(0, np.uint64))
-    many = [np.empty(0, np.uint64)] * (_kernels.MAX_RUNS + 1)
+    many = [np.empty(0, np.uint64)] * (_kernels.max_runs() + 1)
     with pytest.raises(ValueError, match="runs per class"):
         _kernels.curve(many, None, [], None, out, out.copy(), np.empty(0, np.uint64))
     with pytest.raises(ValueError, match="one weight array per key array"):

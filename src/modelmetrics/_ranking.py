@@ -27,18 +27,18 @@ from numpy.typing import ArrayLike, NDArray
 
 from modelmetrics import _kernels
 from modelmetrics._parallel import get_num_threads, run_parallel
+from modelmetrics._params import check_bool, check_str_option
 from modelmetrics._radix import sort_keys
 from modelmetrics._targets import as_label_array, type_of_target, unique_values
 from modelmetrics._validation import (
     as_array,
     check_consistent_length,
     check_finite,
-    check_option,
     check_sample_weight,
     column_or_1d,
     num_samples,
 )
-from modelmetrics.exceptions import UndefinedMetricWarning
+from modelmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 
 __all__ = [
     "ThresholdAccuracy",
@@ -65,28 +65,28 @@ _NO_POSITIVE_PR = "No positive class found in y_true, recall is set to one for a
 # Parameter checks
 
 
+def _invalid(name: str, expected: str, value: object) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"The '{name}' parameter must be {expected}. Got {value!r} instead."
+    )
+
+
 def _check_pos_label(pos_label: object, *, allow_none: bool) -> None:
-    if pos_label is None and allow_none:
+    if (pos_label is None and allow_none) or isinstance(pos_label, numbers.Real | str | np.bool_):
         return
-    if isinstance(pos_label, numbers.Real | str | np.bool_):
-        return
-    allowed = "an int, float, bool or str" + (" or None" if allow_none else "")
-    raise TypeError(f"pos_label must be {allowed}, got {pos_label!r}")
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be a bool, got {value!r}")
-    return bool(value)
+    expected = "an int, a float, a bool or a str" + (" or None" if allow_none else "")
+    raise _invalid("pos_label", expected, pos_label)
 
 
 def _check_max_fpr(max_fpr: object) -> None:
     if max_fpr is None:
         return
-    if isinstance(max_fpr, bool) or not isinstance(max_fpr, numbers.Real):
-        raise TypeError(f"max_fpr must be a float in the range (0, 1] or None, got {max_fpr!r}")
-    if not 0 < float(max_fpr) <= 1:
-        raise ValueError(f"max_fpr must be a float in the range (0, 1] or None, got {max_fpr!r}")
+    if (
+        isinstance(max_fpr, bool)
+        or not isinstance(max_fpr, numbers.Real)
+        or not 0 < float(max_fpr) <= 1
+    ):
+        raise _invalid("max_fpr", "a float in the range (0.0, 1.0] or None", max_fpr)
 
 
 # --------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ _MIN_BLOCK = 1 << 18
 
 
 def _block_edges(n: int) -> list[tuple[int, int]]:
-    n_blocks = max(1, min(get_num_threads(), _kernels.MAX_RUNS, n // _MIN_BLOCK))
+    n_blocks = max(1, min(get_num_threads(), _kernels.max_runs(), n // _MIN_BLOCK))
     return list(pairwise(n * b // n_blocks for b in range(n_blocks + 1)))
 
 
@@ -450,7 +450,7 @@ def _roc_auc_of(data: _Binary, max_fpr: float | None) -> float:
     partial_auc = _trapezoid_auc(fpr, tpr)
     min_area = 0.5 * max_fpr**2
     max_area = max_fpr
-    return float(0.5 * (1 + (partial_auc - min_area) / (max_area - min_area)))
+    return 0.5 * (1 + (partial_auc - min_area) / (max_area - min_area))
 
 
 def _binary_roc_auc(
@@ -539,7 +539,7 @@ def _average_binary_score(
         else:
             average_weight = np.sum(y_true, axis=0)
         if np.isclose(np.sum(average_weight), 0):
-            return 0.0
+            return 0  # scikit-learn returns the int 0 here
     elif average == "samples":
         average_weight, score_weight = score_weight, None
         axis = 0
@@ -635,7 +635,7 @@ def roc_curve(
     array([ inf, 0.8 , 0.4 , 0.35, 0.1 ])
     """
     _check_pos_label(pos_label, allow_none=True)
-    drop = _check_bool("drop_intermediate", drop_intermediate)
+    drop = check_bool("drop_intermediate", drop_intermediate)
     data = _prepare_binary(y_true, y_score, pos_label, sample_weight)
     fpr, tpr, thresholds = _roc_from_curve(_binary_curve(data, with_thresholds=True), drop)
     return fpr, tpr, cast(_F64, thresholds)
@@ -705,7 +705,7 @@ def precision_recall_curve(
     array([0.1 , 0.35, 0.4 , 0.8 ])
     """
     _check_pos_label(pos_label, allow_none=True)
-    drop = _check_bool("drop_intermediate", drop_intermediate)
+    drop = check_bool("drop_intermediate", drop_intermediate)
     data = _prepare_binary(y_true, y_score, pos_label, sample_weight)
     precision, recall, thresholds = _pr_from_curve(_binary_curve(data, with_thresholds=True), drop)
     return precision, recall, cast(NDArray[Any], thresholds)
@@ -782,9 +782,9 @@ def roc_auc_score(
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    check_option("average", average, _AVERAGES)
+    check_str_option("average", average, _AVERAGES)
     _check_max_fpr(max_fpr)
-    check_option("multi_class", multi_class, _MULTI_CLASS)
+    check_str_option("multi_class", multi_class, _MULTI_CLASS)
     yt = as_label_array("y_true", y_true)
     if num_samples("y_true", yt) == 0:
         raise ValueError("y_true is empty: at least one sample is needed")
@@ -896,7 +896,8 @@ def _average_ovo_roc_auc(
         a_score = _binary_roc_auc(a_mask[ab_mask], np.ascontiguousarray(y_score[ab_mask, a]))
         b_score = _binary_roc_auc(b_mask[ab_mask], np.ascontiguousarray(y_score[ab_mask, b]))
         pair_scores[ix] = (a_score + b_score) / 2
-    return float(np.average(pair_scores, weights=prevalence))
+    # A numpy float64, not a Python float: what scikit-learn returns for 'ovo'.
+    return cast(float, np.average(pair_scores, weights=prevalence))
 
 
 def average_precision_score(
@@ -958,7 +959,7 @@ def average_precision_score(
     >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
     0.8333
     """
-    check_option("average", average, _AVERAGES)
+    check_str_option("average", average, _AVERAGES)
     _check_pos_label(pos_label, allow_none=False)
     yt = as_label_array("y_true", y_true)
     ys, _ = _score_array("y_score", y_score)
@@ -1075,10 +1076,8 @@ def accuracy_at_threshold(
     {'accuracy': 0.75, 'threshold': 0.5}
     """
     value: object = threshold  # checked at run time, whatever the annotation says
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"threshold must be a real number, got {threshold!r}")
-    if np.isnan(float(value)):
-        raise ValueError("threshold must not be NaN")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(float(value)):
+        raise _invalid("threshold", "a real number other than NaN", threshold)
     _check_pos_label(pos_label, allow_none=True)
     yt, is_pos = _binary_targets(y_true, pos_label)
     ys, _ = _score_array("y_score", y_score)

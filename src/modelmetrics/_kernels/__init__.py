@@ -12,11 +12,11 @@ from modelmetrics._kernels._confusion import (
     weighted_hits,
 )
 from modelmetrics._kernels._ranking import (
-    MAX_RUNS,
     average_precision_from_curve,
     average_precision_runs,
     curve,
     decode_desc_keys,
+    max_runs,
     radix_sort,
     roc_auc_from_curve,
     roc_auc_runs,
@@ -26,7 +26,6 @@ from modelmetrics._kernels._ranking import (
 )
 
 __all__ = [
-    "MAX_RUNS",
     "average_precision_from_curve",
     "average_precision_runs",
     "count_equal",
@@ -35,6 +34,7 @@ __all__ = [
     "curve",
     "decode_desc_keys",
     "label_presence",
+    "max_runs",
     "radix_sort",
     "roc_auc_from_curve",
     "roc_auc_runs",

@@ -6,8 +6,7 @@ _Scores = NDArray[np.float64] | NDArray[np.float32] | NDArray[np.int64] | NDArra
 _U64 = NDArray[np.uint64]
 _F64 = NDArray[np.float64]
 
-MAX_RUNS: int
-
+def max_runs() -> int: ...
 def sort_keys(
     scores: _Scores,  # const score_t[::1]
     keys: _U64,  # uint64_t[::1], written

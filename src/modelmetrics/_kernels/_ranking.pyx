@@ -37,7 +37,10 @@ ctypedef fused score_t:
     int64_t
     uint64_t
 
-MAX_RUNS = MM_MAX_RUNS
+
+def max_runs():
+    """Most sorted runs (input blocks) per class that the curve kernels merge."""
+    return MM_MAX_RUNS
 
 
 cdef inline uint64_t _key(score_t x) noexcept nogil:
