@@ -78,6 +78,38 @@ static inline int walk_next(walk_state *w, uint64_t *key, double *tp, double *fp
     return 1;
 }
 
+/* The same walk specialised to one non-empty run per class (no loops over runs):
+ * the group loops are tight, so long ties cost little. Runs EMIT(key, tp, fp) for
+ * every point. */
+#define MM_WALK_PAIR(P, N, EMIT)                                                      \
+    do {                                                                              \
+        const uint64_t *pk_ = (P)->keys, *nk_ = (N)->keys;                            \
+        const double *pw_ = (P)->weights, *nw_ = (N)->weights;                        \
+        const ptrdiff_t np_ = (P)->n, nn_ = (N)->n;                                   \
+        ptrdiff_t i_ = 0, j_ = 0;                                                     \
+        double tp_ = 0.0, fp_ = 0.0;                                                  \
+        while (i_ < np_ || j_ < nn_) {                                                \
+            const uint64_t key_ =                                                     \
+                (j_ >= nn_ || (i_ < np_ && pk_[i_] <= nk_[j_])) ? pk_[i_] : nk_[j_];  \
+            if (pw_ == NULL) { /* counts below 2**53 convert exactly */              \
+                while (i_ < np_ && pk_[i_] == key_) i_++;                             \
+                while (j_ < nn_ && nk_[j_] == key_) j_++;                             \
+                tp_ = (double)i_;                                                     \
+                fp_ = (double)j_;                                                     \
+            } else {                                                                  \
+                while (i_ < np_ && pk_[i_] == key_) tp_ += pw_[i_++];                 \
+                while (j_ < nn_ && nk_[j_] == key_) fp_ += nw_[j_++];                 \
+            }                                                                         \
+            EMIT(key_, tp_, fp_);                                                     \
+        }                                                                             \
+    } while (0)
+
+static int is_pair(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg)
+{
+    return n_pos == 1 && n_neg == 1 && pos[0].n > 0 && neg[0].n > 0
+           && (pos[0].weights == NULL) == (neg[0].weights == NULL);
+}
+
 ptrdiff_t mm_curve(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg, double *tps,
                    double *fps, uint64_t *keys_out, ptrdiff_t cap)
 {
@@ -85,6 +117,19 @@ ptrdiff_t mm_curve(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg, d
     uint64_t k;
     double tp, fp;
     ptrdiff_t g = 0;
+    if (is_pair(pos, n_pos, neg, n_neg)) {
+#define MM_STORE(key, t, f)                                                           \
+    do {                                                                              \
+        if (g == cap) return -1;                                                      \
+        tps[g] = (t);                                                                 \
+        fps[g] = (f);                                                                 \
+        if (keys_out) keys_out[g] = (key);                                            \
+        g++;                                                                          \
+    } while (0)
+        MM_WALK_PAIR(pos, neg, MM_STORE);
+#undef MM_STORE
+        return g;
+    }
     if (walk_init(&w, pos, n_pos, neg, n_neg)) return -2;
     while (walk_next(&w, &k, &tp, &fp)) {
         if (g == cap) return -1;
@@ -197,8 +242,14 @@ double mm_roc_auc_runs(const mm_run *pos, int n_pos, const mm_run *neg, int n_ne
     roc_acc a;
     uint64_t k;
     double tp, fp;
-    if (walk_init(&w, pos, n_pos, neg, n_neg)) return NAN;
     roc_init(&a, fp_total, tp_total, drop, work);
+    if (is_pair(pos, n_pos, neg, n_neg)) {
+#define MM_ROC_PUSH(key, t, f) roc_push(&a, (f), (t))
+        MM_WALK_PAIR(pos, neg, MM_ROC_PUSH);
+#undef MM_ROC_PUSH
+        return roc_finish(&a);
+    }
+    if (walk_init(&w, pos, n_pos, neg, n_neg)) return NAN;
     while (walk_next(&w, &k, &tp, &fp)) roc_push(&a, fp, tp);
     return roc_finish(&a);
 }
@@ -210,6 +261,12 @@ double mm_average_precision_runs(const mm_run *pos, int n_pos, const mm_run *neg
     ap_acc a = {tp_total, 0.0, work, 0};
     uint64_t k;
     double tp, fp;
+    if (is_pair(pos, n_pos, neg, n_neg)) {
+#define MM_AP_PUSH(key, t, f) ap_push(&a, (f), (t))
+        MM_WALK_PAIR(pos, neg, MM_AP_PUSH);
+#undef MM_AP_PUSH
+        return ap_finish(&a);
+    }
     if (walk_init(&w, pos, n_pos, neg, n_neg)) return NAN;
     while (walk_next(&w, &k, &tp, &fp)) ap_push(&a, fp, tp);
     return ap_finish(&a);
@@ -228,4 +285,67 @@ double mm_average_precision(const double *tps, const double *fps, ptrdiff_t m, d
     ap_acc a = {tps[m - 1], 0.0, work, 0};
     for (ptrdiff_t i = 0; i < m; i++) ap_push(&a, fps[i], tps[i]);
     return ap_finish(&a);
+}
+
+ptrdiff_t mm_roc_curve(const double *tps, const double *fps, const uint64_t *keys, ptrdiff_t m,
+                       int drop, int divide_fps, int divide_tps, double *fpr, double *tpr,
+                       uint64_t *keys_out)
+{
+    const double fp_total = fps[m - 1], tp_total = tps[m - 1];
+    ptrdiff_t k = 1;
+    fpr[0] = 0.0;
+    tpr[0] = 0.0;
+    drop = drop && m > 2;
+    for (ptrdiff_t i = 0; i < m; i++) {
+        if (drop && i > 0 && i < m - 1) {
+            double d2f = (fps[i + 1] - fps[i]) - (fps[i] - fps[i - 1]);
+            double d2t = (tps[i + 1] - tps[i]) - (tps[i] - tps[i - 1]);
+            if (!(d2f != 0.0 || d2t != 0.0)) continue;
+        }
+        fpr[k] = fps[i];
+        tpr[k] = tps[i];
+        if (keys) keys_out[k - 1] = keys[i];
+        k++;
+    }
+    /* 0.0 / total is 0.0, as numpy divides the prepended start */
+    if (divide_fps) {
+        for (ptrdiff_t i = 0; i < k; i++) fpr[i] = fpr[i] / fp_total;
+    }
+    if (divide_tps) {
+        for (ptrdiff_t i = 0; i < k; i++) tpr[i] = tpr[i] / tp_total;
+    }
+    return k;
+}
+
+ptrdiff_t mm_pr_curve(const double *tps, const double *fps, const uint64_t *keys, ptrdiff_t m,
+                      int drop, double *precision, double *recall, uint64_t *keys_out)
+{
+    const double tp_total = tps[m - 1];
+    ptrdiff_t k = 0;
+    drop = drop && m > 2;
+    /* Kept points in curve order first (k <= i, so in place is safe), reversed below. */
+    for (ptrdiff_t i = 0; i < m; i++) {
+        /* np.diff(tps) != 0 is tps[i] != tps[i+1] for finite values */
+        if (drop && i > 0 && i < m - 1 && tps[i - 1] == tps[i] && tps[i] == tps[i + 1]) continue;
+        const double t = tps[i], ps = t + fps[i];
+        precision[k] = ps != 0.0 ? t / ps : 0.0;
+        recall[k] = tp_total == 0.0 ? 1.0 : t / tp_total;
+        if (keys) keys_out[k] = keys[i];
+        k++;
+    }
+    for (ptrdiff_t i = 0, j = k - 1; i < j; i++, j--) {
+        double p = precision[i], r = recall[i];
+        precision[i] = precision[j];
+        recall[i] = recall[j];
+        precision[j] = p;
+        recall[j] = r;
+        if (keys) {
+            uint64_t key = keys_out[i];
+            keys_out[i] = keys_out[j];
+            keys_out[j] = key;
+        }
+    }
+    precision[k] = 1.0;
+    recall[k] = 0.0;
+    return k;
 }

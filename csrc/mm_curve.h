@@ -51,4 +51,24 @@ double mm_average_precision_runs(const mm_run *pos, int n_pos, const mm_run *neg
 double mm_roc_auc(const double *tps, const double *fps, ptrdiff_t m, int drop, double *work);
 double mm_average_precision(const double *tps, const double *fps, ptrdiff_t m, double *work);
 
+/* roc_curve's arrays from a stored curve of m >= 1 points: the drop_intermediate
+ * filter (when drop is set) and a (0, 0) start, written to fpr/tpr[0:k] and the kept
+ * points' keys to keys_out[0:k-1] (the start has none). The totals become rates
+ * (fps / fps[m-1], tps / tps[m-1]) only when divide_fps / divide_tps is set; otherwise
+ * they are left as totals. Outputs hold m + 1 elements (keys may be NULL, then
+ * keys_out is not written); returns k. */
+ptrdiff_t mm_roc_curve(const double *tps, const double *fps, const uint64_t *keys, ptrdiff_t m,
+                       int drop, int divide_fps, int divide_tps, double *fpr, double *tpr,
+                       uint64_t *keys_out);
+
+/* precision_recall_curve's arrays from a stored curve of m >= 1 points: the
+ * drop_intermediate filter on runs of equal tps (when drop is set), then precision
+ * tps / (tps + fps) (0 where that sum is 0) and recall tps / tps[m-1] (1 everywhere when
+ * tps[m-1] == 0), both reversed and ended by 1 and 0, and the kept keys reversed.
+ * precision/recall hold m + 1 elements, keys_out m (keys may be NULL, then keys_out
+ * is not written). Returns the number of kept points k (precision and recall get
+ * k + 1 values). */
+ptrdiff_t mm_pr_curve(const double *tps, const double *fps, const uint64_t *keys, ptrdiff_t m,
+                      int drop, double *precision, double *recall, uint64_t *keys_out);
+
 #endif

@@ -17,8 +17,16 @@
 #define MM_RADIX_SIZE (1 << MM_RADIX_BITS)
 /* Digit passes over the most significant varying bits; a fix-up sorts what is left. */
 #define MM_RADIX_TOP_PASSES 3
-/* Scratch counts mm_radix_sort needs (24 KiB per pass: too much for some stacks). */
-#define MM_RADIX_HIST_LEN (MM_RADIX_TOP_PASSES * MM_RADIX_SIZE)
+/* The bucket split looks at this many leading varying bits, grouping their values
+ * into at most MM_RADIX_SIZE buckets of similar size. */
+#define MM_MSD_BITS 16
+/* Most nested bucket splits. */
+#define MM_RADIX_MSD_LEVELS 6
+/* Scratch counts mm_radix_sort needs (too many for a thread stack): per-value counts
+ * and the value -> bucket table of the split, each level's bucket ends, LSD counts. */
+#define MM_RADIX_HIST_LEN                                                              \
+    ((1 << MM_MSD_BITS) + (1 << MM_MSD_BITS) / 4 + MM_RADIX_MSD_LEVELS * MM_RADIX_SIZE \
+     + MM_RADIX_TOP_PASSES * MM_RADIX_SIZE)
 
 #define MM_SIGN64 UINT64_C(0x8000000000000000)
 #define MM_SIGN32 UINT32_C(0x80000000)
@@ -56,14 +64,24 @@ void mm_decode_desc_keys(int kind, const uint64_t *keys, ptrdiff_t n, int negati
 
 /* Sort keys[0:n] ascending, stably, carrying vals (may be NULL) along.
  *
- * LSD digit passes order the keys by their MM_RADIX_TOP_PASSES * MM_RADIX_BITS most
- * significant varying bits (all of them when fewer vary); each run of keys equal in
- * those bits, still in input order, is then sorted on the remaining bits (insertion
- * sort, a sortedness check, or a run-local radix sort). keys_tmp/vals_tmp (n elements
- * each; vals_tmp NULL iff vals is NULL) and hist (MM_RADIX_HIST_LEN counts) are
- * scratch space. Returns 0 if the result is in keys/vals, 1 if it is in
- * keys_tmp/vals_tmp (copying back would cost a pass). Single-threaded. */
+ * Large inputs are first split into up to MM_RADIX_SIZE buckets of similar size by
+ * their MM_MSD_BITS most significant varying bits (one counting pass, stable), so that
+ * each bucket is sorted while it sits in cache. A bucket, or a small input, is sorted by LSD digit passes over its
+ * MM_RADIX_TOP_PASSES * MM_RADIX_BITS most significant varying bits (all of them when
+ * fewer vary); each run of keys equal in those bits, still in input order, is then
+ * sorted on the remaining bits (insertion sort, a sortedness check, or a run-local
+ * radix sort). keys_tmp/vals_tmp (n elements each; vals_tmp NULL iff vals is NULL) and
+ * hist (MM_RADIX_HIST_LEN counts) are scratch space. Returns 0 if the result is in
+ * keys/vals, 1 if it is in keys_tmp/vals_tmp (copying back would cost a pass).
+ * Single-threaded. */
 int mm_radix_sort(uint64_t *keys, uint64_t *vals, ptrdiff_t n, uint64_t *keys_tmp,
                   uint64_t *vals_tmp, int64_t *hist);
+
+/* Stable merge of two ascending runs into out_keys[0:na+nb] (equal keys: run a first),
+ * carrying vals along when out_vals is not NULL (a_vals and b_vals then hold na and nb
+ * values; either may be NULL when its run is empty). */
+void mm_merge_runs(const uint64_t *a_keys, const uint64_t *a_vals, ptrdiff_t na,
+                   const uint64_t *b_keys, const uint64_t *b_vals, ptrdiff_t nb,
+                   uint64_t *out_keys, uint64_t *out_vals);
 
 #endif

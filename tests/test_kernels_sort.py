@@ -265,3 +265,29 @@ def test_area_kernels_check_their_preconditions():
         _kernels.average_precision_from_curve(np.array([0.0]), np.array([1.0]))
     with pytest.raises(ValueError, match="both classes"):
         _kernels.roc_auc_runs([np.array([1], np.uint64)], [], True)
+
+
+@given(st.integers(0, 200), st.integers(0, 200), st.randoms(use_true_random=False))
+@settings(max_examples=60, deadline=None)
+def test_merge_runs_is_stable(na, nb, rnd):
+    rng = np.random.default_rng(rnd.randrange(2**32))
+    a = np.sort(rng.integers(0, 20, na).astype(np.uint64))
+    b = np.sort(rng.integers(0, 20, nb).astype(np.uint64))
+    a_vals = np.arange(na, dtype=np.uint64)
+    b_vals = np.arange(na, na + nb, dtype=np.uint64)  # run b holds the later samples
+    out, out_vals = np.empty(na + nb, np.uint64), np.empty(na + nb, np.uint64)
+    _kernels.merge_runs(a, a_vals, b, b_vals, out, out_vals)
+    expected = np.argsort(np.concatenate([a, b]), kind="stable")
+    np.testing.assert_array_equal(out_vals, expected)
+    keys_only = np.empty(na + nb, np.uint64)
+    empty = np.empty(0, np.uint64)
+    _kernels.merge_runs(a, empty, b, empty, keys_only, empty)
+    np.testing.assert_array_equal(keys_only, out)
+
+
+def test_merge_runs_checks_shapes():
+    a = np.zeros(2, np.uint64)
+    with pytest.raises(ValueError, match="shape mismatch"):
+        _kernels.merge_runs(a, a[:0], a, a[:0], np.empty(3, np.uint64), a[:0])
+    with pytest.raises(ValueError, match="values without an output"):
+        _kernels.merge_runs(a, a, a, a, np.empty(4, np.uint64), a[:0])

@@ -313,13 +313,15 @@ def test_average_weighted_without_support_matches_sklearn():
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_results_do_not_depend_on_thread_count(monkeypatch, weighted):
+@pytest.mark.parametrize("labels", ["mixed", "grouped"])
+def test_results_do_not_depend_on_thread_count(monkeypatch, weighted, labels):
     # Tiny blocks, so that small inputs are split over many threads and runs.
     monkeypatch.setattr(_ranking, "_MIN_BLOCK", 64)
     rng = np.random.default_rng(11)
     n = 5000
     s = rng.choice([0.1, 0.2, 0.3, -0.0, 0.0, 0.7, 1.0], n)  # many ties across blocks
-    y = rng.integers(0, 2, n)
+    # 'grouped': positives first, so that some blocks hold a single class
+    y = rng.integers(0, 2, n) if labels == "mixed" else (np.arange(n) < 700).astype(int)
     w = rng.choice(WEIGHT_POOL, n) if weighted else None
     results = {}
     for threads in (1, 2, 3, 7):

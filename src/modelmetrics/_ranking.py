@@ -181,8 +181,9 @@ class _Binary:
 
 @dataclass(frozen=True)
 class _Runs:
-    """Descending keys of each class, as sorted runs (one per input block, in order),
-    with their weights (None when unweighted)."""
+    """Descending keys of each class, sorted, with their weights (None when
+    unweighted); the kernels also accept several runs per class (input blocks, in
+    order)."""
 
     pos: list[NDArray[np.uint64]]
     neg: list[NDArray[np.uint64]]
@@ -200,11 +201,12 @@ class _Runs:
 @dataclass(frozen=True)
 class _Curve:
     """scikit-learn's per-threshold totals: ``fps``/``tps`` at each distinct score,
-    scores decreasing, and those scores (None when not asked for)."""
+    scores decreasing, and the sort keys of those scores (empty when not asked for)."""
 
     fps: _F64
     tps: _F64
-    thresholds: NDArray[Any] | None
+    keys: NDArray[np.uint64]
+    negative_zero: bool  # a zero threshold is -0.0 (the last zero in sample order)
 
 
 # Blocks smaller than this are not worth a thread.
@@ -247,12 +249,50 @@ def _sort_block(
     )
 
 
+_NO_VALUES = np.empty(0, np.uint64)
+
+
+def _merge_pairs(
+    keys: list[NDArray[np.uint64]], weights: list[_F64] | None, tasks: list[Callable[[], None]]
+) -> tuple[list[NDArray[np.uint64]], list[_F64] | None]:
+    """Queue stable merges of neighbouring runs (the earlier block's ties first)."""
+    out_keys: list[NDArray[np.uint64]] = []
+    out_weights: list[_F64] = []
+    for r in range(0, len(keys), 2):
+        if r + 1 == len(keys):
+            out_keys.append(keys[r])
+            if weights is not None:
+                out_weights.append(weights[r])
+            continue
+        merged = np.empty(keys[r].shape[0] + keys[r + 1].shape[0], np.uint64)
+        merged_w = np.empty(merged.shape[0] if weights is not None else 0)
+        a_w, b_w = (
+            (weights[r].view(np.uint64), weights[r + 1].view(np.uint64))
+            if weights is not None
+            else (_NO_VALUES, _NO_VALUES)
+        )
+        tasks.append(
+            partial(
+                _kernels.merge_runs,
+                keys[r],
+                a_w,
+                keys[r + 1],
+                b_w,
+                merged,
+                merged_w.view(np.uint64),
+            )
+        )
+        out_keys.append(merged)
+        out_weights.append(merged_w)
+    return out_keys, None if weights is None else out_weights
+
+
 def _sorted_runs(data: _Binary) -> _Runs:
     """Sort the samples of each class by decreasing score, ties in sample order.
 
-    Blocks of the input are split and sorted on separate threads; the curve kernels
-    merge the blocks' runs taking ties from earlier blocks first, which is the order
-    of one stable sort of everything, whatever the number of blocks.
+    Blocks of the input are split and sorted on separate threads, then each class's
+    blocks are merged pairwise (ties from the earlier block first, so the result is
+    the one stable sort of everything, whatever the number of blocks).
     """
     is_pos = np.ascontiguousarray(data.is_pos).view(np.uint8)
     w = data.weights
@@ -264,13 +304,21 @@ def _sorted_runs(data: _Binary) -> _Runs:
         ],
         len(blocks),
     )
-    last_zero = next((r[4] for r in reversed(results) if r[4]), 0)
+    pos: list[NDArray[np.uint64]] = [r[0] for r in results]
+    neg: list[NDArray[np.uint64]] = [r[2] for r in results]
+    pos_w = None if w is None else [r[1] for r in results]
+    neg_w = None if w is None else [r[3] for r in results]
+    while len(pos) > 1:
+        tasks: list[Callable[[], None]] = []
+        pos, pos_w = _merge_pairs(pos, pos_w, tasks)
+        neg, neg_w = _merge_pairs(neg, neg_w, tasks)
+        run_parallel(tasks, len(blocks))
     return _Runs(
-        pos=[r[0] for r in results],
-        neg=[r[2] for r in results],
-        pos_weights=None if w is None else [r[1] for r in results],
-        neg_weights=None if w is None else [r[3] for r in results],
-        last_zero=last_zero,
+        pos=pos,
+        neg=neg,
+        pos_weights=pos_w,
+        neg_weights=neg_w,
+        last_zero=next((r[4] for r in reversed(results) if r[4]), 0),
     )
 
 
@@ -281,21 +329,27 @@ def _shrink(a: NDArray[Any], m: int) -> NDArray[Any]:
     return a
 
 
-def _binary_curve(data: _Binary, *, with_thresholds: bool, runs: _Runs | None = None) -> _Curve:
+def _binary_curve(data: _Binary, *, with_keys: bool, runs: _Runs | None = None) -> _Curve:
     """scikit-learn's cumulative totals at each distinct score (decreasing)."""
     if runs is None:
         runs = _sorted_runs(data)
     cap = runs.pos_count() + runs.neg_count()
     tps, fps = np.empty(cap), np.empty(cap)
-    keys = np.empty(cap if with_thresholds else 0, np.uint64)
+    keys = np.empty(cap if with_keys else 0, np.uint64)
     m = _kernels.curve(runs.pos, runs.pos_weights, runs.neg, runs.neg_weights, tps, fps, keys)
-    tps, fps = _shrink(tps, m), _shrink(fps, m)
-    thresholds = None
-    if with_thresholds:
-        values = np.empty(m, data.scores.dtype)
-        _kernels.decode_desc_keys(_shrink(keys, m), values, runs.last_zero == 2)
-        thresholds = values.astype(data.thresholds_dtype, copy=False)
-    return _Curve(fps, tps, thresholds)
+    return _Curve(
+        _shrink(fps, m),
+        _shrink(tps, m),
+        _shrink(keys, m) if with_keys else keys,
+        runs.last_zero == 2,
+    )
+
+
+def _thresholds(data: _Binary, curve: _Curve, keys: NDArray[np.uint64]) -> NDArray[Any]:
+    """The scores whose keys are `keys`, in the dtype scikit-learn reports."""
+    values = np.empty(keys.shape[0], data.scores.dtype)
+    _kernels.decode_desc_keys(keys, values, curve.negative_zero)
+    return values.astype(data.thresholds_dtype, copy=False)
 
 
 def _binary_targets(
@@ -347,64 +401,52 @@ def _prepare_binary(
     return _binary_inputs(yt, is_pos, y_score, sample_weight)
 
 
-def _keep_indices(keep_inner: NDArray[np.bool_]) -> NDArray[np.intp]:
-    return np.where(np.concatenate([[True], keep_inner, [True]]))[0]
-
-
-def _roc_from_curve(curve: _Curve, drop_intermediate: bool) -> tuple[_F64, _F64, _F64 | None]:
-    fps, tps, thresholds = curve.fps, curve.tps, curve.thresholds
-    if drop_intermediate and fps.shape[0] > 2:
-        # Points collinear with their neighbours (zero second differences) add nothing.
-        keep = _keep_indices(np.logical_or(np.diff(fps, 2), np.diff(tps, 2)))
-        fps, tps = fps[keep], tps[keep]
-        thresholds = None if thresholds is None else thresholds[keep]
-    tps = np.concatenate([[0.0], tps])
-    fps = np.concatenate([[0.0], fps])
-    if thresholds is not None:
-        thresholds = np.concatenate([[np.inf], thresholds.astype(np.float64)])
-    if fps[-1] <= 0:
+def _roc_arrays(curve: _Curve, drop_intermediate: bool) -> tuple[_F64, _F64, NDArray[np.uint64]]:
+    """roc_curve's rates after the drop_intermediate filter, with the kept keys."""
+    m = curve.tps.shape[0]
+    no_negative, no_positive = bool(curve.fps[-1] <= 0), bool(curve.tps[-1] <= 0)
+    fpr, tpr = np.empty(m + 1), np.empty(m + 1)
+    kept = np.empty(m if curve.keys.shape[0] else 0, np.uint64)
+    k = _kernels.roc_curve_points(
+        curve.tps,
+        curve.fps,
+        curve.keys,
+        drop_intermediate,
+        not no_negative,
+        not no_positive,
+        fpr,
+        tpr,
+        kept,
+    )
+    fpr, tpr = _shrink(fpr, k), _shrink(tpr, k)
+    if no_negative:
         warnings.warn(
             "No negative samples in y_true, false positive value should be meaningless",
             UndefinedMetricWarning,
             stacklevel=3,
         )
-        fpr = np.full(fps.shape, np.nan)
-    else:
-        fpr = fps / fps[-1]
-    if tps[-1] <= 0:
+        fpr = np.full(k, np.nan)
+    if no_positive:
         warnings.warn(
             "No positive samples in y_true, true positive value should be meaningless",
             UndefinedMetricWarning,
             stacklevel=3,
         )
-        tpr = np.full(tps.shape, np.nan)
-    else:
-        tpr = tps / tps[-1]
-    return fpr, tpr, thresholds
+        tpr = np.full(k, np.nan)
+    return fpr, tpr, kept[: k - 1]
 
 
-def _pr_from_curve(
-    curve: _Curve, drop_intermediate: bool
-) -> tuple[_F64, _F64, NDArray[Any] | None]:
-    fps, tps, thresholds = curve.fps, curve.tps, curve.thresholds
-    if drop_intermediate and fps.shape[0] > 2:
-        # Keep the first and last point of each run of equal tps (same recall).
-        keep = _keep_indices(np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])))
-        fps, tps = fps[keep], tps[keep]
-        thresholds = None if thresholds is None else thresholds[keep]
-    ps = tps + fps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(ps != 0, np.divide(tps, ps), 0.0)
-    if tps[-1] == 0:
+def _pr_arrays(curve: _Curve, drop_intermediate: bool) -> tuple[_F64, _F64, NDArray[np.uint64]]:
+    """precision_recall_curve's arrays, with the kept keys (increasing thresholds)."""
+    m = curve.tps.shape[0]
+    if curve.tps[-1] == 0:
         warnings.warn(_NO_POSITIVE_PR, UserWarning, stacklevel=3)
-        recall = np.full(tps.shape, 1.0)
-    else:
-        recall = tps / tps[-1]
-    return (
-        np.concatenate((np.flip(precision), [1.0])),
-        np.concatenate((np.flip(recall), [0.0])),
-        None if thresholds is None else np.flip(thresholds),
+    precision, recall = np.empty(m + 1), np.empty(m + 1)
+    kept = np.empty(m if curve.keys.shape[0] else 0, np.uint64)
+    k = _kernels.pr_curve_points(
+        curve.tps, curve.fps, curve.keys, drop_intermediate, precision, recall, kept
     )
+    return _shrink(precision, k + 1), _shrink(recall, k + 1), kept[:k]
 
 
 def _trapezoid_auc(x: _F64, y: _F64) -> float:
@@ -434,10 +476,10 @@ def _roc_auc_of(data: _Binary, max_fpr: float | None) -> float:
     runs = _sorted_runs(data)
     if full and data.weights is None and runs.pos_count() and runs.neg_count():
         return _kernels.roc_auc_runs(runs.pos, runs.neg, True)
-    curve = _binary_curve(data, with_thresholds=False, runs=runs)
+    curve = _binary_curve(data, with_keys=False, runs=runs)
     if full and curve.tps[-1] > 0 and curve.fps[-1] > 0:
         return _kernels.roc_auc_from_curve(curve.tps, curve.fps, True)
-    fpr, tpr, _ = _roc_from_curve(curve, True)
+    fpr, tpr, _ = _roc_arrays(curve, True)
     if max_fpr is None or max_fpr == 1:
         return _trapezoid_auc(fpr, tpr)  # NaN: a class has no weight (after a warning)
     # Add a single point at max_fpr by linear interpolation, then McClish's correction
@@ -469,10 +511,10 @@ def _average_precision_of(data: _Binary) -> float:
     runs = _sorted_runs(data)
     if data.weights is None and runs.pos_count():
         return _kernels.average_precision_runs(runs.pos, runs.neg)
-    curve = _binary_curve(data, with_thresholds=False, runs=runs)
+    curve = _binary_curve(data, with_keys=False, runs=runs)
     if curve.tps[-1] > 0:
         return _kernels.average_precision_from_curve(curve.tps, curve.fps)
-    precision, recall, _ = _pr_from_curve(curve, False)
+    precision, recall, _ = _pr_arrays(curve, False)
     return float(max(0.0, -np.sum(np.diff(recall) * precision[:-1])))
 
 
@@ -637,8 +679,12 @@ def roc_curve(
     _check_pos_label(pos_label, allow_none=True)
     drop = check_bool("drop_intermediate", drop_intermediate)
     data = _prepare_binary(y_true, y_score, pos_label, sample_weight)
-    fpr, tpr, thresholds = _roc_from_curve(_binary_curve(data, with_thresholds=True), drop)
-    return fpr, tpr, cast(_F64, thresholds)
+    curve = _binary_curve(data, with_keys=True)
+    fpr, tpr, kept = _roc_arrays(curve, drop)
+    thresholds = np.empty(kept.shape[0] + 1)
+    thresholds[0] = np.inf  # nothing is predicted positive
+    thresholds[1:] = _thresholds(data, curve, kept)
+    return fpr, tpr, thresholds
 
 
 def precision_recall_curve(
@@ -707,8 +753,9 @@ def precision_recall_curve(
     _check_pos_label(pos_label, allow_none=True)
     drop = check_bool("drop_intermediate", drop_intermediate)
     data = _prepare_binary(y_true, y_score, pos_label, sample_weight)
-    precision, recall, thresholds = _pr_from_curve(_binary_curve(data, with_thresholds=True), drop)
-    return precision, recall, cast(NDArray[Any], thresholds)
+    curve = _binary_curve(data, with_keys=True)
+    precision, recall, kept = _pr_arrays(curve, drop)
+    return precision, recall, _thresholds(data, curve, kept)
 
 
 def roc_auc_score(

@@ -20,6 +20,9 @@ cdef extern from "mm_sort.h" nogil:
                              void *out)
     int mm_radix_sort(uint64_t *keys, uint64_t *vals, Py_ssize_t n, uint64_t *keys_tmp,
                       uint64_t *vals_tmp, int64_t *hist)
+    void mm_merge_runs(const uint64_t *a_keys, const uint64_t *a_vals, Py_ssize_t na,
+                       const uint64_t *b_keys, const uint64_t *b_vals, Py_ssize_t nb,
+                       uint64_t *out_keys, uint64_t *out_vals)
 
 cdef extern from "mm_curve.h" nogil:
     enum:
@@ -34,5 +37,11 @@ cdef extern from "mm_curve.h" nogil:
                            double tp_total, double fp_total, int drop, double *work)
     double mm_average_precision_runs(const mm_run *pos, int n_pos, const mm_run *neg, int n_neg,
                                      double tp_total, double *work)
+    Py_ssize_t mm_roc_curve(const double *tps, const double *fps, const uint64_t *keys,
+                            Py_ssize_t m, int drop, int divide_fps, int divide_tps, double *fpr,
+                            double *tpr, uint64_t *keys_out)
+    Py_ssize_t mm_pr_curve(const double *tps, const double *fps, const uint64_t *keys,
+                           Py_ssize_t m, int drop, double *precision, double *recall,
+                           uint64_t *keys_out)
     double mm_roc_auc(const double *tps, const double *fps, Py_ssize_t m, int drop, double *work)
     double mm_average_precision(const double *tps, const double *fps, Py_ssize_t m, double *work)

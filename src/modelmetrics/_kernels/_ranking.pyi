@@ -33,6 +33,14 @@ def radix_sort(
     keys_tmp: _U64,  # uint64_t[::1], scratch
     vals_tmp: _U64,  # uint64_t[::1], scratch
 ) -> bool: ...
+def merge_runs(
+    a_keys: _U64,  # const uint64_t[::1]
+    a_vals: _U64,  # const uint64_t[::1] (empty: keys only)
+    b_keys: _U64,  # const uint64_t[::1]
+    b_vals: _U64,  # const uint64_t[::1] (empty: keys only)
+    out_keys: _U64,  # uint64_t[::1], written
+    out_vals: _U64,  # uint64_t[::1], written (empty: keys only)
+) -> None: ...
 def curve(
     pos_keys: list[_U64],  # list of const uint64_t[::1]
     pos_weights: list[_F64] | None,  # list of const double[::1], or None to count
@@ -51,6 +59,26 @@ def average_precision_runs(
     pos_keys: list[_U64],  # list of const uint64_t[::1]
     neg_keys: list[_U64],  # list of const uint64_t[::1]
 ) -> float: ...
+def roc_curve_points(
+    tps: _F64,  # const double[::1]
+    fps: _F64,  # const double[::1]
+    keys: _U64,  # const uint64_t[::1]
+    drop_intermediate: bool,
+    divide_fps: bool,
+    divide_tps: bool,
+    fpr: _F64,  # double[::1], written
+    tpr: _F64,  # double[::1], written
+    keys_out: _U64,  # uint64_t[::1], written
+) -> int: ...
+def pr_curve_points(
+    tps: _F64,  # const double[::1]
+    fps: _F64,  # const double[::1]
+    keys: _U64,  # const uint64_t[::1]
+    drop_intermediate: bool,
+    precision: _F64,  # double[::1], written
+    recall: _F64,  # double[::1], written
+    keys_out: _U64,  # uint64_t[::1], written
+) -> int: ...
 def decode_desc_keys(
     keys: _U64,  # const uint64_t[::1]
     out: _Scores,  # score_t[::1], written

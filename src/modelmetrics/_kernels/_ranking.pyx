@@ -25,9 +25,12 @@ from ._csrc cimport (
     mm_key_f64,
     mm_key_i64,
     mm_key_u64,
+    mm_merge_runs,
     mm_radix_sort,
+    mm_pr_curve,
     mm_roc_auc,
     mm_roc_auc_runs,
+    mm_roc_curve,
     mm_run,
 )
 
@@ -191,6 +194,36 @@ def radix_sort(
     return in_tmp != 0
 
 
+def merge_runs(
+    const uint64_t[::1] a_keys,
+    const uint64_t[::1] a_vals,
+    const uint64_t[::1] b_keys,
+    const uint64_t[::1] b_vals,
+    uint64_t[::1] out_keys,
+    uint64_t[::1] out_vals,
+):
+    """Stable merge of two ascending runs (equal keys: ``a`` first) into ``out_keys``,
+    moving the values along unless all three value arrays are empty."""
+    cdef Py_ssize_t na = a_keys.shape[0], nb = b_keys.shape[0], n = na + nb
+    cdef bint has_vals = out_vals.shape[0] > 0
+    if out_keys.shape[0] != n:
+        raise ValueError("merge_runs: shape mismatch")
+    if has_vals and (a_vals.shape[0] != na or b_vals.shape[0] != nb or out_vals.shape[0] != n):
+        raise ValueError("merge_runs: shape mismatch")
+    if not has_vals and (a_vals.shape[0] or b_vals.shape[0]):
+        raise ValueError("merge_runs: values without an output for them")
+    if n == 0:
+        return None
+    cdef const uint64_t *ak = &a_keys[0] if na else NULL
+    cdef const uint64_t *bk = &b_keys[0] if nb else NULL
+    cdef const uint64_t *av = &a_vals[0] if has_vals and na else NULL
+    cdef const uint64_t *bv = &b_vals[0] if has_vals and nb else NULL
+    cdef uint64_t *ov = &out_vals[0] if has_vals else NULL
+    with nogil:
+        mm_merge_runs(ak, av, na, bk, bv, nb, &out_keys[0], ov)
+    return None
+
+
 cdef Py_ssize_t _fill_runs(list keys, object weights, mm_run *runs) except -1:
     """Point ``runs`` at the arrays of ``keys`` (and ``weights``, a list or None).
 
@@ -299,6 +332,64 @@ def average_precision_runs(list pos_keys, list neg_keys):
     if isnan(ap):
         raise ValueError("average_precision_runs: too many runs")
     return ap
+
+
+def roc_curve_points(
+    const double[::1] tps,
+    const double[::1] fps,
+    const uint64_t[::1] keys,
+    bint drop_intermediate,
+    bint divide_fps,
+    bint divide_tps,
+    double[::1] fpr,
+    double[::1] tpr,
+    uint64_t[::1] keys_out,
+):
+    """scikit-learn's roc_curve arrays from a stored curve of ``m`` points: outputs of
+    ``m + 1`` (rates, or totals where not divided) and ``m`` (kept keys, after the
+    start; ``keys`` and ``keys_out`` may both be empty). Returns the number of points
+    ``k`` written to ``fpr``/``tpr`` (``k - 1`` keys)."""
+    cdef Py_ssize_t m = tps.shape[0], k
+    cdef bint has_keys = keys.shape[0] > 0
+    if fps.shape[0] != m or m == 0 or fpr.shape[0] != m + 1 or tpr.shape[0] != m + 1:
+        raise ValueError("roc_curve_points: shape mismatch")
+    if has_keys and (keys.shape[0] != m or keys_out.shape[0] != m):
+        raise ValueError("roc_curve_points: shape mismatch")
+    cdef const uint64_t *kp = &keys[0] if has_keys else NULL
+    cdef uint64_t *ko = &keys_out[0] if has_keys else NULL
+    with nogil:
+        k = mm_roc_curve(&tps[0], &fps[0], kp, m, drop_intermediate, divide_fps, divide_tps,
+                         &fpr[0], &tpr[0], ko)
+    return k
+
+
+def pr_curve_points(
+    const double[::1] tps,
+    const double[::1] fps,
+    const uint64_t[::1] keys,
+    bint drop_intermediate,
+    double[::1] precision,
+    double[::1] recall,
+    uint64_t[::1] keys_out,
+):
+    """scikit-learn's precision_recall_curve arrays from a stored curve of ``m``
+    points (outputs of ``m + 1``, ``m + 1`` and ``m``; ``keys`` and ``keys_out`` may
+    both be empty). Returns the number of kept points ``k``: ``precision``/``recall``
+    hold ``k + 1`` values, ``keys_out`` ``k``."""
+    cdef Py_ssize_t m = tps.shape[0], k
+    cdef bint has_keys = keys.shape[0] > 0
+    if fps.shape[0] != m or m == 0:
+        raise ValueError("pr_curve_points: shape mismatch")
+    if precision.shape[0] != m + 1 or recall.shape[0] != m + 1:
+        raise ValueError("pr_curve_points: shape mismatch")
+    if has_keys and (keys.shape[0] != m or keys_out.shape[0] != m):
+        raise ValueError("pr_curve_points: shape mismatch")
+    cdef const uint64_t *kp = &keys[0] if has_keys else NULL
+    cdef uint64_t *ko = &keys_out[0] if has_keys else NULL
+    with nogil:
+        k = mm_pr_curve(&tps[0], &fps[0], kp, m, drop_intermediate, &precision[0], &recall[0],
+                        ko)
+    return k
 
 
 def decode_desc_keys(const uint64_t[::1] keys, score_t[::1] out, bint negative_zero):
