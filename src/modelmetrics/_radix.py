@@ -2,7 +2,7 @@
 
 Callers turn scores into order-preserving keys (``_kernels.sort_keys``), sort them
 here, and work on the sorted keys. Threads are used one level up: blocks of the input
-are sorted independently and merged by the curve kernels.
+are sorted independently, then merged stably (``_kernels.merge_runs``).
 """
 
 from __future__ import annotations

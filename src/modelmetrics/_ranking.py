@@ -2,11 +2,13 @@
 
 ``roc_curve``, ``precision_recall_curve``, ``roc_auc_score`` and
 ``average_precision_score`` return what scikit-learn 1.9 returns, bit for bit: same
-values, shapes, dtypes, thresholds and warnings. The expensive part, sorting the scores
-and accumulating true and false positives per distinct score, runs in compiled code
-(radix sort, GIL-free, threaded for large inputs); the areas under the curves are
-computed by kernels that reproduce numpy's rounding, and everything else uses the
-same numpy expressions as scikit-learn.
+values, shapes, dtypes, Python types, thresholds and warnings. The expensive part runs
+in compiled, GIL-free code: scores become order-preserving integer keys, each class is
+radix-sorted stably (blocks of the input on separate threads, then merged), and one
+walk over the sorted keys yields the per-threshold totals, which scikit-learn's
+cumulative sums hold, or directly the ROC AUC and average precision, summed in
+numpy's pairwise order. The multilabel and multiclass cases build on the binary
+kernels with scikit-learn's own averaging expressions.
 
 Deliberate differences: negative sample weights are rejected (``ValueError``), as are
 empty inputs and, for multilabel targets, scores whose shape differs from the targets.
@@ -134,16 +136,10 @@ def _weights_1d(sample_weight: ArrayLike | None) -> NDArray[Any] | None:
 
 
 def _positive_weights(sample_weight: NDArray[Any] | None, n_samples: int) -> _F64 | None:
-    """Validated float64 weights: finite, non-negative, not all zero."""
+    """Validated weights (finite, non-negative, not all zero) as float64, the dtype of
+    scikit-learn's cumulative sums."""
     w = check_sample_weight(sample_weight, n_samples)
-    if w is None:
-        return None
-    w = np.ascontiguousarray(w, dtype=np.float64)
-    if not np.any(w):
-        raise ValueError(
-            "Sample weights must contain at least one non-zero number (sample_weight)."
-        )
-    return w
+    return None if w is None else np.ascontiguousarray(w, dtype=np.float64)
 
 
 def _resolve_pos_label(pos_label: PosLabel | None, classes: NDArray[Any]) -> PosLabel:
