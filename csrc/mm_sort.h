@@ -39,7 +39,7 @@ static inline uint64_t mm_key_f64(double x)
     memcpy(&b, &x, sizeof b);
     b = (b == MM_SIGN64) ? 0 : b; /* -0.0 sorts as 0.0 */
     /* negative: flip every bit; positive: set the sign bit */
-    return b ^ ((uint64_t)((int64_t)b >> 63) | MM_SIGN64);
+    return b ^ (((uint64_t)0 - (b >> 63)) | MM_SIGN64);
 }
 
 static inline uint64_t mm_key_f32(float x)
@@ -47,7 +47,7 @@ static inline uint64_t mm_key_f32(float x)
     uint32_t b;
     memcpy(&b, &x, sizeof b);
     b = (b == MM_SIGN32) ? 0 : b;
-    return (uint64_t)(b ^ ((uint32_t)((int32_t)b >> 31) | MM_SIGN32));
+    return (uint64_t)(b ^ (((uint32_t)0 - (b >> 31)) | MM_SIGN32));
 }
 
 static inline uint64_t mm_key_i64(int64_t x) { return (uint64_t)x ^ MM_SIGN64; }
