@@ -10,5 +10,24 @@ from modelmetrics._kernels._confusion import (
     count_pairs_weighted,
     weighted_hits,
 )
+from modelmetrics._kernels._regression import (
+    N_STATS,
+    STATS,
+    moments_chunks,
+    moments_merge,
+    moments_n_chunks,
+    moments_reduce,
+)
 
-__all__ = ["count_equal", "count_pairs", "count_pairs_weighted", "weighted_hits"]
+__all__ = [
+    "N_STATS",
+    "STATS",
+    "count_equal",
+    "count_pairs",
+    "count_pairs_weighted",
+    "moments_chunks",
+    "moments_merge",
+    "moments_n_chunks",
+    "moments_reduce",
+    "weighted_hits",
+]

@@ -1,0 +1,349 @@
+#include "mm_moments.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------
+ * Two-lane double vectors. Without -ffast-math compilers will not vectorise a float
+ * reduction themselves (it would reorder additions), so the contiguous loop keeps
+ * four explicit accumulators per quantity, held as two 2-lane vectors. With GCC or
+ * Clang these are native vectors (SSE2 / NEON); elsewhere a struct of two doubles.
+ * Both forms do the same IEEE operations lane by lane, so they give identical bits.
+ * ------------------------------------------------------------------------------- */
+#if defined(__GNUC__) && !defined(MM_MOMENTS_PORTABLE)
+#define MM_VECTOR_EXT 1
+typedef double mm_v2 __attribute__((vector_size(16)));
+typedef long long mm_v2i __attribute__((vector_size(16)));
+#define MM_INLINE static inline __attribute__((always_inline))
+#define MM_LANE(v, i) ((v)[(i)])
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#else
+typedef struct {
+    double v[2];
+} mm_v2;
+#if defined(_MSC_VER)
+#define MM_INLINE static __forceinline
+#else
+#define MM_INLINE static inline
+#endif
+#define MM_LANE(x, i) ((x).v[(i)])
+#endif
+
+#define MM_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#ifdef MM_VECTOR_EXT
+MM_INLINE mm_v2 v2_load(const double *x)
+{
+    mm_v2 r;
+    memcpy(&r, x, sizeof r); /* unaligned load */
+    return r;
+}
+MM_INLINE mm_v2 v2_splat(double x) { return (mm_v2){x, x}; }
+MM_INLINE mm_v2 v2_add(mm_v2 a, mm_v2 b) { return a + b; }
+MM_INLINE mm_v2 v2_sub(mm_v2 a, mm_v2 b) { return a - b; }
+MM_INLINE mm_v2 v2_mul(mm_v2 a, mm_v2 b) { return a * b; }
+MM_INLINE mm_v2 v2_abs(mm_v2 a)
+{
+    const mm_v2i no_sign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
+    return (mm_v2)((mm_v2i)a & no_sign);
+}
+/* x where a <= b, else +0.0 (all-zero bits). */
+MM_INLINE mm_v2 v2_where_le(mm_v2 a, mm_v2 b, mm_v2 x) { return (mm_v2)((mm_v2i)x & (a <= b)); }
+/* a > b ? a : b per lane (MAXPD has exactly these semantics). */
+MM_INLINE mm_v2 v2_max(mm_v2 a, mm_v2 b)
+{
+#if defined(__SSE2__)
+    return (mm_v2)_mm_max_pd((__m128d)a, (__m128d)b);
+#else
+    const mm_v2i gt = a > b;
+    return (mm_v2)(((mm_v2i)a & gt) | ((mm_v2i)b & ~gt));
+#endif
+}
+#else
+MM_INLINE mm_v2 v2_load(const double *x) { return (mm_v2){{x[0], x[1]}}; }
+MM_INLINE mm_v2 v2_splat(double x) { return (mm_v2){{x, x}}; }
+MM_INLINE mm_v2 v2_add(mm_v2 a, mm_v2 b) { return (mm_v2){{a.v[0] + b.v[0], a.v[1] + b.v[1]}}; }
+MM_INLINE mm_v2 v2_sub(mm_v2 a, mm_v2 b) { return (mm_v2){{a.v[0] - b.v[0], a.v[1] - b.v[1]}}; }
+MM_INLINE mm_v2 v2_mul(mm_v2 a, mm_v2 b) { return (mm_v2){{a.v[0] * b.v[0], a.v[1] * b.v[1]}}; }
+MM_INLINE mm_v2 v2_abs(mm_v2 a) { return (mm_v2){{fabs(a.v[0]), fabs(a.v[1])}}; }
+MM_INLINE mm_v2 v2_where_le(mm_v2 a, mm_v2 b, mm_v2 x)
+{
+    return (mm_v2){{a.v[0] <= b.v[0] ? x.v[0] : 0.0, a.v[1] <= b.v[1] ? x.v[1] : 0.0}};
+}
+MM_INLINE mm_v2 v2_max(mm_v2 a, mm_v2 b)
+{
+    return (mm_v2){{MM_MAX(a.v[0], b.v[0]), MM_MAX(a.v[1], b.v[1])}};
+}
+#endif
+
+/* Four accumulators (lanes 0-1 in lo, 2-3 in hi); row i of a chunk feeds lane i % 4. */
+typedef struct {
+    mm_v2 lo, hi;
+} mm_lanes;
+
+MM_INLINE double lanes_sum(mm_lanes s)
+{
+    return (MM_LANE(s.lo, 0) + MM_LANE(s.lo, 1)) + (MM_LANE(s.hi, 0) + MM_LANE(s.hi, 1));
+}
+
+MM_INLINE double lanes_max(mm_lanes s)
+{
+    const double a = MM_MAX(MM_LANE(s.lo, 0), MM_LANE(s.lo, 1));
+    const double b = MM_MAX(MM_LANE(s.hi, 0), MM_LANE(s.hi, 1));
+    return MM_MAX(a, b);
+}
+
+MM_INLINE double *lane(mm_lanes *s, int i) { return i < 2 ? &MM_LANE(s->lo, i) : &MM_LANE(s->hi, i - 2); }
+
+/* Shift for the first pass: the first row of the chunk with positive weight. Summing
+ * y - shift instead of y keeps the sums small, and makes the mean of a column that is
+ * constant over the weighted rows come out exactly equal to that constant, with an
+ * M2 of exactly zero (scikit-learn's "constant y_true" branches depend on that). */
+static ptrdiff_t first_weighted_row(const double *w, ptrdiff_t n)
+{
+    ptrdiff_t r = 0;
+    if (w != NULL) {
+        while (r < n && !(w[r] > 0.0)) r++;
+    }
+    return r;
+}
+
+/* Pass-1 sums over two rows: weight, y - shift, d - shift, |d|, hits, and max |d|. */
+typedef struct {
+    mm_v2 w, t, d, a, h, mx;
+} mm_pass1;
+
+MM_INLINE void pass1_pair(mm_pass1 *s, const double *t, const double *p, const double *w,
+                          mm_v2 kt, mm_v2 kd, mm_v2 thr, const int weighted, const int hits)
+{
+    const mm_v2 y = v2_load(t);
+    const mm_v2 d = v2_sub(v2_load(p), y);
+    const mm_v2 a = v2_abs(d);
+    if (weighted) {
+        const mm_v2 wi = v2_load(w);
+        s->w = v2_add(s->w, wi);
+        s->t = v2_add(s->t, v2_mul(wi, v2_sub(y, kt)));
+        s->d = v2_add(s->d, v2_mul(wi, v2_sub(d, kd)));
+        s->a = v2_add(s->a, v2_mul(wi, a));
+        if (hits) s->h = v2_add(s->h, v2_where_le(a, thr, wi));
+    } else { /* the weighted formulas with w = 1: multiplying by 1.0 is exact */
+        s->t = v2_add(s->t, v2_sub(y, kt));
+        s->d = v2_add(s->d, v2_sub(d, kd));
+        s->a = v2_add(s->a, a);
+        if (hits) s->h = v2_add(s->h, v2_where_le(a, thr, v2_splat(1.0)));
+    }
+    s->mx = v2_max(a, s->mx);
+}
+
+MM_INLINE void pass2_pair(mm_v2 *qt, mm_v2 *qd, const double *t, const double *p,
+                          const double *w, mm_v2 mt, mm_v2 md, const int weighted)
+{
+    const mm_v2 y = v2_load(t);
+    const mm_v2 et = v2_sub(y, mt);
+    const mm_v2 ed = v2_sub(v2_sub(v2_load(p), y), md);
+    if (weighted) {
+        const mm_v2 wi = v2_load(w);
+        *qt = v2_add(*qt, v2_mul(wi, v2_mul(et, et)));
+        *qd = v2_add(*qd, v2_mul(wi, v2_mul(ed, ed)));
+    } else {
+        *qt = v2_add(*qt, v2_mul(et, et));
+        *qd = v2_add(*qd, v2_mul(ed, ed));
+    }
+}
+
+/* One column of one chunk, rows contiguous. w is NULL when unweighted; a negative
+ * thr disables hit counting. `weighted` and `hits` are compile-time constants at
+ * every call, so each combination gets its own branch-free loop. */
+MM_INLINE void column_chunk(const double *restrict t, const double *restrict p,
+                            const double *restrict w, ptrdiff_t n, double thr,
+                            double *restrict st, const int weighted, const int hits)
+{
+    const ptrdiff_t r0 = first_weighted_row(w, n);
+    const double kt = r0 < n ? t[r0] : 0.0;
+    const double kd = r0 < n ? p[r0] - t[r0] : 0.0;
+    const mm_v2 vkt = v2_splat(kt), vkd = v2_splat(kd), vthr = v2_splat(thr);
+    mm_pass1 lo, hi;
+    memset(&lo, 0, sizeof lo); /* all-zero bits: +0.0 in every lane */
+    memset(&hi, 0, sizeof hi);
+    ptrdiff_t i;
+    int l;
+
+    for (i = 0; i + 4 <= n; i += 4) {
+        pass1_pair(&lo, t + i, p + i, weighted ? w + i : NULL, vkt, vkd, vthr, weighted, hits);
+        pass1_pair(&hi, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL, vkt, vkd, vthr,
+                   weighted, hits);
+    }
+    mm_lanes s_w = {lo.w, hi.w}, s_t = {lo.t, hi.t}, s_d = {lo.d, hi.d};
+    mm_lanes s_a = {lo.a, hi.a}, s_h = {lo.h, hi.h}, mx = {lo.mx, hi.mx};
+    for (l = 0; i < n; i++, l++) { /* the last (< 4) rows, into lanes 0, 1, 2 */
+        const double wi = weighted ? w[i] : 1.0;
+        const double y = t[i], d = p[i] - y, a = fabs(d);
+        *lane(&s_w, l) += wi;
+        *lane(&s_t, l) += wi * (y - kt);
+        *lane(&s_d, l) += wi * (d - kd);
+        *lane(&s_a, l) += wi * a;
+        if (hits) *lane(&s_h, l) += a <= thr ? wi : 0.0;
+        *lane(&mx, l) = MM_MAX(a, *lane(&mx, l));
+    }
+    const double wsum = weighted ? lanes_sum(s_w) : (double)n;
+    st[MM_MOM_WEIGHT] = wsum;
+    st[MM_MOM_SUM_ABS] = lanes_sum(s_a);
+    st[MM_MOM_SUM_HIT] = lanes_sum(s_h);
+    st[MM_MOM_MAX_ABS] = lanes_max(mx);
+    if (wsum == 0.0) {
+        st[MM_MOM_MEAN_TRUE] = st[MM_MOM_M2_TRUE] = 0.0;
+        st[MM_MOM_MEAN_DIFF] = st[MM_MOM_M2_DIFF] = 0.0;
+        return;
+    }
+    const double mt = kt + lanes_sum(s_t) / wsum;
+    const double md = kd + lanes_sum(s_d) / wsum;
+
+    /* Pass 2, on rows still in cache: squared deviations from the chunk means. */
+    const mm_v2 vmt = v2_splat(mt), vmd = v2_splat(md);
+    mm_lanes q_t, q_d;
+    memset(&q_t, 0, sizeof q_t);
+    memset(&q_d, 0, sizeof q_d);
+    for (i = 0; i + 4 <= n; i += 4) {
+        pass2_pair(&q_t.lo, &q_d.lo, t + i, p + i, weighted ? w + i : NULL, vmt, vmd, weighted);
+        pass2_pair(&q_t.hi, &q_d.hi, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL, vmt,
+                   vmd, weighted);
+    }
+    for (l = 0; i < n; i++, l++) {
+        const double wi = weighted ? w[i] : 1.0;
+        const double et = t[i] - mt, ed = (p[i] - t[i]) - md;
+        *lane(&q_t, l) += wi * (et * et);
+        *lane(&q_d, l) += wi * (ed * ed);
+    }
+    st[MM_MOM_MEAN_TRUE] = mt;
+    st[MM_MOM_M2_TRUE] = lanes_sum(q_t);
+    st[MM_MOM_MEAN_DIFF] = md;
+    st[MM_MOM_M2_DIFF] = lanes_sum(q_d);
+}
+
+static void column_chunk_dispatch(const double *t, const double *p, const double *w,
+                                  ptrdiff_t n, double thr, double *st)
+{
+    if (w != NULL) {
+        if (thr >= 0.0) column_chunk(t, p, w, n, thr, st, 1, 1);
+        else column_chunk(t, p, w, n, thr, st, 1, 0);
+    } else {
+        if (thr >= 0.0) column_chunk(t, p, w, n, thr, st, 0, 1);
+        else column_chunk(t, p, w, n, thr, st, 0, 0);
+    }
+}
+
+/* Copy an n x k block with strides (rs, cs) into k contiguous columns of n rows. */
+static void gather_columns(const double *restrict x, ptrdiff_t n, ptrdiff_t k, ptrdiff_t rs,
+                           ptrdiff_t cs, double *restrict out)
+{
+    ptrdiff_t i, j;
+    for (i = 0; i < n; i++) {
+        const double *restrict xi = x + i * rs;
+        for (j = 0; j < k; j++) out[j * n + i] = xi[j * cs];
+    }
+}
+
+/* a <- a (+) b for one column: Chan, Golub & LeVeque's pairwise update. */
+static void merge_one(double *a, const double *b)
+{
+    const double wa = a[MM_MOM_WEIGHT], wb = b[MM_MOM_WEIGHT];
+    /* Plain sums are added even for zero-weight sides: they are 0 there, unless the
+     * input held NaN or infinity, which must reach the result to be detected. */
+    const double sum_abs = a[MM_MOM_SUM_ABS] + b[MM_MOM_SUM_ABS];
+    const double sum_hit = a[MM_MOM_SUM_HIT] + b[MM_MOM_SUM_HIT];
+    const double mx = MM_MAX(a[MM_MOM_MAX_ABS], b[MM_MOM_MAX_ABS]);
+    if (wa == 0.0) { /* copy: keeps b's means exact */
+        memcpy(a, b, MM_MOM_NSTAT * sizeof(double));
+    } else if (wb != 0.0) {
+        const double w = wa + wb;
+        const double fb = wb / w;
+        const double cross = wa * fb; /* wa * wb / w without overflowing wa * wb */
+        const double dt = b[MM_MOM_MEAN_TRUE] - a[MM_MOM_MEAN_TRUE];
+        const double dd = b[MM_MOM_MEAN_DIFF] - a[MM_MOM_MEAN_DIFF];
+        a[MM_MOM_WEIGHT] = w;
+        a[MM_MOM_MEAN_TRUE] += dt * fb;
+        a[MM_MOM_M2_TRUE] += b[MM_MOM_M2_TRUE] + (dt * dt) * cross;
+        a[MM_MOM_MEAN_DIFF] += dd * fb;
+        a[MM_MOM_M2_DIFF] += b[MM_MOM_M2_DIFF] + (dd * dd) * cross;
+    }
+    a[MM_MOM_SUM_ABS] = sum_abs;
+    a[MM_MOM_SUM_HIT] = sum_hit;
+    a[MM_MOM_MAX_ABS] = mx;
+}
+
+ptrdiff_t mm_moments_chunk_rows(ptrdiff_t n_cols)
+{
+    const ptrdiff_t rows = n_cols > 0 ? MM_MOM_CHUNK / n_cols : MM_MOM_CHUNK;
+    return rows > MM_MOM_MIN_ROWS ? rows : MM_MOM_MIN_ROWS;
+}
+
+ptrdiff_t mm_moments_n_chunks(ptrdiff_t n_rows, ptrdiff_t n_cols)
+{
+    const ptrdiff_t rows = mm_moments_chunk_rows(n_cols);
+    return (n_rows + rows - 1) / rows;
+}
+
+int mm_moments_chunks(const double *y_true, const double *y_pred, const double *weight,
+                      ptrdiff_t n_rows, ptrdiff_t n_cols, ptrdiff_t row_stride,
+                      ptrdiff_t col_stride, double threshold, ptrdiff_t first, ptrdiff_t last,
+                      double *out)
+{
+    const ptrdiff_t rows = mm_moments_chunk_rows(n_cols);
+    const ptrdiff_t per_chunk = n_cols * MM_MOM_NSTAT;
+    double *buf = NULL;
+    ptrdiff_t c, j;
+
+    if (row_stride != 1) { /* row-major: each chunk is first copied column by column */
+        buf = malloc((size_t)(2 * rows * n_cols) * sizeof(double));
+        if (buf == NULL) return -1;
+    }
+    for (c = first; c < last; c++) {
+        const ptrdiff_t r = c * rows;
+        const ptrdiff_t nr = n_rows - r < rows ? n_rows - r : rows;
+        const double *t = y_true + r * row_stride;
+        const double *p = y_pred + r * row_stride;
+        const double *w = weight != NULL ? weight + r : NULL;
+        double *st = out + c * per_chunk;
+        ptrdiff_t cs = col_stride;
+        if (buf != NULL) {
+            /* Same chunk statistics as for column-major input: results do not depend
+             * on the memory layout. */
+            gather_columns(t, nr, n_cols, row_stride, col_stride, buf);
+            gather_columns(p, nr, n_cols, row_stride, col_stride, buf + rows * n_cols);
+            t = buf;
+            p = buf + rows * n_cols;
+            cs = nr;
+        }
+        for (j = 0; j < n_cols; j++) {
+            column_chunk_dispatch(t + j * cs, p + j * cs, w, nr, threshold, st + j * MM_MOM_NSTAT);
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+void mm_moments_reduce(double *chunks, ptrdiff_t n_chunks, ptrdiff_t n_cols)
+{
+    const ptrdiff_t per_chunk = n_cols * MM_MOM_NSTAT;
+    ptrdiff_t step, c, j;
+    /* Bottom-up pairwise tree: its shape depends on n_chunks only. */
+    for (step = 1; step < n_chunks; step *= 2) {
+        for (c = 0; c + step < n_chunks; c += 2 * step) {
+            for (j = 0; j < n_cols; j++) {
+                merge_one(chunks + c * per_chunk + j * MM_MOM_NSTAT,
+                          chunks + (c + step) * per_chunk + j * MM_MOM_NSTAT);
+            }
+        }
+    }
+}
+
+void mm_moments_merge(double *state, const double *other, ptrdiff_t n_cols)
+{
+    ptrdiff_t j;
+    for (j = 0; j < n_cols; j++) {
+        merge_one(state + j * MM_MOM_NSTAT, other + j * MM_MOM_NSTAT);
+    }
+}
