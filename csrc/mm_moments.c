@@ -138,19 +138,22 @@ MM_INLINE void pass1_pair(mm_pass1 *s, const double *t, const double *p, const d
     s->mx = v2_max(a, s->mx);
 }
 
-MM_INLINE void pass2_pair(mm_v2 *qt, mm_v2 *qd, const double *t, const double *p,
+MM_INLINE void pass2_pair(mm_v2 *qt, mm_v2 *qd, mm_v2 *sq, const double *t, const double *p,
                           const double *w, mm_v2 mt, mm_v2 md, const int weighted)
 {
     const mm_v2 y = v2_load(t);
+    const mm_v2 d = v2_sub(v2_load(p), y);
     const mm_v2 et = v2_sub(y, mt);
-    const mm_v2 ed = v2_sub(v2_sub(v2_load(p), y), md);
+    const mm_v2 ed = v2_sub(d, md);
     if (weighted) {
         const mm_v2 wi = v2_load(w);
         *qt = v2_add(*qt, v2_mul(wi, v2_mul(et, et)));
         *qd = v2_add(*qd, v2_mul(wi, v2_mul(ed, ed)));
+        *sq = v2_add(*sq, v2_mul(wi, v2_mul(d, d)));
     } else {
         *qt = v2_add(*qt, v2_mul(et, et));
         *qd = v2_add(*qd, v2_mul(ed, ed));
+        *sq = v2_add(*sq, v2_mul(d, d));
     }
 }
 
@@ -196,31 +199,39 @@ MM_INLINE void column_chunk(const double *restrict t, const double *restrict p,
     if (wsum == 0.0) {
         st[MM_MOM_MEAN_TRUE] = st[MM_MOM_M2_TRUE] = 0.0;
         st[MM_MOM_MEAN_DIFF] = st[MM_MOM_M2_DIFF] = 0.0;
+        st[MM_MOM_SUM_SQ] = 0.0;
         return;
     }
     const double mt = kt + lanes_sum(s_t) / wsum;
     const double md = kd + lanes_sum(s_d) / wsum;
 
-    /* Pass 2, on rows still in cache: squared deviations from the chunk means. */
+    /* Pass 2, on rows still in cache: squared deviations from the chunk means, and
+     * the plain sum of squares (scikit-learn's MSE and R^2 numerator, which is
+     * exact on data where theirs is, unlike M2 + W * mean^2). */
     const mm_v2 vmt = v2_splat(mt), vmd = v2_splat(md);
-    mm_lanes q_t, q_d;
+    mm_lanes q_t, q_d, s_q;
     memset(&q_t, 0, sizeof q_t);
     memset(&q_d, 0, sizeof q_d);
+    memset(&s_q, 0, sizeof s_q);
     for (i = 0; i + 4 <= n; i += 4) {
-        pass2_pair(&q_t.lo, &q_d.lo, t + i, p + i, weighted ? w + i : NULL, vmt, vmd, weighted);
-        pass2_pair(&q_t.hi, &q_d.hi, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL, vmt,
-                   vmd, weighted);
+        pass2_pair(&q_t.lo, &q_d.lo, &s_q.lo, t + i, p + i, weighted ? w + i : NULL, vmt, vmd,
+                   weighted);
+        pass2_pair(&q_t.hi, &q_d.hi, &s_q.hi, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL,
+                   vmt, vmd, weighted);
     }
     for (l = 0; i < n; i++, l++) {
         const double wi = weighted ? w[i] : 1.0;
-        const double et = t[i] - mt, ed = (p[i] - t[i]) - md;
+        const double d = p[i] - t[i];
+        const double et = t[i] - mt, ed = d - md;
         *lane(&q_t, l) += wi * (et * et);
         *lane(&q_d, l) += wi * (ed * ed);
+        *lane(&s_q, l) += wi * (d * d);
     }
     st[MM_MOM_MEAN_TRUE] = mt;
     st[MM_MOM_M2_TRUE] = lanes_sum(q_t);
     st[MM_MOM_MEAN_DIFF] = md;
     st[MM_MOM_M2_DIFF] = lanes_sum(q_d);
+    st[MM_MOM_SUM_SQ] = lanes_sum(s_q);
 }
 
 static void column_chunk_dispatch(const double *t, const double *p, const double *w,
@@ -253,6 +264,7 @@ static void merge_one(double *a, const double *b)
     /* Plain sums are added even for zero-weight sides: they are 0 there, unless the
      * input held NaN or infinity, which must reach the result to be detected. */
     const double sum_abs = a[MM_MOM_SUM_ABS] + b[MM_MOM_SUM_ABS];
+    const double sum_sq = a[MM_MOM_SUM_SQ] + b[MM_MOM_SUM_SQ];
     const double sum_hit = a[MM_MOM_SUM_HIT] + b[MM_MOM_SUM_HIT];
     const double mx = MM_MAX(a[MM_MOM_MAX_ABS], b[MM_MOM_MAX_ABS]);
     if (wa == 0.0) { /* copy: keeps b's means exact */
@@ -270,6 +282,7 @@ static void merge_one(double *a, const double *b)
         a[MM_MOM_M2_DIFF] += b[MM_MOM_M2_DIFF] + (dd * dd) * cross;
     }
     a[MM_MOM_SUM_ABS] = sum_abs;
+    a[MM_MOM_SUM_SQ] = sum_sq;
     a[MM_MOM_SUM_HIT] = sum_hit;
     a[MM_MOM_MAX_ABS] = mx;
 }

@@ -3,7 +3,7 @@
  * One pass over (y_true, y_pred) per chunk of rows gives, per column, everything the
  * usual regression metrics need: the weight sum, mean and sum of squared deviations
  * (M2) of y_true, the same for the residual d = y_pred - y_true, sum(w * |d|),
- * max |d| and sum(w * [|d| <= threshold]). Chunks have a fixed number of rows that
+ * sum(w * d^2), max |d| and sum(w * [|d| <= threshold]). Chunks have a fixed number of rows that
  * depends only on the column count; each chunk is summarised with a two-pass
  * (mean, then squared deviations) scheme while it is in cache, and chunk summaries
  * are merged with Chan et al.'s pairwise update in a fixed binary tree. The result
@@ -22,6 +22,7 @@ enum {
     MM_MOM_MEAN_DIFF,  /* weighted mean of d = y_pred - y_true */
     MM_MOM_M2_DIFF,    /* sum of w * (d - mean_d)^2 */
     MM_MOM_SUM_ABS,    /* sum of w * |d| */
+    MM_MOM_SUM_SQ,     /* sum of w * d^2 */
     MM_MOM_MAX_ABS,    /* max |d| over all rows, whatever their weight */
     MM_MOM_SUM_HIT,    /* sum of w over rows with |d| <= threshold */
     MM_MOM_NSTAT

@@ -13,6 +13,7 @@ cdef extern from "mm_moments.h" nogil:
         MM_MOM_MEAN_DIFF
         MM_MOM_M2_DIFF
         MM_MOM_SUM_ABS
+        MM_MOM_SUM_SQ
         MM_MOM_MAX_ABS
         MM_MOM_SUM_HIT
         MM_MOM_NSTAT

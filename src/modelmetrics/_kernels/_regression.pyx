@@ -15,6 +15,7 @@ from ._csrc cimport (
     MM_MOM_NSTAT,
     MM_MOM_SUM_ABS,
     MM_MOM_SUM_HIT,
+    MM_MOM_SUM_SQ,
     MM_MOM_WEIGHT,
     mm_moments_chunks,
     mm_moments_merge,
@@ -32,6 +33,7 @@ STATS = tuple(name for _, name in sorted({
     MM_MOM_MEAN_DIFF: "mean_diff",
     MM_MOM_M2_DIFF: "m2_diff",
     MM_MOM_SUM_ABS: "sum_abs",
+    MM_MOM_SUM_SQ: "sum_sq",
     MM_MOM_MAX_ABS: "max_abs",
     MM_MOM_SUM_HIT: "sum_hit",
 }.items()))
