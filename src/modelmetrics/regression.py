@@ -3,10 +3,9 @@
 Every function here runs one compiled pass over the data that yields, per output
 column, the weight sum, the mean and sum of squared deviations of ``y_true`` and of
 the residual ``y_pred - y_true``, the sums of its absolute values and squares and
-its largest absolute value (see
-:mod:`modelmetrics._moments`). All six metrics follow from those numbers, so
-:func:`regression_metrics` costs about as much as any single metric, and
-:class:`RegressionAccumulator` needs only that small state per output.
+its largest absolute value (see :mod:`modelmetrics._moments`). All six metrics
+follow from those numbers, so :func:`regression_metrics` costs about as much as any
+single metric, and :class:`RegressionAccumulator` needs only that small state.
 
 Differences from scikit-learn 1.9.1, on purpose:
 
@@ -129,9 +128,8 @@ def _check_targets(
     return _same_layout(t, p)
 
 
-def _check_weights(
-    sample_weight: ArrayLike | None, n_samples: int, *, allow_all_zero: bool = False
-) -> _Float64 | None:
+def _check_weights(sample_weight: ArrayLike | None, n_samples: int) -> _Float64 | None:
+    """Validated float64 weights; an all-zero vector is caught later by `_state`."""
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         arr = as_array("sample_weight", sample_weight)
         if arr.dtype.kind in "US":  # ValueError, as scikit-learn (not a TypeError)
@@ -148,13 +146,14 @@ def _check_weights(
             )
         sample_weight = arr
     w = check_sample_weight(sample_weight, n_samples)
-    if w is None:
-        return None
-    if not allow_all_zero and not w.any():
+    return None if w is None else np.ascontiguousarray(w, dtype=np.float64)
+
+
+def _check_some_weight(weight_sum: float) -> None:
+    if weight_sum == 0:
         raise ValueError(
             "sample_weight must contain at least one non-zero number (all weights are zero)."
         )
-    return np.ascontiguousarray(w, dtype=np.float64)
 
 
 def _check_multioutput(
@@ -204,17 +203,27 @@ def _prepare(
     return t, p, _check_weights(sample_weight, t.shape[0])
 
 
-def _state(t: _Float64, p: _Float64, w: _Float64 | None, threshold: float | None) -> _Float64:
-    """Kernel state of validated targets, rejecting NaN and infinity.
+def _state(
+    t: _Float64,
+    p: _Float64,
+    w: _Float64 | None,
+    threshold: float | None,
+    *,
+    allow_all_zero: bool = False,
+) -> _Float64:
+    """Kernel state of validated targets, rejecting NaN, infinity and all-zero weights.
 
     The kernel does not stop at non-finite values, but any of them makes the sum of
     ``|y_pred - y_true|`` non-finite. Checking the inputs only in that case spares a
     full extra pass over memory on clean data; finite inputs whose differences
-    overflow pass the checks and give infinite errors, as in scikit-learn.
+    overflow pass the checks and give infinite errors, as in scikit-learn. The
+    kernel's weight sum likewise replaces a pass looking for a non-zero weight.
     """
     state = moments(t, p, w, threshold)
     if not np.isfinite(state[:, SUM_ABS]).all():
         _check_finite_targets(t, p)
+    if not allow_all_zero:
+        _check_some_weight(state[0, WEIGHT])
     return state
 
 
@@ -490,6 +499,7 @@ shape (n_outputs,) or None, default='uniform_average'
     finite = _check_force_finite(force_finite)
     if t.shape[0] < 2:
         _check_finite_targets(t, p)
+        _check_some_weight(1.0 if w is None else float(w.sum()))
         return _r2_undefined(stacklevel=2)
     state = _state(t, p, w, None)
     return _fraction_explained(state[:, SUM_SQ], state[:, M2_TRUE], average, finite)
@@ -823,14 +833,14 @@ class RegressionAccumulator(Accumulator[RegressionMetrics]):
             that differs from earlier batches.
         """
         t, p = _check_targets(y_true, y_pred, allow_empty=True)
-        w = _check_weights(sample_weight, t.shape[0], allow_all_zero=True)
+        w = _check_weights(sample_weight, t.shape[0])
         if self._moments is not None and t.shape[1] != self._moments.shape[0]:
             raise ValueError(
                 f"y_true has {t.shape[1]} outputs, earlier batches had {self._moments.shape[0]}"
             )
         if t.shape[0] == 0:
             return self
-        batch = _state(t, p, w, self._threshold)
+        batch = _state(t, p, w, self._threshold, allow_all_zero=True)
         if self._moments is None:
             self._moments = batch
         else:
@@ -853,11 +863,7 @@ class RegressionAccumulator(Accumulator[RegressionMetrics]):
         """
         if self._moments is None:
             raise ValueError("RegressionAccumulator.compute: no samples have been added")
-        if not self._moments[:, WEIGHT].any():
-            raise ValueError(
-                "RegressionAccumulator.compute: sample_weight must contain at least one "
-                "non-zero number (all weights added are zero)"
-            )
+        _check_some_weight(self._moments[0, WEIGHT])
         return _report(
             self._moments, self._n_samples, self._threshold, self._force_finite, stacklevel=2
         )
