@@ -16,7 +16,6 @@
 typedef double mm_v2 __attribute__((vector_size(16)));
 typedef long long mm_v2i __attribute__((vector_size(16)));
 #define MM_INLINE static inline __attribute__((always_inline))
-#define MM_LANE(v, i) ((v)[(i)])
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -29,7 +28,6 @@ typedef struct {
 #else
 #define MM_INLINE static inline
 #endif
-#define MM_LANE(x, i) ((x).v[(i)])
 #endif
 
 #define MM_MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -79,24 +77,22 @@ MM_INLINE mm_v2 v2_max(mm_v2 a, mm_v2 b)
 }
 #endif
 
-/* Four accumulators (lanes 0-1 in lo, 2-3 in hi); row i of a chunk feeds lane i % 4. */
-typedef struct {
-    mm_v2 lo, hi;
-} mm_lanes;
-
-MM_INLINE double lanes_sum(mm_lanes s)
+/* Four accumulators per quantity: lanes 0-1 in one vector, 2-3 in another; row i of
+ * a chunk feeds lane i % 4. They are unpacked into plain arrays (never addressed
+ * element by element, which Clang forbids) for the last rows and the final sums. */
+MM_INLINE void unpack4(double out[4], mm_v2 lo, mm_v2 hi)
 {
-    return (MM_LANE(s.lo, 0) + MM_LANE(s.lo, 1)) + (MM_LANE(s.hi, 0) + MM_LANE(s.hi, 1));
+    memcpy(out, &lo, sizeof lo);
+    memcpy(out + 2, &hi, sizeof hi);
 }
 
-MM_INLINE double lanes_max(mm_lanes s)
+MM_INLINE double sum4(const double s[4]) { return (s[0] + s[1]) + (s[2] + s[3]); }
+
+MM_INLINE double max4(const double s[4])
 {
-    const double a = MM_MAX(MM_LANE(s.lo, 0), MM_LANE(s.lo, 1));
-    const double b = MM_MAX(MM_LANE(s.hi, 0), MM_LANE(s.hi, 1));
+    const double a = MM_MAX(s[0], s[1]), b = MM_MAX(s[2], s[3]);
     return MM_MAX(a, b);
 }
-
-MM_INLINE double *lane(mm_lanes *s, int i) { return i < 2 ? &MM_LANE(s->lo, i) : &MM_LANE(s->hi, i - 2); }
 
 /* Shift for the first pass: the first row of the chunk with positive weight. Summing
  * y - shift instead of y keeps the sums small, and makes the mean of a column that is
@@ -138,8 +134,13 @@ MM_INLINE void pass1_pair(mm_pass1 *s, const double *t, const double *p, const d
     s->mx = v2_max(a, s->mx);
 }
 
-MM_INLINE void pass2_pair(mm_v2 *qt, mm_v2 *qd, mm_v2 *sq, const double *t, const double *p,
-                          const double *w, mm_v2 mt, mm_v2 md, const int weighted)
+/* Pass-2 sums over two rows: squared deviations of y and d, and d^2. */
+typedef struct {
+    mm_v2 t, d, q;
+} mm_pass2;
+
+MM_INLINE void pass2_pair(mm_pass2 *s, const double *t, const double *p, const double *w,
+                          mm_v2 mt, mm_v2 md, const int weighted)
 {
     const mm_v2 y = v2_load(t);
     const mm_v2 d = v2_sub(v2_load(p), y);
@@ -147,13 +148,13 @@ MM_INLINE void pass2_pair(mm_v2 *qt, mm_v2 *qd, mm_v2 *sq, const double *t, cons
     const mm_v2 ed = v2_sub(d, md);
     if (weighted) {
         const mm_v2 wi = v2_load(w);
-        *qt = v2_add(*qt, v2_mul(wi, v2_mul(et, et)));
-        *qd = v2_add(*qd, v2_mul(wi, v2_mul(ed, ed)));
-        *sq = v2_add(*sq, v2_mul(wi, v2_mul(d, d)));
+        s->t = v2_add(s->t, v2_mul(wi, v2_mul(et, et)));
+        s->d = v2_add(s->d, v2_mul(wi, v2_mul(ed, ed)));
+        s->q = v2_add(s->q, v2_mul(wi, v2_mul(d, d)));
     } else {
-        *qt = v2_add(*qt, v2_mul(et, et));
-        *qd = v2_add(*qd, v2_mul(ed, ed));
-        *sq = v2_add(*sq, v2_mul(d, d));
+        s->t = v2_add(s->t, v2_mul(et, et));
+        s->d = v2_add(s->d, v2_mul(ed, ed));
+        s->q = v2_add(s->q, v2_mul(d, d));
     }
 }
 
@@ -168,70 +169,76 @@ MM_INLINE void column_chunk(const double *restrict t, const double *restrict p,
     const double kt = r0 < n ? t[r0] : 0.0;
     const double kd = r0 < n ? p[r0] - t[r0] : 0.0;
     const mm_v2 vkt = v2_splat(kt), vkd = v2_splat(kd), vthr = v2_splat(thr);
+    double s_w[4], s_t[4], s_d[4], s_a[4], s_h[4], mx[4];
     mm_pass1 lo, hi;
-    memset(&lo, 0, sizeof lo); /* all-zero bits: +0.0 in every lane */
-    memset(&hi, 0, sizeof hi);
     ptrdiff_t i;
     int l;
 
+    memset(&lo, 0, sizeof lo); /* all-zero bits: +0.0 in every lane */
+    memset(&hi, 0, sizeof hi);
     for (i = 0; i + 4 <= n; i += 4) {
         pass1_pair(&lo, t + i, p + i, weighted ? w + i : NULL, vkt, vkd, vthr, weighted, hits);
         pass1_pair(&hi, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL, vkt, vkd, vthr,
                    weighted, hits);
     }
-    mm_lanes s_w = {lo.w, hi.w}, s_t = {lo.t, hi.t}, s_d = {lo.d, hi.d};
-    mm_lanes s_a = {lo.a, hi.a}, s_h = {lo.h, hi.h}, mx = {lo.mx, hi.mx};
+    unpack4(s_w, lo.w, hi.w);
+    unpack4(s_t, lo.t, hi.t);
+    unpack4(s_d, lo.d, hi.d);
+    unpack4(s_a, lo.a, hi.a);
+    unpack4(s_h, lo.h, hi.h);
+    unpack4(mx, lo.mx, hi.mx);
     for (l = 0; i < n; i++, l++) { /* the last (< 4) rows, into lanes 0, 1, 2 */
         const double wi = weighted ? w[i] : 1.0;
         const double y = t[i], d = p[i] - y, a = fabs(d);
-        *lane(&s_w, l) += wi;
-        *lane(&s_t, l) += wi * (y - kt);
-        *lane(&s_d, l) += wi * (d - kd);
-        *lane(&s_a, l) += wi * a;
-        if (hits) *lane(&s_h, l) += a <= thr ? wi : 0.0;
-        *lane(&mx, l) = MM_MAX(a, *lane(&mx, l));
+        s_w[l] += wi;
+        s_t[l] += wi * (y - kt);
+        s_d[l] += wi * (d - kd);
+        s_a[l] += wi * a;
+        if (hits) s_h[l] += a <= thr ? wi : 0.0;
+        mx[l] = MM_MAX(a, mx[l]);
     }
-    const double wsum = weighted ? lanes_sum(s_w) : (double)n;
+    const double wsum = weighted ? sum4(s_w) : (double)n;
     st[MM_MOM_WEIGHT] = wsum;
-    st[MM_MOM_SUM_ABS] = lanes_sum(s_a);
-    st[MM_MOM_SUM_HIT] = lanes_sum(s_h);
-    st[MM_MOM_MAX_ABS] = lanes_max(mx);
+    st[MM_MOM_SUM_ABS] = sum4(s_a);
+    st[MM_MOM_SUM_HIT] = sum4(s_h);
+    st[MM_MOM_MAX_ABS] = max4(mx);
     if (wsum == 0.0) {
         st[MM_MOM_MEAN_TRUE] = st[MM_MOM_M2_TRUE] = 0.0;
         st[MM_MOM_MEAN_DIFF] = st[MM_MOM_M2_DIFF] = 0.0;
         st[MM_MOM_SUM_SQ] = 0.0;
         return;
     }
-    const double mt = kt + lanes_sum(s_t) / wsum;
-    const double md = kd + lanes_sum(s_d) / wsum;
+    const double mt = kt + sum4(s_t) / wsum;
+    const double md = kd + sum4(s_d) / wsum;
 
     /* Pass 2, on rows still in cache: squared deviations from the chunk means, and
      * the plain sum of squares (scikit-learn's MSE and R^2 numerator, which is
      * exact on data where theirs is, unlike M2 + W * mean^2). */
     const mm_v2 vmt = v2_splat(mt), vmd = v2_splat(md);
-    mm_lanes q_t, q_d, s_q;
-    memset(&q_t, 0, sizeof q_t);
-    memset(&q_d, 0, sizeof q_d);
-    memset(&s_q, 0, sizeof s_q);
+    double q_t[4], q_d[4], s_q[4];
+    mm_pass2 lo2, hi2;
+    memset(&lo2, 0, sizeof lo2);
+    memset(&hi2, 0, sizeof hi2);
     for (i = 0; i + 4 <= n; i += 4) {
-        pass2_pair(&q_t.lo, &q_d.lo, &s_q.lo, t + i, p + i, weighted ? w + i : NULL, vmt, vmd,
-                   weighted);
-        pass2_pair(&q_t.hi, &q_d.hi, &s_q.hi, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL,
-                   vmt, vmd, weighted);
+        pass2_pair(&lo2, t + i, p + i, weighted ? w + i : NULL, vmt, vmd, weighted);
+        pass2_pair(&hi2, t + i + 2, p + i + 2, weighted ? w + i + 2 : NULL, vmt, vmd, weighted);
     }
+    unpack4(q_t, lo2.t, hi2.t);
+    unpack4(q_d, lo2.d, hi2.d);
+    unpack4(s_q, lo2.q, hi2.q);
     for (l = 0; i < n; i++, l++) {
         const double wi = weighted ? w[i] : 1.0;
         const double d = p[i] - t[i];
         const double et = t[i] - mt, ed = d - md;
-        *lane(&q_t, l) += wi * (et * et);
-        *lane(&q_d, l) += wi * (ed * ed);
-        *lane(&s_q, l) += wi * (d * d);
+        q_t[l] += wi * (et * et);
+        q_d[l] += wi * (ed * ed);
+        s_q[l] += wi * (d * d);
     }
     st[MM_MOM_MEAN_TRUE] = mt;
-    st[MM_MOM_M2_TRUE] = lanes_sum(q_t);
+    st[MM_MOM_M2_TRUE] = sum4(q_t);
     st[MM_MOM_MEAN_DIFF] = md;
-    st[MM_MOM_M2_DIFF] = lanes_sum(q_d);
-    st[MM_MOM_SUM_SQ] = lanes_sum(s_q);
+    st[MM_MOM_M2_DIFF] = sum4(q_d);
+    st[MM_MOM_SUM_SQ] = sum4(s_q);
 }
 
 static void column_chunk_dispatch(const double *t, const double *p, const double *w,
