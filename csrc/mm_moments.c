@@ -253,6 +253,8 @@ static void column_chunk_dispatch(const double *t, const double *p, const double
     }
 }
 
+#define MM_MOM_GATHER_COLS 8 /* 64 bytes of a row-major row */
+
 /* Copy an n x k block with strides (rs, cs) into k contiguous columns of n rows. */
 static void gather_columns(const double *restrict x, ptrdiff_t n, ptrdiff_t k, ptrdiff_t rs,
                            ptrdiff_t cs, double *restrict out)
@@ -313,11 +315,15 @@ int mm_moments_chunks(const double *y_true, const double *y_pred, const double *
 {
     const ptrdiff_t rows = mm_moments_chunk_rows(n_cols);
     const ptrdiff_t per_chunk = n_cols * MM_MOM_NSTAT;
+    /* Row-major input is copied into contiguous columns, a block of (at most) one
+     * cache line of columns at a time, before the column kernel runs on it: the chunk
+     * statistics, and so the results, are the same for any memory layout. */
+    const ptrdiff_t block = n_cols < MM_MOM_GATHER_COLS ? n_cols : MM_MOM_GATHER_COLS;
     double *buf = NULL;
-    ptrdiff_t c, j;
+    ptrdiff_t c, j, j0;
 
-    if (row_stride != 1) { /* row-major: each chunk is first copied column by column */
-        buf = malloc((size_t)(2 * rows * n_cols) * sizeof(double));
+    if (row_stride != 1) {
+        buf = malloc((size_t)(2 * rows * block) * sizeof(double));
         if (buf == NULL) return -1;
     }
     for (c = first; c < last; c++) {
@@ -327,18 +333,21 @@ int mm_moments_chunks(const double *y_true, const double *y_pred, const double *
         const double *p = y_pred + r * row_stride;
         const double *w = weight != NULL ? weight + r : NULL;
         double *st = out + c * per_chunk;
-        ptrdiff_t cs = col_stride;
-        if (buf != NULL) {
-            /* Same chunk statistics as for column-major input: results do not depend
-             * on the memory layout. */
-            gather_columns(t, nr, n_cols, row_stride, col_stride, buf);
-            gather_columns(p, nr, n_cols, row_stride, col_stride, buf + rows * n_cols);
-            t = buf;
-            p = buf + rows * n_cols;
-            cs = nr;
+        if (buf == NULL) { /* one column, or column-major: columns are contiguous */
+            for (j = 0; j < n_cols; j++) {
+                column_chunk_dispatch(t + j * col_stride, p + j * col_stride, w, nr, threshold,
+                                      st + j * MM_MOM_NSTAT);
+            }
+            continue;
         }
-        for (j = 0; j < n_cols; j++) {
-            column_chunk_dispatch(t + j * cs, p + j * cs, w, nr, threshold, st + j * MM_MOM_NSTAT);
+        for (j0 = 0; j0 < n_cols; j0 += block) {
+            const ptrdiff_t nb = n_cols - j0 < block ? n_cols - j0 : block;
+            gather_columns(t + j0 * col_stride, nr, nb, row_stride, col_stride, buf);
+            gather_columns(p + j0 * col_stride, nr, nb, row_stride, col_stride, buf + rows * block);
+            for (j = 0; j < nb; j++) {
+                column_chunk_dispatch(buf + j * nr, buf + rows * block + j * nr, w, nr, threshold,
+                                      st + (j0 + j) * MM_MOM_NSTAT);
+            }
         }
     }
     free(buf);

@@ -95,14 +95,16 @@ def test_any_split_of_chunks_is_bit_identical(n, splits, k, weighted, seed):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_row_and_column_major_layouts_agree_bitwise(weighted):
+@pytest.mark.parametrize("k", [3, 8, 21])
+def test_row_and_column_major_layouts_agree_bitwise(weighted, k):
     rng = np.random.default_rng(3)
-    t = rng.normal(size=(5000, 3))
-    p = rng.normal(size=(5000, 3))
+    t = rng.normal(size=(5000, k))
+    p = rng.normal(size=(5000, k))
     w = rng.random(5000) if weighted else None
     c_order = run_kernel(t, p, w, 0.1)
     f_order = run_kernel(np.asfortranarray(t), np.asfortranarray(p), w, 0.1)
     assert np.array_equal(c_order, f_order)
+    np.testing.assert_allclose(c_order, oracle(t, p, w, 0.1), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("value", [0.1, -3.3, 1e10 / 3])
