@@ -151,8 +151,8 @@ def test_moments_is_thread_count_invariant():
     from modelmetrics._parallel import num_threads
 
     rng = np.random.default_rng(11)
-    t = rng.normal(size=(50_000, 1))
-    p = rng.normal(size=(50_000, 1))
+    t = rng.normal(size=(200_000, 1))  # 49 chunks: enough for several threads
+    p = rng.normal(size=(200_000, 1))
     with num_threads(1):
         one = moments(t, p, None, 0.3)
     for threads in (2, 3, 5):

@@ -35,6 +35,9 @@ __all__ = [
 
 WEIGHT, MEAN_TRUE, M2_TRUE, MEAN_DIFF, M2_DIFF, SUM_ABS, SUM_SQ, MAX_ABS, SUM_HIT = range(9)
 
+# Fewer chunks than this per thread (about 30 us of work each) are not worth a thread hop.
+_MIN_CHUNKS_PER_TASK = 8
+
 
 def moments(
     y_true: NDArray[np.float64],
@@ -53,7 +56,7 @@ def moments(
     n, k = y_true.shape
     n_chunks = _kernels.moments_n_chunks(n, k)
     out = np.empty((n_chunks, k, _kernels.N_STATS), dtype=np.float64)
-    n_tasks = max(1, min(get_num_threads(), n_chunks))
+    n_tasks = max(1, min(get_num_threads(), n_chunks // _MIN_CHUNKS_PER_TASK))
     edges = [n_chunks * i // n_tasks for i in range(n_tasks + 1)]
     thr = -1.0 if threshold is None else threshold  # negative: the kernel counts no hits
     tasks = [
