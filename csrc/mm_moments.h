@@ -3,11 +3,12 @@
  * One pass over (y_true, y_pred) per chunk of rows gives, per column, everything the
  * usual regression metrics need: the weight sum, mean and sum of squared deviations
  * (M2) of y_true, the same for the residual d = y_pred - y_true, sum(w * |d|),
- * sum(w * d^2), max |d| and sum(w * [|d| <= threshold]). Chunks have a fixed number of rows that
- * depends only on the column count; each chunk is summarised with a two-pass
- * (mean, then squared deviations) scheme while it is in cache, and chunk summaries
- * are merged with Chan et al.'s pairwise update in a fixed binary tree. The result
- * therefore depends only on the data, never on how chunks were spread over threads.
+ * sum(w * d^2), max |d| and sum(w * [|d| <= threshold]). Chunks have a fixed number
+ * of rows that depends only on the column count; each chunk is summarised with a
+ * two-pass (mean, then squared deviations) scheme while it is in cache, and chunk
+ * summaries are merged with Chan et al.'s pairwise update in a fixed binary tree.
+ * The result therefore depends only on the data, never on how chunks were spread
+ * over threads, nor on the memory layout (row- or column-major) of the inputs.
  */
 #ifndef MM_MOMENTS_H
 #define MM_MOMENTS_H
