@@ -145,7 +145,7 @@ def _check_weights(sample_weight: ArrayLike | None, n_samples: int) -> _Float64 
                 f"got shape {arr.shape}"
             )
         sample_weight = arr
-    w = check_sample_weight(sample_weight, n_samples)
+    w = check_sample_weight(sample_weight, n_samples, allow_all_zero=True)
     return None if w is None else np.ascontiguousarray(w, dtype=np.float64)
 
 
