@@ -7,12 +7,15 @@ from modelmetrics import __version__
 from modelmetrics._cli import main
 
 
-def test_demo_prints_classification_metrics(capsys):
+def test_demo_prints_classification_and_regression_metrics(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Classification" in out
     assert "weighted avg" in out
     assert "confusion matrix" in out
+    assert "Regression" in out
+    for name in ("mean-error", "max-error", "mean-absolute-error", "r2-score"):
+        assert name in out
 
 
 def test_no_command_is_a_usage_error(capsys):

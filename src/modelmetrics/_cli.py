@@ -12,6 +12,27 @@ __all__ = ["main"]
 
 
 def _demo(_: argparse.Namespace) -> int:
+    _demo_classification()
+    print()
+    _demo_regression()
+    return 0
+
+
+def _demo_regression() -> None:
+    from modelmetrics._examples import regression_example
+    from modelmetrics.regression import regression_metrics
+
+    y_true, y_pred = regression_example()
+    tolerance = 10.0
+    metrics = regression_metrics(y_true, y_pred, threshold=tolerance)
+    print(f"== Regression: built-in example (house prices, {y_true.shape[0]} samples)")
+    for name, value in metrics.as_dict().items():
+        if name not in ("accuracy", "threshold"):
+            print(f"{name:>26}  {value:.4f}")
+    print(f"{'accuracy':>26}  {metrics.accuracy:.4f}  (|error| <= {tolerance:g})")
+
+
+def _demo_classification() -> None:
     from modelmetrics._examples import classification_example
     from modelmetrics.classification import classification_metrics, classification_report
 
@@ -26,7 +47,6 @@ def _demo(_: argparse.Namespace) -> int:
     print(" " * width + "".join(f"{label:>{width}}" for label in labels))
     for label, row in zip(labels, metrics.confusion_matrix, strict=True):
         print(f"{label:>{width}}" + "".join(f"{int(v):>{width}}" for v in row))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -111,10 +111,14 @@ def check_finite(name: str, arr: NDArray[Any]) -> None:
     raise ValueError(f"Input {name} contains {what} (first at index {where}).")
 
 
-def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDArray[Any] | None:
+def check_sample_weight(
+    sample_weight: ArrayLike | None, n_samples: int, *, allow_all_zero: bool = False
+) -> NDArray[Any] | None:
     """Validate sample weights: numeric, 1-D, ``n_samples`` long, finite, non-negative and
     not all zero (scikit-learn rejects all-zero weights too).
 
+    Set `allow_all_zero` when the caller detects all-zero weights itself (from a sum
+    it computes anyway) or when an all-zero batch is legitimate (streaming).
     A scalar is broadcast to every sample. Integer and boolean weights keep an integer
     dtype (int64) because counting metrics then stay exact integers, as in
     scikit-learn; everything else becomes float64.
@@ -153,8 +157,8 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDAr
     if w.size and w.min() < 0:
         first = int(np.argmax(w < 0))
         raise ValueError(f"sample_weight must be non-negative; got {w[first]} at index {first}")
-    if not w.any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
+    if not allow_all_zero and not w.any():
+        raise ValueError("sample_weight must contain at least one non-zero number.")
     return w
 
 

@@ -27,8 +27,18 @@ from modelmetrics._kernels._ranking import (
     split_by_label,
     split_by_label_weighted,
 )
+from modelmetrics._kernels._regression import (
+    N_STATS,
+    STATS,
+    moments_chunks,
+    moments_merge,
+    moments_n_chunks,
+    moments_reduce,
+)
 
 __all__ = [
+    "N_STATS",
+    "STATS",
     "average_precision_from_curve",
     "average_precision_runs",
     "count_equal",
@@ -39,6 +49,10 @@ __all__ = [
     "label_presence",
     "max_runs",
     "merge_runs",
+    "moments_chunks",
+    "moments_merge",
+    "moments_n_chunks",
+    "moments_reduce",
     "pr_curve_points",
     "radix_sort",
     "roc_auc_from_curve",

@@ -45,3 +45,22 @@ cdef extern from "mm_curve.h" nogil:
                            uint64_t *keys_out)
     double mm_roc_auc(const double *tps, const double *fps, Py_ssize_t m, int drop, double *work)
     double mm_average_precision(const double *tps, const double *fps, Py_ssize_t m, double *work)
+cdef extern from "mm_moments.h" nogil:
+    enum:
+        MM_MOM_WEIGHT
+        MM_MOM_MEAN_TRUE
+        MM_MOM_M2_TRUE
+        MM_MOM_MEAN_DIFF
+        MM_MOM_M2_DIFF
+        MM_MOM_SUM_ABS
+        MM_MOM_SUM_SQ
+        MM_MOM_MAX_ABS
+        MM_MOM_SUM_HIT
+        MM_MOM_NSTAT
+    Py_ssize_t mm_moments_n_chunks(Py_ssize_t n_rows, Py_ssize_t n_cols)
+    int mm_moments_chunks(const double *y_true, const double *y_pred, const double *weight,
+                          Py_ssize_t n_rows, Py_ssize_t n_cols, Py_ssize_t row_stride,
+                          Py_ssize_t col_stride, double threshold, Py_ssize_t first,
+                          Py_ssize_t last, double *out)
+    void mm_moments_reduce(double *chunks, Py_ssize_t n_chunks, Py_ssize_t n_cols)
+    void mm_moments_merge(double *state, const double *other, Py_ssize_t n_cols)
