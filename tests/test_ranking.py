@@ -55,8 +55,11 @@ def assert_same(name, *args, **kwargs):
         assert ours.error is not None, (
             f"scikit-learn raised {ref.error!r}, we returned {ours.value!r}"
         )
+        # ZeroDivisionError: scikit-learn's np.average over no class pair ('ovo').
         kinds = [
-            k for k in (ValueError, TypeError, NotImplementedError) if isinstance(ref.error, k)
+            k
+            for k in (ValueError, TypeError, NotImplementedError, ZeroDivisionError)
+            if isinstance(ref.error, k)
         ]
         assert kinds, f"unexpected reference error {ref.error!r}"
         assert any(isinstance(ours.error, k) for k in kinds), (ours.error, ref.error)
@@ -298,6 +301,12 @@ def test_multiclass_option_errors_match_sklearn():
     assert_same("average_precision_score", y, p[:, :2])
     # Two classes present but three score columns: one class never occurs.
     assert_same("roc_auc_score", [0, 1, 1], np.eye(3), multi_class="ovr", labels=[0, 1, 2])
+    # A single class present: no pair for 'ovo' (NaN for 'macro', ZeroDivisionError for
+    # 'weighted', as scikit-learn's np.average gives them).
+    for average in ("macro", "weighted"):
+        assert_same(
+            "roc_auc_score", [1, 1, 1], p[:3], multi_class="ovo", labels=[0, 1, 2], average=average
+        )
 
 
 def test_average_weighted_without_support_matches_sklearn():
