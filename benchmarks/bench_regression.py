@@ -9,12 +9,15 @@ input array: reading the data once, which no exact metric can avoid.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import median_seconds
 
 from modelmetrics import regression as mm
 from modelmetrics._parallel import num_threads
@@ -27,16 +30,6 @@ METRICS = [
     "explained_variance_score",
     "max_error",
 ]
-
-
-def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up: page faults, thread pool start, imports
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
