@@ -24,6 +24,30 @@ def median_seconds(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> floa
     return statistics.median(times)
 
 
+def paired_ratio(
+    fn: Callable[[], Any], baseline: Callable[[], Any], repeats: int, warmup: int = 1
+) -> float:
+    """Median over repeats of time(fn) / time(baseline), each pair timed back to back.
+
+    On a shared, noisy machine the load drifts between measurements; timing the two
+    side by side in every repeat makes their ratio far steadier than a ratio of two
+    separately taken medians.
+    """
+    for _ in range(warmup):
+        fn()
+        baseline()
+    ratios = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        baseline()
+        middle = time.perf_counter()
+        fn()
+        end = time.perf_counter()
+        ratios.append((end - middle) / (middle - start))
+    return statistics.median(ratios)
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(value: Any) -> str:
         if isinstance(value, float):

@@ -11,6 +11,12 @@ sort, at best). Every result is first checked to be identical to scikit-learn's.
 
 from __future__ import annotations
 
+import os
+
+# OpenBLAS worker threads spin after scikit-learn's BLAS calls and steal our two cores;
+# set before numpy loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import sys
 import warnings
