@@ -509,11 +509,3 @@ def test_accuracy_rejects_bad_input():
         accuracy_at_threshold([0, 1], [0.1, 0.2], sample_weight=[0, 0])
     with pytest.raises(ValueError, match="y_true is empty"):
         accuracy_at_threshold([], [])
-
-
-def test_docstring_examples():
-    import doctest
-
-    failures, tried = doctest.testmod(_ranking, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert tried >= 10
-    assert failures == 0

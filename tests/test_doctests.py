@@ -1,0 +1,25 @@
+"""Every ``Examples`` section in the package runs and prints what it shows."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "modelmetrics._accuracy",
+    "modelmetrics._classification_summary",
+    "modelmetrics._confusion",
+    "modelmetrics._prf",
+    "modelmetrics._ranking",
+    "modelmetrics._report",
+    "modelmetrics._score_summary",
+    "modelmetrics.regression",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples(name):
+    module = importlib.import_module(name)
+    failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert tried > 0, f"{name} has no examples"
+    assert failures == 0
