@@ -4,6 +4,9 @@ Kernels trust their callers: inputs are validated, C-contiguous arrays of the ri
 dtype, and outputs are preallocated. Public modules import kernels from here.
 """
 
+from modelmetrics._kernels._coco import accumulate as coco_accumulate
+from modelmetrics._kernels._coco import box_iou as coco_box_iou
+from modelmetrics._kernels._coco import evaluate as coco_evaluate
 from modelmetrics._kernels._confusion import (
     count_equal,
     count_pairs,
@@ -41,6 +44,9 @@ __all__ = [
     "STATS",
     "average_precision_from_curve",
     "average_precision_runs",
+    "coco_accumulate",
+    "coco_box_iou",
+    "coco_evaluate",
     "count_equal",
     "count_pairs",
     "count_pairs_weighted",

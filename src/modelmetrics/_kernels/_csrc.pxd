@@ -1,5 +1,5 @@
 # C declarations for csrc/ (plain C99, no Python.h). One file, cimported by the kernels.
-from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 cdef extern from "mm_sum.h" nogil:
     double mm_pairwise_sum(const double *x, Py_ssize_t n)
@@ -64,3 +64,62 @@ cdef extern from "mm_moments.h" nogil:
                           Py_ssize_t last, double *out)
     void mm_moments_reduce(double *chunks, Py_ssize_t n_chunks, Py_ssize_t n_cols)
     void mm_moments_merge(double *state, const double *other, Py_ssize_t n_cols)
+
+cdef extern from "mm_coco.h" nogil:
+    int MM_COCO_ENOMEM
+    ctypedef struct mm_coco_params:
+        Py_ssize_t n_thr
+        const double *iou_thr
+        Py_ssize_t n_area
+        const double *area_rng
+        Py_ssize_t max_det
+    ctypedef struct mm_coco_groups:
+        const int64_t *dt_start
+        const double *dt_box
+        const double *dt_area
+        const double *dt_score
+        const double *dt_id
+        const int64_t *gt_start
+        const double *gt_box
+        const double *gt_area
+        const double *gt_id
+        const uint8_t *gt_crowd
+        const uint8_t *gt_ignore
+    ctypedef struct mm_coco_matches:
+        const int64_t *slot_start
+        double *slot_score
+        int64_t *slot_det
+        uint8_t *slot_code
+        int32_t *group_npig
+        uint8_t *group_nonempty
+        double *slot_dtm
+        uint8_t *slot_dtig
+        int64_t *gt_order
+        double *gt_gtm
+        uint8_t *gt_ig
+    ctypedef struct mm_coco_accum:
+        Py_ssize_t n_thr
+        Py_ssize_t n_rec
+        const double *rec_thr
+        Py_ssize_t n_area
+        const int64_t *area_src
+        Py_ssize_t n_maxdet
+        const int64_t *maxdet
+        const int64_t *out_m
+        const int64_t *out_a
+        Py_ssize_t out_k
+        Py_ssize_t K
+        Py_ssize_t A
+        Py_ssize_t M
+        double *precision
+        double *recall
+        double *scores
+    void mm_coco_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
+                         const uint8_t *gt_crowd, double *out)
+    int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *inp, Py_ssize_t first,
+                         Py_ssize_t last, Py_ssize_t n_slots, Py_ssize_t n_gt,
+                         mm_coco_matches *out)
+    int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
+                           const int32_t *slot_rank, const uint8_t *slot_code,
+                           const uint8_t *slot_selected, Py_ssize_t n_slots, Py_ssize_t first,
+                           Py_ssize_t last, const int64_t *npig)

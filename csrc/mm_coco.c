@@ -1,0 +1,287 @@
+#include "mm_coco.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* numpy's np.spacing(1): the gap between 1.0 and the next double. */
+#define MM_COCO_EPS DBL_EPSILON
+
+void mm_coco_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
+                     const uint8_t *gt_crowd, double *out)
+{
+    /* Same operations in the same order as pycocotools' bbIou, so the doubles match. */
+    for (ptrdiff_t g = 0; g < n_gt; g++) {
+        const double *G = gt + 4 * g;
+        double ga = G[2] * G[3];
+        int crowd = gt_crowd != NULL && gt_crowd[g];
+        for (ptrdiff_t d = 0; d < n_dt; d++) {
+            const double *D = dt + 4 * d;
+            double da = D[2] * D[3];
+            double *o = out + d * n_gt + g;
+            *o = 0.0;
+            double w = fmin(D[2] + D[0], G[2] + G[0]) - fmax(D[0], G[0]);
+            if (w <= 0) continue;
+            double h = fmin(D[3] + D[1], G[3] + G[1]) - fmax(D[1], G[1]);
+            if (h <= 0) continue;
+            double i = w * h;
+            double u = crowd ? da : da + ga - i;
+            *o = i / u;
+        }
+    }
+}
+
+/* Stable sort of idx[0..n) by key descending (numpy's argsort(-key, 'mergesort')).
+ * tmp has room for n indices. */
+static void sort_desc_stable(int64_t *idx, int64_t *tmp, ptrdiff_t n, const double *key)
+{
+    if (n <= 32) {
+        for (ptrdiff_t i = 1; i < n; i++) {
+            int64_t v = idx[i];
+            ptrdiff_t j = i;
+            while (j > 0 && key[v] > key[idx[j - 1]]) {
+                idx[j] = idx[j - 1];
+                j--;
+            }
+            idx[j] = v;
+        }
+        return;
+    }
+    ptrdiff_t half = n / 2;
+    sort_desc_stable(idx, tmp, half, key);
+    sort_desc_stable(idx + half, tmp, n - half, key);
+    if (!(key[idx[half]] > key[idx[half - 1]])) return; /* already in order */
+    memcpy(tmp, idx, (size_t)half * sizeof *tmp);
+    ptrdiff_t a = 0, b = half, o = 0;
+    while (a < half && b < n) {
+        /* Take from the right run only when strictly greater: ties keep input order. */
+        if (key[idx[b]] > key[tmp[a]]) idx[o++] = idx[b++];
+        else idx[o++] = tmp[a++];
+    }
+    while (a < half) idx[o++] = tmp[a++];
+}
+
+typedef struct {
+    int64_t *det;     /* detection order within the group */
+    int64_t *tmp;     /* sort scratch */
+    double *iou;      /* kept detections x gts */
+    int64_t *order;   /* gt order for one area range */
+    uint8_t *ig;      /* _ignore, in that order */
+    double *gtm;      /* matched detection id per gt, in that order */
+} scratch;
+
+static void scratch_free(scratch *s)
+{
+    free(s->det);
+    free(s->tmp);
+    free(s->iou);
+    free(s->order);
+    free(s->ig);
+    free(s->gtm);
+}
+
+static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
+{
+    size_t nd = (size_t)(max_dt > 0 ? max_dt : 1), ng = (size_t)(max_gt > 0 ? max_gt : 1);
+    size_t nk = (size_t)(max_kept > 0 ? max_kept : 1);
+    s->det = malloc(nd * sizeof *s->det);
+    s->tmp = malloc(nd * sizeof *s->tmp);
+    s->iou = malloc(nk * ng * sizeof *s->iou);
+    s->order = malloc(ng * sizeof *s->order);
+    s->ig = malloc(ng * sizeof *s->ig);
+    s->gtm = malloc(ng * sizeof *s->gtm);
+    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm) {
+        scratch_free(s);
+        return MM_COCO_ENOMEM;
+    }
+    return 0;
+}
+
+static int outside(double area, const double *rng)
+{
+    return area < rng[0] || area > rng[1];
+}
+
+int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_t first,
+                     ptrdiff_t last, ptrdiff_t n_slots, ptrdiff_t n_gt, mm_coco_matches *out)
+{
+    const ptrdiff_t T = p->n_thr, A = p->n_area;
+    ptrdiff_t max_dt = 0, max_gt = 0, max_kept = 0;
+    for (ptrdiff_t g = first; g < last; g++) {
+        ptrdiff_t nd = in->dt_start[g + 1] - in->dt_start[g];
+        ptrdiff_t ng = in->gt_start[g + 1] - in->gt_start[g];
+        ptrdiff_t nk = out->slot_start[g + 1] - out->slot_start[g];
+        if (nd > max_dt) max_dt = nd;
+        if (ng > max_gt) max_gt = ng;
+        if (nk > max_kept) max_kept = nk;
+    }
+    scratch s;
+    if (scratch_alloc(&s, max_dt, max_kept, max_gt) != 0) return MM_COCO_ENOMEM;
+
+    for (ptrdiff_t g = first; g < last; g++) {
+        const int64_t d0 = in->dt_start[g], g0 = in->gt_start[g];
+        const ptrdiff_t nd = in->dt_start[g + 1] - d0, ng = in->gt_start[g + 1] - g0;
+        const int64_t s0 = out->slot_start[g];
+        const ptrdiff_t nk = out->slot_start[g + 1] - s0;
+        out->group_nonempty[g] = nd > 0 || ng > 0;
+
+        /* Detections highest score first, stable, then the first max_det kept. */
+        for (ptrdiff_t d = 0; d < nd; d++) s.det[d] = d0 + d;
+        sort_desc_stable(s.det, s.tmp, nd, in->dt_score);
+        for (ptrdiff_t d = 0; d < nk; d++) {
+            out->slot_det[s0 + d] = s.det[d];
+            out->slot_score[s0 + d] = in->dt_score[s.det[d]];
+        }
+        for (ptrdiff_t k = 0; k < nk; k++)
+            mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, in->gt_box + 4 * g0, ng,
+                            in->gt_crowd + g0, s.iou + k * ng);
+
+        for (ptrdiff_t a = 0; a < A; a++) {
+            const double *rng = p->area_rng + 2 * a;
+            /* Ground truths: not ignored first, then ignored, each in input order. */
+            ptrdiff_t n_kept_gt = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                for (ptrdiff_t j = 0; j < ng; j++) {
+                    int ig = in->gt_ignore[g0 + j] || outside(in->gt_area[g0 + j], rng);
+                    if (ig != pass) continue;
+                    s.order[n_kept_gt] = j;
+                    s.ig[n_kept_gt] = (uint8_t)ig;
+                    n_kept_gt++;
+                }
+                if (pass == 0) out->group_npig[g * A + a] = (int32_t)n_kept_gt;
+            }
+            if (out->gt_order != NULL) {
+                for (ptrdiff_t j = 0; j < ng; j++) {
+                    out->gt_order[a * n_gt + g0 + j] = g0 + s.order[j];
+                    out->gt_ig[a * n_gt + g0 + j] = s.ig[j];
+                }
+            }
+            for (ptrdiff_t t = 0; t < T; t++) {
+                uint8_t *code = out->slot_code + (a * T + t) * n_slots + s0;
+                for (ptrdiff_t j = 0; j < ng; j++) s.gtm[j] = 0.0;
+                for (ptrdiff_t k = 0; k < nk; k++) {
+                    const int64_t det = s.det[k];
+                    const double *row = s.iou + k * ng;
+                    double best = p->iou_thr[t] < 1 - 1e-10 ? p->iou_thr[t] : 1 - 1e-10;
+                    ptrdiff_t m = -1;
+                    for (ptrdiff_t j = 0; j < ng; j++) {
+                        const ptrdiff_t gj = s.order[j];
+                        /* A gt is taken when its recorded detection id is > 0. */
+                        if (s.gtm[j] > 0 && !in->gt_crowd[g0 + gj]) continue;
+                        /* Matched a regular gt and the rest are ignored ones: stop. */
+                        if (m > -1 && s.ig[m] == 0 && s.ig[j] == 1) break;
+                        if (row[gj] < best) continue;
+                        best = row[gj];
+                        m = j;
+                    }
+                    double dtm = 0.0;
+                    uint8_t dtig = 0;
+                    if (m != -1) {
+                        dtig = s.ig[m];
+                        dtm = in->gt_id[g0 + s.order[m]];
+                        s.gtm[m] = in->dt_id[det];
+                    }
+                    /* Unmatched detections outside the area range are ignored. */
+                    if (dtm == 0 && outside(in->dt_area[det], rng)) dtig = 1;
+                    code[k] = dtig ? MM_COCO_IGNORED : (dtm != 0 ? MM_COCO_TP : MM_COCO_FP);
+                    if (out->slot_dtm != NULL) {
+                        out->slot_dtm[(a * T + t) * n_slots + s0 + k] = dtm;
+                        out->slot_dtig[(a * T + t) * n_slots + s0 + k] = dtig;
+                    }
+                }
+                if (out->gt_gtm != NULL)
+                    for (ptrdiff_t j = 0; j < ng; j++)
+                        out->gt_gtm[(a * T + t) * n_gt + g0 + j] = s.gtm[j];
+            }
+        }
+    }
+    scratch_free(&s);
+    return 0;
+}
+
+/* First index i in [0, n) with rc[i] >= x (numpy searchsorted, side='left'). */
+static ptrdiff_t lower_bound(const double *rc, ptrdiff_t n, double x)
+{
+    ptrdiff_t lo = 0, hi = n;
+    while (lo < hi) {
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        if (rc[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
+                       const int32_t *slot_rank, const uint8_t *slot_code,
+                       const uint8_t *slot_selected, ptrdiff_t n_slots, ptrdiff_t first,
+                       ptrdiff_t last, const int64_t *npig)
+{
+    const ptrdiff_t n = last - first, T = acc->n_thr, R = acc->n_rec;
+    const ptrdiff_t K = acc->K, A = acc->A, M = acc->M;
+    int64_t *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
+    int64_t *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
+    int64_t *sub = malloc((size_t)(n > 0 ? n : 1) * sizeof *sub);
+    double *rc = malloc((size_t)(n > 0 ? n : 1) * sizeof *rc);
+    double *pr = malloc((size_t)(n > 0 ? n : 1) * sizeof *pr);
+    if (!order || !tmp || !sub || !rc || !pr) {
+        free(order);
+        free(tmp);
+        free(sub);
+        free(rc);
+        free(pr);
+        return MM_COCO_ENOMEM;
+    }
+    /* All selected slots, in image order, sorted once by score (stable); a maxDets
+     * subset of a stably sorted sequence is the stable sort of that subset. */
+    ptrdiff_t n_sel = 0;
+    for (ptrdiff_t s = first; s < last; s++)
+        if (slot_selected == NULL || slot_selected[s]) order[n_sel++] = s;
+    sort_desc_stable(order, tmp, n_sel, slot_score);
+
+    for (ptrdiff_t mi = 0; mi < acc->n_maxdet; mi++) {
+        ptrdiff_t nd = 0;
+        for (ptrdiff_t j = 0; j < n_sel; j++)
+            if (slot_rank[order[j]] < acc->maxdet[mi]) sub[nd++] = order[j];
+        const ptrdiff_t m = acc->out_m[mi];
+        for (ptrdiff_t ai = 0; ai < acc->n_area; ai++) {
+            if (npig[ai] == 0) continue; /* precision and recall stay -1 */
+            const ptrdiff_t a = acc->out_a[ai];
+            const double np_gt = (double)npig[ai];
+            for (ptrdiff_t t = 0; t < T; t++) {
+                const uint8_t *code = slot_code + (acc->area_src[ai] * T + t) * n_slots;
+                double tp = 0.0, fp = 0.0;
+                for (ptrdiff_t j = 0; j < nd; j++) {
+                    uint8_t c = code[sub[j]];
+                    tp += c == MM_COCO_TP;
+                    fp += c == MM_COCO_FP;
+                    rc[j] = tp / np_gt;
+                    pr[j] = tp / ((fp + tp) + MM_COCO_EPS);
+                }
+                const ptrdiff_t kam = (acc->out_k * A + a) * M + m;
+                acc->recall[t * K * A * M + kam] = nd ? rc[nd - 1] : 0.0;
+                for (ptrdiff_t j = nd - 1; j > 0; j--)
+                    if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+                double *prec = acc->precision + t * R * K * A * M + kam;
+                double *sc = acc->scores + t * R * K * A * M + kam;
+                ptrdiff_t r = 0;
+                for (; r < R; r++) {
+                    ptrdiff_t i = lower_bound(rc, nd, acc->rec_thr[r]);
+                    if (i >= nd) break; /* pycocotools stops at the first miss */
+                    prec[r * K * A * M] = pr[i];
+                    sc[r * K * A * M] = slot_score[sub[i]];
+                }
+                for (; r < R; r++) {
+                    prec[r * K * A * M] = 0.0;
+                    sc[r * K * A * M] = 0.0;
+                }
+            }
+        }
+    }
+    free(order);
+    free(tmp);
+    free(sub);
+    free(rc);
+    free(pr);
+    return 0;
+}

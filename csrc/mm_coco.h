@@ -1,0 +1,103 @@
+/* COCO detection evaluation kernels, bit-identical to pycocotools' COCOeval.
+ *
+ * Detections and ground truths arrive grouped by (category, image), each group
+ * contiguous and in the order pycocotools builds its per-group lists (annotation or
+ * result order). The kernels reproduce, operation for operation, pycocotools'
+ * box IoU (maskApi.c bbIou), the greedy per-image matching of evaluateImg for every
+ * area range and IoU threshold, and the precision/recall accumulation of accumulate,
+ * including its quirks: matches are recorded as annotation ids stored in doubles, so
+ * a detection or ground truth with id 0 (or a negative detection id) behaves exactly
+ * as it does there.
+ *
+ * All arrays are C-contiguous. Functions return 0, or MM_COCO_ENOMEM when scratch
+ * memory could not be allocated.
+ */
+#ifndef MM_COCO_H
+#define MM_COCO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MM_COCO_ENOMEM (-1)
+
+/* Codes of a detection at one (area range, IoU threshold), as accumulate sees it. */
+enum { MM_COCO_FP = 0, MM_COCO_TP = 1, MM_COCO_IGNORED = 2 };
+
+/* pycocotools' bbIou: out[d * n_gt + g] = IoU of dt box d with gt box g (boxes are
+ * x, y, w, h). For a crowd gt the union is the detection's area. */
+void mm_coco_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
+                     const uint8_t *gt_crowd, double *out);
+
+typedef struct {
+    ptrdiff_t n_thr;
+    const double *iou_thr;   /* T IoU thresholds */
+    ptrdiff_t n_area;
+    const double *area_rng;  /* A x 2: [lo, hi], inclusive */
+    ptrdiff_t max_det;       /* detections kept per group (maxDets[-1]) */
+} mm_coco_params;
+
+typedef struct {
+    /* Detections, grouped; within a group in result order (ties keep that order). */
+    const int64_t *dt_start;  /* n_groups + 1 */
+    const double *dt_box;     /* 4 per detection */
+    const double *dt_area;
+    const double *dt_score;
+    const double *dt_id;
+    /* Ground truths, grouped; within a group in annotation order. */
+    const int64_t *gt_start;  /* n_groups + 1 */
+    const double *gt_box;
+    const double *gt_area;
+    const double *gt_id;
+    const uint8_t *gt_crowd;  /* iscrowd, for the IoU */
+    const uint8_t *gt_ignore; /* the 'ignore' flag pycocotools derives from iscrowd */
+} mm_coco_groups;
+
+typedef struct {
+    /* Slots: the kept detections of each group, highest score first (stable). */
+    const int64_t *slot_start; /* n_groups + 1 */
+    double *slot_score;        /* n_slots */
+    int64_t *slot_det;         /* n_slots: index of the detection in the input arrays */
+    uint8_t *slot_code;        /* n_area x n_thr x n_slots (MM_COCO_FP/TP/IGNORED) */
+    int32_t *group_npig;       /* n_groups x n_area: non-ignored ground truths */
+    uint8_t *group_nonempty;   /* n_groups: the group has a gt or a detection */
+    /* Optional (NULL to skip): what pycocotools stores in evalImgs. */
+    double *slot_dtm;          /* n_area x n_thr x n_slots: matched gt id, 0 if none */
+    uint8_t *slot_dtig;        /* n_area x n_thr x n_slots */
+    int64_t *gt_order;         /* n_area x n_gt: gt index (input order), ignore-last per group */
+    double *gt_gtm;            /* n_area x n_thr x n_gt: matched detection id, in gt_order */
+    uint8_t *gt_ig;            /* n_area x n_gt: _ignore flags, in gt_order */
+} mm_coco_matches;
+
+/* Evaluate groups [first, last): evaluateImg for every area range and threshold.
+ * n_slots and n_gt are the totals over all groups (strides of the output planes). */
+int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_t first,
+                     ptrdiff_t last, ptrdiff_t n_slots, ptrdiff_t n_gt, mm_coco_matches *out);
+
+typedef struct {
+    ptrdiff_t n_thr;         /* T */
+    ptrdiff_t n_rec;         /* R */
+    const double *rec_thr;   /* R recall thresholds */
+    ptrdiff_t n_area;        /* A' areas accumulated */
+    const int64_t *area_src; /* A': plane of slot_code each accumulated area reads */
+    ptrdiff_t n_maxdet;      /* M' max-detection settings accumulated */
+    const int64_t *maxdet;   /* M' */
+    const int64_t *out_m;    /* M': output index of each maxDet setting */
+    const int64_t *out_a;    /* A': output index of each area */
+    ptrdiff_t out_k;         /* output index of this category */
+    /* Output arrays precision/scores [T, R, K, A, M] and recall [T, K, A, M]. */
+    ptrdiff_t K, A, M;
+    double *precision;
+    double *recall;
+    double *scores;
+} mm_coco_accum;
+
+/* accumulate for one category: its slots [first, last) of a matches structure, the
+ * slot planes having stride n_slots, restricted to slots whose image is selected.
+ * npig[a] is the number of non-ignored ground truths for accumulated area a. Slots
+ * carry their rank within their group in slot_rank. */
+int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
+                       const int32_t *slot_rank, const uint8_t *slot_code,
+                       const uint8_t *slot_selected, ptrdiff_t n_slots, ptrdiff_t first,
+                       ptrdiff_t last, const int64_t *npig);
+
+#endif

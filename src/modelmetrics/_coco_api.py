@@ -1,0 +1,473 @@
+"""``COCO``: a drop-in for :class:`pycocotools.coco.COCO` with columnar annotations.
+
+The public surface is pycocotools' (``dataset``, ``anns``, ``imgs``, ``cats``,
+``imgToAnns``, ``catToImgs``, the ``get*Ids`` / ``load*`` methods, ``loadRes``,
+``loadNumpyAnnotations``), with the same return values. Two things differ inside:
+
+* the per-annotation indexes are built on first use, not eagerly, and
+* evaluation reads annotations as numpy columns (:meth:`COCO._columns`), extracted
+  once, never as per-annotation dicts.
+
+``loadRes`` completes result dicts (``area``, ``id``, ``iscrowd``, and a box polygon
+``segmentation``) the first time ``dataset`` or the indexes are read, exactly as
+pycocotools does eagerly; evaluation does not need them.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["COCO"]
+
+
+def _is_array_like(obj: object) -> bool:
+    return hasattr(obj, "__iter__") and hasattr(obj, "__len__")
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file (with orjson when it is installed: several times faster)."""
+    try:
+        import orjson
+    except ImportError:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    with open(path, "rb") as f:
+        return orjson.loads(f.read())
+
+
+@dataclass(frozen=True, eq=False)
+class AnnotationColumns:
+    """Annotations as columns, in dataset order.
+
+    ``image_id`` / ``category_id`` hold the raw ids (int64 when all are integers, else
+    objects). ``crowd`` is ``int(iscrowd) != 0`` (what the IoU uses), ``ignore`` the
+    truthiness of ``iscrowd`` (what pycocotools' ``ignore`` flag becomes).
+    """
+
+    image_id: NDArray[Any]
+    category_id: NDArray[Any]
+    bbox: NDArray[np.float64]
+    area: NDArray[np.float64]
+    crowd: NDArray[np.uint8]
+    ignore: NDArray[np.uint8]
+    id: NDArray[Any]
+    score: NDArray[np.float64] | None
+
+    def __len__(self) -> int:
+        return int(self.bbox.shape[0])
+
+
+def _id_array(values: list[Any]) -> NDArray[Any]:
+    arr = np.asarray(values) if values else np.empty(0, np.int64)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _bad(index: int, field: str, problem: str) -> ValueError:
+    return ValueError(f"annotation {index}: field '{field}' {problem}")
+
+
+def _number(value: Any, index: int, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise _bad(index, field, f"must be a number, got {value!r}")
+    return float(value)
+
+
+def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
+    """Read the fields evaluation needs from annotation dicts, validating them.
+
+    For detection results (``results=True``) the area is the box area and ids are
+    ``index + 1``, as ``loadRes`` assigns them; ``score`` is required and finite.
+    """
+    n = len(anns)
+    image_ids: list[Any] = [None] * n
+    category_ids: list[Any] = [None] * n
+    ids: list[Any] = [None] * n
+    bbox = np.empty((n, 4), np.float64)
+    area = np.empty(n, np.float64)
+    crowd = np.zeros(n, np.uint8)
+    ignore = np.zeros(n, np.uint8)
+    score = np.empty(n, np.float64) if results else None
+    for i, ann in enumerate(anns):
+        if not isinstance(ann, dict):
+            raise ValueError(f"annotation {i} must be an object, got {type(ann).__name__}")
+        try:
+            image_ids[i] = ann["image_id"]
+            category_ids[i] = ann["category_id"]
+            box = ann["bbox"]
+        except KeyError as exc:
+            raise _bad(i, exc.args[0], "is missing") from None
+        if not isinstance(box, list | tuple | np.ndarray) or len(box) != 4:
+            raise _bad(i, "bbox", f"must be [x, y, width, height], got {box!r}")
+        x, y, w, h = (_number(v, i, "bbox") for v in box)
+        if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(w) and math.isfinite(h)):
+            raise _bad(i, "bbox", f"must be finite, got {box!r}")
+        if w < 0 or h < 0:
+            raise _bad(i, "bbox", f"has a negative width or height: {box!r}")
+        bbox[i] = (x, y, w, h)
+        if results:
+            assert score is not None
+            if "score" not in ann:
+                raise _bad(i, "score", "is missing")
+            s = _number(ann["score"], i, "score")
+            if not math.isfinite(s):
+                raise _bad(i, "score", f"must be finite, got {ann['score']!r}")
+            score[i] = s
+            # loadRes's own expression on the original values, so that float32 rows
+            # (loadNumpyAnnotations) round their area as pycocotools does.
+            area[i] = box[2] * box[3]
+            ids[i] = i + 1
+        else:
+            if "area" not in ann:
+                raise _bad(i, "area", "is missing")
+            a = _number(ann["area"], i, "area")
+            if math.isnan(a):
+                raise _bad(i, "area", "is NaN")
+            area[i] = a
+            if "id" not in ann:
+                raise _bad(i, "id", "is missing")
+            ids[i] = ann["id"]
+            flag = ann.get("iscrowd", 0)
+            crowd[i] = int(flag) != 0
+            ignore[i] = bool(flag)
+    return AnnotationColumns(
+        image_id=_id_array(image_ids),
+        category_id=_id_array(category_ids),
+        bbox=bbox,
+        area=area,
+        crowd=crowd,
+        ignore=ignore,
+        id=_id_array(ids),
+        score=score,
+    )
+
+
+class COCO:
+    """COCO dataset API, the same as :class:`pycocotools.coco.COCO`.
+
+    Parameters
+    ----------
+    annotation_file : str, path or dict, default=None
+        A COCO JSON file, or an already-loaded dataset dict (not copied).
+    verbose : bool, default=False
+        Print pycocotools' progress messages.
+
+    Raises
+    ------
+    ValueError
+        If the file does not hold a JSON object.
+    """
+
+    def __init__(
+        self,
+        annotation_file: str | os.PathLike[str] | dict[str, Any] | None = None,
+        *,
+        verbose: bool = False,
+    ) -> None:
+        self.verbose = verbose
+        self._dataset: dict[str, Any] = {}
+        self._index: dict[str, Any] | None = None
+        self._cols: AnnotationColumns | None = None
+        self._is_results = False
+        self._results_completed = True
+        if annotation_file is None:
+            return
+        if isinstance(annotation_file, dict):
+            dataset = annotation_file
+        else:
+            self._say("loading annotations into memory...")
+            dataset = load_json(annotation_file)
+        if not isinstance(dataset, dict):
+            raise ValueError(
+                f"annotation file format {type(dataset).__name__} not supported: "
+                "expected a JSON object with images, annotations and categories"
+            )
+        self._dataset = dataset
+        self._index = None
+
+    def _say(self, message: str) -> None:
+        if self.verbose:
+            print(message)
+
+    # -- dataset and indexes, built on first use ---------------------------------------
+
+    @property
+    def dataset(self) -> dict[str, Any]:
+        self._complete_results()
+        return self._dataset
+
+    @dataset.setter
+    def dataset(self, value: dict[str, Any]) -> None:
+        self._dataset = value
+        self._index = None
+        self._cols = None
+
+    def createIndex(self) -> None:
+        """Build ``anns``, ``imgs``, ``cats``, ``imgToAnns`` and ``catToImgs``."""
+        self._say("creating index...")
+        self._complete_results()
+        dataset = self._dataset
+        anns: dict[Any, Any] = {}
+        cats: dict[Any, Any] = {}
+        imgs: dict[Any, Any] = {}
+        img_to_anns: defaultdict[Any, list[Any]] = defaultdict(list)
+        cat_to_imgs: defaultdict[Any, list[Any]] = defaultdict(list)
+        for ann in dataset.get("annotations", ()):
+            img_to_anns[ann["image_id"]].append(ann)
+            anns[ann["id"]] = ann
+        for img in dataset.get("images", ()):
+            imgs[img["id"]] = img
+        for cat in dataset.get("categories", ()):
+            cats[cat["id"]] = cat
+        if "annotations" in dataset and "categories" in dataset:
+            for ann in dataset["annotations"]:
+                cat_to_imgs[ann["category_id"]].append(ann["image_id"])
+        self._say("index created!")
+        self._index = {
+            "anns": anns,
+            "imgs": imgs,
+            "cats": cats,
+            "imgToAnns": img_to_anns,
+            "catToImgs": cat_to_imgs,
+        }
+
+    def _indexed(self, name: str) -> Any:
+        if self._index is None:
+            self.createIndex()
+        assert self._index is not None
+        return self._index[name]
+
+    def _set_index(self, name: str, value: Any) -> None:
+        if self._index is None:
+            self.createIndex()
+        assert self._index is not None
+        self._index[name] = value
+
+    anns = property(lambda self: self._indexed("anns"), lambda self, v: self._set_index("anns", v))
+    imgs = property(lambda self: self._indexed("imgs"), lambda self, v: self._set_index("imgs", v))
+    cats = property(lambda self: self._indexed("cats"), lambda self, v: self._set_index("cats", v))
+    imgToAnns = property(
+        lambda self: self._indexed("imgToAnns"), lambda self, v: self._set_index("imgToAnns", v)
+    )
+    catToImgs = property(
+        lambda self: self._indexed("catToImgs"), lambda self, v: self._set_index("catToImgs", v)
+    )
+
+    def info(self) -> None:
+        """Print the dataset's ``info`` entries."""
+        for key, value in self.dataset["info"].items():
+            print(f"{key}: {value}")
+
+    # -- queries (pycocotools' semantics, including its filters' quirks) ----------------
+
+    def getAnnIds(
+        self,
+        imgIds: Any = (),
+        catIds: Any = (),
+        areaRng: Any = (),
+        iscrowd: Any = None,
+    ) -> list[Any]:
+        """Ids of annotations in the given images and categories, area range and crowd state."""
+        img_ids = imgIds if _is_array_like(imgIds) else [imgIds]
+        cat_ids = catIds if _is_array_like(catIds) else [catIds]
+        if len(img_ids) == len(cat_ids) == len(areaRng) == 0:
+            anns = self.dataset["annotations"]
+        else:
+            if len(img_ids) != 0:
+                index = self.imgToAnns
+                lists = [index[i] for i in img_ids if i in index]
+                anns = list(itertools.chain.from_iterable(lists))
+            else:
+                anns = self.dataset["annotations"]
+            if len(cat_ids) != 0:
+                anns = [ann for ann in anns if ann["category_id"] in cat_ids]
+            if len(areaRng) != 0:
+                anns = [ann for ann in anns if areaRng[0] < ann["area"] < areaRng[1]]
+        if iscrowd is not None:
+            return [ann["id"] for ann in anns if ann["iscrowd"] == iscrowd]
+        return [ann["id"] for ann in anns]
+
+    def getCatIds(
+        self,
+        catNms: Any = (),
+        supNms: Any = (),
+        catIds: Any = (),
+    ) -> list[Any]:
+        """Ids of categories with the given names, supercategories and ids."""
+        names = catNms if _is_array_like(catNms) else [catNms]
+        supers = supNms if _is_array_like(supNms) else [supNms]
+        ids = catIds if _is_array_like(catIds) else [catIds]
+        cats = self.dataset["categories"]
+        if len(names) != 0:
+            cats = [cat for cat in cats if cat["name"] in names]
+        if len(supers) != 0:
+            cats = [cat for cat in cats if cat["supercategory"] in supers]
+        if len(ids) != 0:
+            cats = [cat for cat in cats if cat["id"] in ids]
+        return [cat["id"] for cat in cats]
+
+    def getImgIds(
+        self,
+        imgIds: Any = (),
+        catIds: Any = (),
+    ) -> list[Any]:
+        """Ids of the given images that contain every given category."""
+        img_ids = imgIds if _is_array_like(imgIds) else [imgIds]
+        cat_ids = catIds if _is_array_like(catIds) else [catIds]
+        if len(img_ids) == len(cat_ids) == 0:
+            return list(self.imgs.keys())
+        ids = set(img_ids)
+        for i, cat_id in enumerate(cat_ids):
+            if i == 0 and len(ids) == 0:
+                ids = set(self.catToImgs[cat_id])
+            else:
+                ids &= set(self.catToImgs[cat_id])
+        return list(ids)
+
+    def loadAnns(self, ids: Any = ()) -> list[dict[str, Any]] | None:
+        """Annotation dicts with the given ids."""
+        return _load(self.anns, ids)
+
+    def loadCats(self, ids: Any = ()) -> list[dict[str, Any]] | None:
+        """Category dicts with the given ids."""
+        return _load(self.cats, ids)
+
+    def loadImgs(self, ids: Any = ()) -> list[dict[str, Any]] | None:
+        """Image dicts with the given ids."""
+        return _load(self.imgs, ids)
+
+    # -- results -------------------------------------------------------------------------
+
+    def loadRes(self, resFile: Any, *, allow_empty: bool = False) -> COCO:
+        """Load detection results and return them as a ``COCO`` object.
+
+        Parameters
+        ----------
+        resFile : str, path, list of dict or ndarray of shape (N, 7)
+            A results JSON file, the results list itself (completed in place on first
+            use of the returned object's ``dataset``, as pycocotools does), or rows of
+            ``[image_id, x, y, w, h, score, category_id]``.
+        allow_empty : bool, default=False
+            Accept an empty result list (pycocotools fails with ``IndexError``); the
+            evaluation then scores every category with ground truth as 0.
+
+        Returns
+        -------
+        COCO
+
+        Raises
+        ------
+        ValueError
+            If the results are not a list of bbox results, an image id is not in this
+            dataset, or a field is missing or invalid (naming the index and field).
+        """
+        res = COCO(verbose=self.verbose)
+        res._dataset["info"] = copy.deepcopy(self._dataset.get("info", {}))
+        res._dataset["images"] = list(self._dataset.get("images", []))
+        self._say("Loading and preparing results...")
+        if isinstance(resFile, str | os.PathLike):
+            anns = load_json(resFile)
+        elif isinstance(resFile, np.ndarray):
+            anns = self.loadNumpyAnnotations(resFile)
+        else:
+            anns = resFile
+        if not isinstance(anns, list):
+            raise ValueError(f"results must be a list of objects, got {type(anns).__name__}")
+        if not anns and not allow_empty:
+            raise ValueError(
+                "the result list is empty (pycocotools fails here with IndexError); pass "
+                "allow_empty=True to evaluate it as no detections"
+            )
+        if anns and not isinstance(anns[0], dict):
+            raise ValueError(f"annotation 0 must be an object, got {type(anns[0]).__name__}")
+        if anns and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
+            kind = next((k for k in ("caption", "segmentation", "keypoints") if k in anns[0]), None)
+            raise ValueError(
+                f"only bbox results are supported so far; annotation 0 has "
+                f"{'a ' + repr(kind) if kind else 'no bbox'} field"
+            )
+        cols = extract_columns(anns, results=True)
+        known = set(self.getImgIds())
+        unknown = [i for i, image_id in enumerate(cols.image_id.tolist()) if image_id not in known]
+        if unknown:
+            first = unknown[0]
+            raise ValueError(
+                f"annotation {first}: field 'image_id' {anns[first]['image_id']!r} is not an "
+                f"image of the ground truth ({len(unknown)} results affected)"
+            )
+        res._dataset["categories"] = copy.deepcopy(self._dataset.get("categories", []))
+        res._dataset["annotations"] = anns
+        res._cols = cols
+        res._is_results = True
+        res._results_completed = False
+        self._say("DONE")
+        return res
+
+    def _complete_results(self) -> None:
+        """Add what pycocotools' loadRes adds to every bbox result dict."""
+        if self._results_completed:
+            return
+        self._results_completed = True
+        for i, ann in enumerate(self._dataset["annotations"]):
+            bb = ann["bbox"]
+            x1, x2, y1, y2 = bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]
+            if "segmentation" not in ann:
+                ann["segmentation"] = [[x1, y1, x1, y2, x2, y2, x2, y1]]
+            ann["area"] = bb[2] * bb[3]
+            ann["id"] = i + 1
+            ann["iscrowd"] = 0
+
+    def loadNumpyAnnotations(self, data: NDArray[Any]) -> list[dict[str, Any]]:
+        """Convert rows ``[image_id, x, y, w, h, score, category_id]`` to result dicts.
+
+        Raises
+        ------
+        ValueError
+            If `data` is not a 2-D array with 7 columns.
+        """
+        if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 7:
+            shape = getattr(data, "shape", None)
+            raise ValueError(f"expected an ndarray of shape (N, 7), got shape {shape}")
+        return [
+            {
+                "image_id": int(row[0]),
+                "bbox": [row[1], row[2], row[3], row[4]],
+                "score": row[5],
+                "category_id": int(row[6]),
+            }
+            for row in data
+        ]
+
+    # -- columns for evaluation ------------------------------------------------------------
+
+    def _columns(self) -> AnnotationColumns:
+        if self._cols is None:
+            self._cols = extract_columns(self._dataset.get("annotations", []), results=False)
+        return self._cols
+
+
+def _load(index: dict[Any, Any], ids: Any) -> list[Any] | None:
+    if _is_array_like(ids):
+        return [index[i] for i in ids]
+    if isinstance(ids, int):
+        return [index[ids]]
+    return None
+
+
+def sorted_ids(values: Iterable[Any]) -> list[Any]:
+    """Sorted list of ids (pycocotools sorts image and category ids)."""
+    return sorted(values)

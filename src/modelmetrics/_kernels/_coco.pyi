@@ -1,0 +1,54 @@
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+def box_iou(
+    dt: NDArray[np.float64],  # const double[:, ::1], (n_dt, 4) xywh
+    gt: NDArray[np.float64],  # const double[:, ::1], (n_gt, 4) xywh
+    crowd: NDArray[np.uint8],  # const uint8_t[::1], (n_gt,)
+    out: NDArray[np.float64],  # double[:, ::1], (n_dt, n_gt), written in place
+) -> None: ...
+def evaluate(
+    iou_thr: NDArray[np.float64],  # const double[::1] (T,)
+    area_rng: NDArray[np.float64],  # const double[:, ::1] (A, 2)
+    max_det: int,
+    dt_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    dt_box: NDArray[np.float64],  # const double[:, ::1] (n_dt, 4)
+    dt_area: NDArray[np.float64],  # const double[::1]
+    dt_score: NDArray[np.float64],  # const double[::1]
+    dt_id: NDArray[np.float64],  # const double[::1]
+    gt_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    gt_box: NDArray[np.float64],  # const double[:, ::1] (n_gt, 4)
+    gt_area: NDArray[np.float64],  # const double[::1]
+    gt_id: NDArray[np.float64],  # const double[::1]
+    gt_crowd: NDArray[np.uint8],  # const uint8_t[::1]
+    gt_ignore: NDArray[np.uint8],  # const uint8_t[::1]
+    slot_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    slot_score: NDArray[np.float64],  # double[::1] (n_slots,), written
+    slot_det: NDArray[np.int64],  # int64_t[::1] (n_slots,), written
+    slot_code: NDArray[np.uint8],  # uint8_t[:, :, ::1] (A, T, n_slots), written
+    group_npig: NDArray[np.int32],  # int32_t[:, ::1] (n_groups, A), written
+    group_nonempty: NDArray[np.uint8],  # uint8_t[::1] (n_groups,), written
+    first: int,
+    last: int,
+    detail: tuple[Any, ...] | None = None,
+) -> None: ...
+def accumulate(
+    rec_thr: NDArray[np.float64],  # const double[::1] (R,)
+    area_src: NDArray[np.int64],  # const int64_t[::1]
+    out_a: NDArray[np.int64],  # const int64_t[::1]
+    maxdet: NDArray[np.int64],  # const int64_t[::1]
+    out_m: NDArray[np.int64],  # const int64_t[::1]
+    out_k: int,
+    slot_score: NDArray[np.float64],  # const double[::1]
+    slot_rank: NDArray[np.int32],  # const int32_t[::1]
+    slot_code: NDArray[np.uint8],  # const uint8_t[:, :, ::1]
+    slot_selected: NDArray[np.uint8],  # const uint8_t[::1]
+    first: int,
+    last: int,
+    npig: NDArray[np.int64],  # const int64_t[::1]
+    precision: NDArray[np.float64],  # double[:, :, :, :, ::1] (T, R, K, A, M), written
+    recall: NDArray[np.float64],  # double[:, :, :, ::1] (T, K, A, M), written
+    scores: NDArray[np.float64],  # double[:, :, :, :, ::1] (T, R, K, A, M), written
+) -> None: ...

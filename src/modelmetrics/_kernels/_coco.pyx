@@ -1,0 +1,232 @@
+# cython: language_level=3, cdivision=True
+# cython: freethreading_compatible=True, autotestdict=False
+"""COCO detection evaluation kernels (pycocotools-exact box IoU, matching, accumulation).
+
+Private: callers pass validated, C-contiguous arrays laid out as csrc/mm_coco.h
+describes. Shapes are checked here once; the loops run in C without the GIL.
+"""
+from libc.stdint cimport int32_t, int64_t, uint8_t
+
+from ._csrc cimport (
+    MM_COCO_ENOMEM,
+    mm_coco_accum,
+    mm_coco_accumulate,
+    mm_coco_box_iou,
+    mm_coco_evaluate,
+    mm_coco_groups,
+    mm_coco_matches,
+    mm_coco_params,
+)
+
+
+cdef inline void _need(bint ok, str what) except *:
+    if not ok:
+        raise ValueError(f"coco kernel: {what}")
+
+
+def box_iou(
+    const double[:, ::1] dt, const double[:, ::1] gt, const uint8_t[::1] crowd,
+    double[:, ::1] out,
+):
+    """``out[d, g]``: pycocotools' IoU of box ``dt[d]`` with ``gt[g]`` (x, y, w, h)."""
+    _need(dt.shape[1] == 4 and gt.shape[1] == 4, "boxes must have 4 columns")
+    _need(crowd.shape[0] == gt.shape[0], "one crowd flag per gt box")
+    _need(out.shape[0] == dt.shape[0] and out.shape[1] == gt.shape[0], "out shape")
+    if dt.shape[0] == 0 or gt.shape[0] == 0:
+        return
+    with nogil:
+        mm_coco_box_iou(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0, 0])
+
+
+def evaluate(
+    const double[::1] iou_thr,
+    const double[:, ::1] area_rng,
+    Py_ssize_t max_det,
+    const int64_t[::1] dt_start,
+    const double[:, ::1] dt_box,
+    const double[::1] dt_area,
+    const double[::1] dt_score,
+    const double[::1] dt_id,
+    const int64_t[::1] gt_start,
+    const double[:, ::1] gt_box,
+    const double[::1] gt_area,
+    const double[::1] gt_id,
+    const uint8_t[::1] gt_crowd,
+    const uint8_t[::1] gt_ignore,
+    const int64_t[::1] slot_start,
+    double[::1] slot_score,
+    int64_t[::1] slot_det,
+    uint8_t[:, :, ::1] slot_code,
+    int32_t[:, ::1] group_npig,
+    uint8_t[::1] group_nonempty,
+    Py_ssize_t first,
+    Py_ssize_t last,
+    detail=None,
+):
+    """Match the groups ``[first, last)`` (see ``mm_coco_evaluate``).
+
+    ``detail``, when given, is a tuple ``(slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)``
+    of arrays receiving what pycocotools keeps in ``evalImgs``.
+    """
+    cdef Py_ssize_t n_groups = dt_start.shape[0] - 1
+    cdef Py_ssize_t n_dt = dt_area.shape[0], n_gt = gt_area.shape[0]
+    cdef Py_ssize_t n_slots = slot_score.shape[0]
+    cdef Py_ssize_t n_thr = iou_thr.shape[0], n_area = area_rng.shape[0]
+    _need(n_groups >= 0 and gt_start.shape[0] == n_groups + 1, "group offsets")
+    _need(slot_start.shape[0] == n_groups + 1, "slot offsets")
+    _need(0 <= first <= last <= n_groups, "group range")
+    _need(area_rng.shape[1] == 2, "area ranges are [lo, hi] pairs")
+    _need(dt_box.shape[0] == n_dt and dt_box.shape[1] == 4, "dt boxes")
+    _need(dt_score.shape[0] == n_dt and dt_id.shape[0] == n_dt, "dt columns")
+    _need(gt_box.shape[0] == n_gt and gt_box.shape[1] == 4, "gt boxes")
+    _need(gt_id.shape[0] == n_gt and gt_crowd.shape[0] == n_gt, "gt columns")
+    _need(gt_ignore.shape[0] == n_gt, "gt ignore flags")
+    _need(dt_start[0] == 0 and dt_start[n_groups] == n_dt, "dt offsets cover the detections")
+    _need(gt_start[0] == 0 and gt_start[n_groups] == n_gt, "gt offsets cover the gts")
+    _need(slot_start[0] == 0 and slot_start[n_groups] == n_slots, "slot offsets")
+    _need(slot_det.shape[0] == n_slots, "slot_det")
+    _need(slot_code.shape[0] == n_area and slot_code.shape[1] == n_thr
+          and slot_code.shape[2] == n_slots, "slot_code shape")
+    _need(group_npig.shape[0] == n_groups and group_npig.shape[1] == n_area, "group_npig")
+    _need(group_nonempty.shape[0] == n_groups, "group_nonempty")
+    cdef Py_ssize_t g
+    for g in range(first, last):
+        # Offsets are trusted by the C loops, so check them once here.
+        _need(dt_start[g] <= dt_start[g + 1] and gt_start[g] <= gt_start[g + 1],
+              "offsets must not decrease")
+        _need(slot_start[g + 1] - slot_start[g]
+              == min(dt_start[g + 1] - dt_start[g], max_det), "slots = min(dets, max_det)")
+
+    cdef mm_coco_params p
+    p.n_thr = n_thr
+    p.iou_thr = &iou_thr[0] if n_thr else NULL
+    p.n_area = n_area
+    p.area_rng = &area_rng[0, 0] if n_area else NULL
+    p.max_det = max_det
+    cdef mm_coco_groups inp
+    cdef double dummy_d = 0.0
+    cdef uint8_t dummy_u = 0
+    inp.dt_start = &dt_start[0]
+    inp.dt_box = &dt_box[0, 0] if n_dt else &dummy_d
+    inp.dt_area = &dt_area[0] if n_dt else &dummy_d
+    inp.dt_score = &dt_score[0] if n_dt else &dummy_d
+    inp.dt_id = &dt_id[0] if n_dt else &dummy_d
+    inp.gt_start = &gt_start[0]
+    inp.gt_box = &gt_box[0, 0] if n_gt else &dummy_d
+    inp.gt_area = &gt_area[0] if n_gt else &dummy_d
+    inp.gt_id = &gt_id[0] if n_gt else &dummy_d
+    inp.gt_crowd = &gt_crowd[0] if n_gt else &dummy_u
+    inp.gt_ignore = &gt_ignore[0] if n_gt else &dummy_u
+    cdef mm_coco_matches out
+    cdef int64_t dummy_i = 0
+    cdef int32_t dummy_i32 = 0
+    out.slot_start = &slot_start[0]
+    out.slot_score = &slot_score[0] if n_slots else &dummy_d
+    out.slot_det = &slot_det[0] if n_slots else &dummy_i
+    out.slot_code = &slot_code[0, 0, 0] if n_slots and n_thr and n_area else &dummy_u
+    out.group_npig = &group_npig[0, 0] if n_groups and n_area else &dummy_i32
+    out.group_nonempty = &group_nonempty[0] if n_groups else &dummy_u
+    out.slot_dtm = NULL
+    out.slot_dtig = NULL
+    out.gt_order = NULL
+    out.gt_gtm = NULL
+    out.gt_ig = NULL
+    cdef double[:, :, ::1] slot_dtm
+    cdef uint8_t[:, :, ::1] slot_dtig
+    cdef int64_t[:, ::1] gt_order
+    cdef double[:, :, ::1] gt_gtm
+    cdef uint8_t[:, ::1] gt_ig
+    if detail is not None:
+        slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig = detail
+        _need(slot_dtm.shape[0] == n_area and slot_dtm.shape[1] == n_thr
+              and slot_dtm.shape[2] == n_slots, "slot_dtm shape")
+        _need(slot_dtig.shape[0] == n_area and slot_dtig.shape[1] == n_thr
+              and slot_dtig.shape[2] == n_slots, "slot_dtig shape")
+        _need(gt_order.shape[0] == n_area and gt_order.shape[1] == n_gt, "gt_order shape")
+        _need(gt_gtm.shape[0] == n_area and gt_gtm.shape[1] == n_thr
+              and gt_gtm.shape[2] == n_gt, "gt_gtm shape")
+        _need(gt_ig.shape[0] == n_area and gt_ig.shape[1] == n_gt, "gt_ig shape")
+        if n_slots and n_thr and n_area:
+            out.slot_dtm = &slot_dtm[0, 0, 0]
+            out.slot_dtig = &slot_dtig[0, 0, 0]
+        if n_gt and n_area:
+            out.gt_order = &gt_order[0, 0]
+            out.gt_ig = &gt_ig[0, 0]
+            if n_thr:
+                out.gt_gtm = &gt_gtm[0, 0, 0]
+    cdef int status
+    with nogil:
+        status = mm_coco_evaluate(&p, &inp, first, last, n_slots, n_gt, &out)
+    if status == MM_COCO_ENOMEM:
+        raise MemoryError("coco evaluate: out of memory")
+
+
+def accumulate(
+    const double[::1] rec_thr,
+    const int64_t[::1] area_src,
+    const int64_t[::1] out_a,
+    const int64_t[::1] maxdet,
+    const int64_t[::1] out_m,
+    Py_ssize_t out_k,
+    const double[::1] slot_score,
+    const int32_t[::1] slot_rank,
+    const uint8_t[:, :, ::1] slot_code,
+    const uint8_t[::1] slot_selected,
+    Py_ssize_t first,
+    Py_ssize_t last,
+    const int64_t[::1] npig,
+    double[:, :, :, :, ::1] precision,
+    double[:, :, :, ::1] recall,
+    double[:, :, :, :, ::1] scores,
+):
+    """accumulate one category from its slots ``[first, last)`` (see ``mm_coco_accumulate``)."""
+    cdef Py_ssize_t n_slots = slot_score.shape[0]
+    cdef Py_ssize_t T = precision.shape[0], R = precision.shape[1], K = precision.shape[2]
+    cdef Py_ssize_t A = precision.shape[3], M = precision.shape[4]
+    cdef Py_ssize_t i
+    _need(rec_thr.shape[0] == R, "recall thresholds")
+    _need(recall.shape[0] == T and recall.shape[1] == K and recall.shape[2] == A
+          and recall.shape[3] == M, "recall shape")
+    _need(scores.shape[0] == T and scores.shape[1] == R and scores.shape[2] == K
+          and scores.shape[3] == A and scores.shape[4] == M, "scores shape")
+    _need(area_src.shape[0] == out_a.shape[0] == npig.shape[0], "area selections")
+    _need(maxdet.shape[0] == out_m.shape[0], "maxDets selections")
+    _need(slot_rank.shape[0] == n_slots and slot_selected.shape[0] == n_slots, "slot columns")
+    _need(slot_code.shape[1] == T and slot_code.shape[2] == n_slots, "slot_code shape")
+    _need(0 <= first <= last <= n_slots and 0 <= out_k < K, "slot range / category")
+    for i in range(area_src.shape[0]):
+        _need(0 <= area_src[i] < slot_code.shape[0] and 0 <= out_a[i] < A, "area index")
+    for i in range(out_m.shape[0]):
+        _need(0 <= out_m[i] < M, "maxDets index")
+    if T == 0 or R == 0 or area_src.shape[0] == 0 or out_m.shape[0] == 0:
+        return
+    cdef mm_coco_accum acc
+    acc.n_thr = T
+    acc.n_rec = R
+    acc.rec_thr = &rec_thr[0]
+    acc.n_area = area_src.shape[0]
+    acc.area_src = &area_src[0]
+    acc.n_maxdet = out_m.shape[0]
+    acc.maxdet = &maxdet[0]
+    acc.out_m = &out_m[0]
+    acc.out_a = &out_a[0]
+    acc.out_k = out_k
+    acc.K = K
+    acc.A = A
+    acc.M = M
+    acc.precision = &precision[0, 0, 0, 0, 0]
+    acc.recall = &recall[0, 0, 0, 0]
+    acc.scores = &scores[0, 0, 0, 0, 0]
+    cdef double dummy_d = 0.0
+    cdef int32_t dummy_i = 0
+    cdef uint8_t dummy_u = 0
+    cdef const double *score_ptr = &slot_score[0] if n_slots else &dummy_d
+    cdef const int32_t *rank_ptr = &slot_rank[0] if n_slots else &dummy_i
+    cdef const uint8_t *code_ptr = &slot_code[0, 0, 0] if n_slots else &dummy_u
+    cdef const uint8_t *sel_ptr = &slot_selected[0] if n_slots else &dummy_u
+    cdef int status
+    with nogil:
+        status = mm_coco_accumulate(&acc, score_ptr, rank_ptr, code_ptr, sel_ptr, n_slots,
+                                    first, last, &npig[0])
+    if status == MM_COCO_ENOMEM:
+        raise MemoryError("coco accumulate: out of memory")
