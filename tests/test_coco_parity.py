@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from _coco_cases import assert_same_eval, datasets, run_eval
 from hypothesis import assume, given
-from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
 from modelmetrics._parallel import num_threads
