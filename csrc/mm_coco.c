@@ -125,6 +125,20 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         const int64_t s0 = out->slot_start[g];
         const ptrdiff_t nk = out->slot_start[g + 1] - s0;
         out->group_nonempty[g] = nd > 0 || ng > 0;
+        if (nd == 0 && ng == 0) { /* most (category, image) pairs: nothing at all */
+            for (ptrdiff_t a = 0; a < A; a++) out->group_npig[g * A + a] = 0;
+            continue;
+        }
+        if (nk == 0 && out->gt_order == NULL) { /* ground truth only: just count it */
+            for (ptrdiff_t a = 0; a < A; a++) {
+                int32_t npig = 0;
+                for (ptrdiff_t j = 0; j < ng; j++)
+                    npig += !(in->gt_ignore[g0 + j] ||
+                              outside(in->gt_area[g0 + j], p->area_rng + 2 * a));
+                out->group_npig[g * A + a] = npig;
+            }
+            continue;
+        }
 
         /* Detections highest score first, stable, then the first max_det kept. */
         for (ptrdiff_t d = 0; d < nd; d++) s.det[d] = d0 + d;
@@ -132,6 +146,21 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         for (ptrdiff_t d = 0; d < nk; d++) {
             out->slot_det[s0 + d] = s.det[d];
             out->slot_score[s0 + d] = in->dt_score[s.det[d]];
+        }
+        if (ng == 0 && out->slot_dtm == NULL) {
+            /* Nothing to match: a detection is ignored when its area is outside the
+             * range, a false positive otherwise, at every threshold. */
+            for (ptrdiff_t a = 0; a < A; a++) {
+                const double *rng = p->area_rng + 2 * a;
+                out->group_npig[g * A + a] = 0;
+                for (ptrdiff_t k = 0; k < nk; k++) {
+                    uint8_t c = outside(in->dt_area[s.det[k]], rng) ? MM_COCO_IGNORED
+                                                                     : MM_COCO_FP;
+                    for (ptrdiff_t t = 0; t < T; t++)
+                        out->slot_code[(a * T + t) * n_slots + s0 + k] = c;
+                }
+            }
+            continue;
         }
         for (ptrdiff_t k = 0; k < nk; k++)
             mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, in->gt_box + 4 * g0, ng,
@@ -200,16 +229,88 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
     return 0;
 }
 
-/* First index i in [0, n) with rc[i] >= x (numpy searchsorted, side='left'). */
-static ptrdiff_t lower_bound(const double *rc, ptrdiff_t n, double x)
+/* Smallest k in [0, n_tp) with (k + 1) / npig >= x, as pycocotools computes recall
+ * (tp / npig in doubles); n_tp if there is none. */
+static ptrdiff_t first_tp_reaching(ptrdiff_t n_tp, double npig, double x)
 {
-    ptrdiff_t lo = 0, hi = n;
+    ptrdiff_t lo = 0, hi = n_tp;
     while (lo < hi) {
         ptrdiff_t mid = lo + (hi - lo) / 2;
-        if (rc[mid] < x) lo = mid + 1;
+        if ((double)(mid + 1) / npig < x) lo = mid + 1;
         else hi = mid;
     }
     return lo;
+}
+
+typedef struct {
+    int64_t *order; /* selected slots, score order */
+    int64_t *tmp;   /* sort scratch */
+    int64_t *sub;   /* the maxDets subset of order */
+    int64_t *tp_at; /* position (in sub) of the k-th true positive */
+    double *best;   /* suffix maximum of precision over true positives k.. */
+} accum_scratch;
+
+static void accum_free(accum_scratch *s)
+{
+    free(s->order);
+    free(s->tmp);
+    free(s->sub);
+    free(s->tp_at);
+    free(s->best);
+}
+
+/* One (area, IoU threshold, maxDets) curve. pycocotools builds the cumulative tp/fp
+ * arrays, rc = tp / npig, pr = tp / (fp + tp + eps), takes the right-to-left running
+ * maximum of pr and samples it where rc first reaches each recall threshold. Recall
+ * only rises at true positives and the running maximum is attained at one, so the same
+ * numbers follow from the true positives alone: pr is computed there with the same
+ * operands, and thresholds are located by binary search over the tp counts. */
+static void accumulate_curve(const mm_coco_accum *acc, accum_scratch *s, ptrdiff_t nd,
+                             const uint8_t *code, const double *slot_score, double npig,
+                             double *recall, double *prec, double *sc, ptrdiff_t stride)
+{
+    ptrdiff_t n_tp = 0;
+    double fp = 0.0;
+    for (ptrdiff_t j = 0; j < nd; j++) {
+        uint8_t c = code[s->sub[j]];
+        if (c == MM_COCO_TP) {
+            double tp = (double)(n_tp + 1);
+            s->tp_at[n_tp] = j;
+            s->best[n_tp] = tp / ((fp + tp) + MM_COCO_EPS);
+            n_tp++;
+        } else {
+            fp += c == MM_COCO_FP;
+        }
+    }
+    *recall = nd ? (double)n_tp / npig : 0.0;
+    for (ptrdiff_t k = n_tp - 2; k >= 0; k--)
+        if (s->best[k + 1] > s->best[k]) s->best[k] = s->best[k + 1];
+    /* Recall at the first detection: 1 / npig if it is a true positive, else 0. */
+    const int first_is_tp = n_tp > 0 && s->tp_at[0] == 0;
+    const double rc0 = nd ? (first_is_tp ? 1.0 : 0.0) / npig : 0.0;
+    ptrdiff_t r = 0;
+    for (; r < acc->n_rec; r++) {
+        const double x = acc->rec_thr[r];
+        ptrdiff_t at; /* index in sub of the first detection with rc >= x */
+        double q;
+        if (nd > 0 && rc0 >= x) {
+            at = 0;
+            /* pr there is 0 unless it is a true positive; the maximum to its right is
+             * best[0] (or nothing). */
+            q = n_tp > 0 ? s->best[0] : 0.0;
+        } else {
+            ptrdiff_t k = first_tp_reaching(n_tp, npig, x);
+            if (nd == 0 || k >= n_tp) break; /* pycocotools stops at the first miss */
+            at = s->tp_at[k];
+            q = s->best[k];
+        }
+        prec[r * stride] = q;
+        sc[r * stride] = slot_score[s->sub[at]];
+    }
+    for (; r < acc->n_rec; r++) {
+        prec[r * stride] = 0.0;
+        sc[r * stride] = 0.0;
+    }
 }
 
 int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
@@ -219,69 +320,41 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
 {
     const ptrdiff_t n = last - first, T = acc->n_thr, R = acc->n_rec;
     const ptrdiff_t K = acc->K, A = acc->A, M = acc->M;
-    int64_t *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
-    int64_t *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
-    int64_t *sub = malloc((size_t)(n > 0 ? n : 1) * sizeof *sub);
-    double *rc = malloc((size_t)(n > 0 ? n : 1) * sizeof *rc);
-    double *pr = malloc((size_t)(n > 0 ? n : 1) * sizeof *pr);
-    if (!order || !tmp || !sub || !rc || !pr) {
-        free(order);
-        free(tmp);
-        free(sub);
-        free(rc);
-        free(pr);
+    const size_t cap = (size_t)(n > 0 ? n : 1);
+    accum_scratch s;
+    s.order = malloc(cap * sizeof *s.order);
+    s.tmp = malloc(cap * sizeof *s.tmp);
+    s.sub = malloc(cap * sizeof *s.sub);
+    s.tp_at = malloc(cap * sizeof *s.tp_at);
+    s.best = malloc(cap * sizeof *s.best);
+    if (!s.order || !s.tmp || !s.sub || !s.tp_at || !s.best) {
+        accum_free(&s);
         return MM_COCO_ENOMEM;
     }
     /* All selected slots, in image order, sorted once by score (stable); a maxDets
      * subset of a stably sorted sequence is the stable sort of that subset. */
     ptrdiff_t n_sel = 0;
-    for (ptrdiff_t s = first; s < last; s++)
-        if (slot_selected == NULL || slot_selected[s]) order[n_sel++] = s;
-    sort_desc_stable(order, tmp, n_sel, slot_score);
+    for (ptrdiff_t i = first; i < last; i++)
+        if (slot_selected == NULL || slot_selected[i]) s.order[n_sel++] = i;
+    sort_desc_stable(s.order, s.tmp, n_sel, slot_score);
 
     for (ptrdiff_t mi = 0; mi < acc->n_maxdet; mi++) {
         ptrdiff_t nd = 0;
         for (ptrdiff_t j = 0; j < n_sel; j++)
-            if (slot_rank[order[j]] < acc->maxdet[mi]) sub[nd++] = order[j];
+            if (slot_rank[s.order[j]] < acc->maxdet[mi]) s.sub[nd++] = s.order[j];
         const ptrdiff_t m = acc->out_m[mi];
         for (ptrdiff_t ai = 0; ai < acc->n_area; ai++) {
             if (npig[ai] == 0) continue; /* precision and recall stay -1 */
-            const ptrdiff_t a = acc->out_a[ai];
-            const double np_gt = (double)npig[ai];
+            const ptrdiff_t kam = (acc->out_k * A + acc->out_a[ai]) * M + m;
             for (ptrdiff_t t = 0; t < T; t++) {
                 const uint8_t *code = slot_code + (acc->area_src[ai] * T + t) * n_slots;
-                double tp = 0.0, fp = 0.0;
-                for (ptrdiff_t j = 0; j < nd; j++) {
-                    uint8_t c = code[sub[j]];
-                    tp += c == MM_COCO_TP;
-                    fp += c == MM_COCO_FP;
-                    rc[j] = tp / np_gt;
-                    pr[j] = tp / ((fp + tp) + MM_COCO_EPS);
-                }
-                const ptrdiff_t kam = (acc->out_k * A + a) * M + m;
-                acc->recall[t * K * A * M + kam] = nd ? rc[nd - 1] : 0.0;
-                for (ptrdiff_t j = nd - 1; j > 0; j--)
-                    if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-                double *prec = acc->precision + t * R * K * A * M + kam;
-                double *sc = acc->scores + t * R * K * A * M + kam;
-                ptrdiff_t r = 0;
-                for (; r < R; r++) {
-                    ptrdiff_t i = lower_bound(rc, nd, acc->rec_thr[r]);
-                    if (i >= nd) break; /* pycocotools stops at the first miss */
-                    prec[r * K * A * M] = pr[i];
-                    sc[r * K * A * M] = slot_score[sub[i]];
-                }
-                for (; r < R; r++) {
-                    prec[r * K * A * M] = 0.0;
-                    sc[r * K * A * M] = 0.0;
-                }
+                accumulate_curve(acc, &s, nd, code, slot_score, (double)npig[ai],
+                                 acc->recall + t * K * A * M + kam,
+                                 acc->precision + t * R * K * A * M + kam,
+                                 acc->scores + t * R * K * A * M + kam, K * A * M);
             }
         }
     }
-    free(order);
-    free(tmp);
-    free(sub);
-    free(rc);
-    free(pr);
+    accum_free(&s);
     return 0;
 }

@@ -443,20 +443,30 @@ class COCOeval:
         if not k_list or not a_list or not m_list or not i_list:
             return
         rec_thr = np.ascontiguousarray(p.recThrs, dtype=np.float64)
-        image_sel = np.zeros(n_img, np.uint8)
-        image_sel[i_list] = 1
-        slot_selected = image_sel[ev.slot_image] if len(ev.slot_image) else np.zeros(0, np.uint8)
+        images = np.asarray(i_list, dtype=np.int64)
+        all_images = len(images) == n_img and bool(np.all(images == np.arange(n_img)))
+        if all_images:
+            slot_selected = np.ones(len(ev.slot_score), np.uint8)
+        else:
+            image_sel = np.zeros(n_img, np.uint8)
+            image_sel[images] = 1
+            slot_selected = image_sel[ev.slot_image]
         area_src = np.asarray(a_list, np.int64)
         out_a = np.arange(len(a_list), dtype=np.int64)
         maxdet = np.asarray(m_list, np.int64)
         out_m = np.arange(len(m_list), dtype=np.int64)
         npig_all = ev.group_npig.reshape(ev.n_cats, n_img, n_area_eval)
         nonempty = ev.group_nonempty.reshape(ev.n_cats, n_img)
+        if not all_images:
+            npig_all, nonempty = npig_all[:, images], nonempty[:, images]
+        # Non-ignored gt per (category, accumulated area) over the selected images, and
+        # whether pycocotools would find any per-image record for the category.
+        npig = np.ascontiguousarray(npig_all.sum(axis=1, dtype=np.int64)[:, area_src])
+        has_records = nonempty.any(axis=1)
         tasks = []
         for k, k0 in enumerate(k_list):
-            if not nonempty[k0, i_list].any():
+            if not has_records[k0]:
                 continue  # no image has a gt or detection of this category: stays -1
-            npig = npig_all[k0][i_list][:, area_src].sum(axis=0).astype(np.int64)
             first = int(ev.slot_start[k0 * n_img])
             last = int(ev.slot_start[(k0 + 1) * n_img])
             tasks.append(
@@ -474,7 +484,7 @@ class COCOeval:
                     slot_selected,
                     first,
                     last,
-                    np.ascontiguousarray(npig),
+                    npig[k0],
                     precision,
                     recall,
                     scores,
