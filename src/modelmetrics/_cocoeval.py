@@ -462,7 +462,7 @@ class COCOeval:
         # Non-ignored gt per (category, accumulated area) over the selected images, and
         # whether pycocotools would find any per-image record for the category.
         npig = np.ascontiguousarray(npig_all.sum(axis=1, dtype=np.int64)[:, area_src])
-        has_records = nonempty.any(axis=1)
+        has_records = np.asarray(nonempty.any(axis=1))
         tasks = []
         for k, k0 in enumerate(k_list):
             if not has_records[k0]:
