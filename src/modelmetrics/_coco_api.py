@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from modelmetrics import _kernels
+
 __all__ = ["COCO"]
 
 
@@ -92,7 +94,44 @@ def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> Annotat
 
     For detection results (``results=True``) the area is the box area and ids are
     ``index + 1``, as ``loadRes`` assigns them; ``score`` is required and finite.
+    Plain JSON values take a compiled path; anything else (numpy scalars, string ids)
+    the Python one, with the same results and errors.
+
+    Raises
+    ------
+    ValueError
+        Naming the annotation index and field of the first invalid value.
     """
+    if isinstance(anns, list):
+        n = len(anns)
+        image_id = np.empty(n, np.int64)
+        category_id = np.empty(n, np.int64)
+        ann_id = np.empty(n, np.int64)
+        bbox = np.empty((n, 4), np.float64)
+        area = np.empty(n, np.float64)
+        score = np.empty(n, np.float64)
+        crowd = np.empty(n, np.uint8)
+        ignore = np.empty(n, np.uint8)
+        status = _kernels.extract_columns(
+            anns, results, image_id, category_id, ann_id, bbox, area, score, crowd, ignore
+        )
+        if status is None:
+            return AnnotationColumns(
+                image_id=image_id,
+                category_id=category_id,
+                bbox=bbox,
+                area=area,
+                crowd=crowd if not results else np.zeros(n, np.uint8),
+                ignore=ignore if not results else np.zeros(n, np.uint8),
+                id=ann_id,
+                score=score if results else None,
+            )
+        if status != "fallback":
+            raise _bad(*status)
+    return _extract_python(anns, results=results)
+
+
+def _extract_python(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
     n = len(anns)
     image_ids: list[Any] = [None] * n
     category_ids: list[Any] = [None] * n
