@@ -156,8 +156,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                 for (ptrdiff_t k = 0; k < nk; k++) {
                     uint8_t c = outside(in->dt_area[s.det[k]], rng) ? MM_COCO_IGNORED
                                                                      : MM_COCO_FP;
-                    for (ptrdiff_t t = 0; t < T; t++)
-                        out->slot_code[(a * T + t) * n_slots + s0 + k] = c;
+                    memset(out->slot_code + (s0 + k) * A * T + a * T, c, (size_t)T);
                 }
             }
             continue;
@@ -187,7 +186,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                 }
             }
             for (ptrdiff_t t = 0; t < T; t++) {
-                uint8_t *code = out->slot_code + (a * T + t) * n_slots + s0;
+                uint8_t *code = out->slot_code + s0 * A * T + a * T + t; /* stride A * T */
                 for (ptrdiff_t j = 0; j < ng; j++) s.gtm[j] = 0.0;
                 for (ptrdiff_t k = 0; k < nk; k++) {
                     const int64_t det = s.det[k];
@@ -213,7 +212,8 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     }
                     /* Unmatched detections outside the area range are ignored. */
                     if (dtm == 0 && outside(in->dt_area[det], rng)) dtig = 1;
-                    code[k] = dtig ? MM_COCO_IGNORED : (dtm != 0 ? MM_COCO_TP : MM_COCO_FP);
+                    code[k * A * T] = dtig ? MM_COCO_IGNORED
+                                           : (dtm != 0 ? MM_COCO_TP : MM_COCO_FP);
                     if (out->slot_dtm != NULL) {
                         out->slot_dtm[(a * T + t) * n_slots + s0 + k] = dtm;
                         out->slot_dtig[(a * T + t) * n_slots + s0 + k] = dtig;
@@ -243,11 +243,22 @@ static ptrdiff_t first_tp_reaching(ptrdiff_t n_tp, double npig, double x)
 }
 
 typedef struct {
-    int64_t *order; /* selected slots, score order */
-    int64_t *tmp;   /* sort scratch */
-    int64_t *sub;   /* the maxDets subset of order */
-    int64_t *tp_at; /* position (in sub) of the k-th true positive */
-    double *best;   /* suffix maximum of precision over true positives k.. */
+    int64_t pos; /* position in the score-sorted subset */
+    int64_t fp;  /* false positives before it */
+} tp_event;
+
+typedef struct {
+    int64_t *order;   /* selected slots, score order */
+    int64_t *tmp;     /* sort scratch */
+    int64_t *sub;     /* the maxDets subset of order */
+    ptrdiff_t *plane; /* byte offset of each accumulated curve within a slot's codes */
+    int64_t *fp;      /* running false positives per curve */
+    tp_event *events; /* true positives of all curves, in position order */
+    int32_t *ev_plane;
+    tp_event *by_plane; /* the same, grouped by curve */
+    ptrdiff_t *start;   /* per curve offsets into by_plane */
+    double *best;       /* per true positive: precision, then its suffix maximum */
+    ptrdiff_t cap;      /* capacity of the event arrays */
 } accum_scratch;
 
 static void accum_free(accum_scratch *s)
@@ -255,82 +266,107 @@ static void accum_free(accum_scratch *s)
     free(s->order);
     free(s->tmp);
     free(s->sub);
-    free(s->tp_at);
+    free(s->plane);
+    free(s->fp);
+    free(s->events);
+    free(s->ev_plane);
+    free(s->by_plane);
+    free(s->start);
     free(s->best);
 }
 
-/* One (area, IoU threshold, maxDets) curve. pycocotools builds the cumulative tp/fp
- * arrays, rc = tp / npig, pr = tp / (fp + tp + eps), takes the right-to-left running
- * maximum of pr and samples it where rc first reaches each recall threshold. Recall
- * only rises at true positives and the running maximum is attained at one, so the same
- * numbers follow from the true positives alone: pr is computed there with the same
- * operands, and thresholds are located by binary search over the tp counts. */
-static void accumulate_curve(const mm_coco_accum *acc, accum_scratch *s, ptrdiff_t nd,
-                             const uint8_t *code, const double *slot_score, double npig,
-                             double *recall, double *prec, double *sc, ptrdiff_t stride)
+static int reserve_events(accum_scratch *s, ptrdiff_t need)
 {
-    ptrdiff_t n_tp = 0;
-    double fp = 0.0;
-    for (ptrdiff_t j = 0; j < nd; j++) {
-        uint8_t c = code[s->sub[j]];
-        if (c == MM_COCO_TP) {
-            double tp = (double)(n_tp + 1);
-            s->tp_at[n_tp] = j;
-            s->best[n_tp] = tp / ((fp + tp) + MM_COCO_EPS);
-            n_tp++;
-        } else {
-            fp += c == MM_COCO_FP;
-        }
+    if (need <= s->cap) return 0;
+    ptrdiff_t cap = s->cap * 2 > need ? s->cap * 2 : need;
+    tp_event *e = realloc(s->events, (size_t)cap * sizeof *e);
+    if (e) s->events = e;
+    int32_t *p = realloc(s->ev_plane, (size_t)cap * sizeof *p);
+    if (p) s->ev_plane = p;
+    tp_event *b = realloc(s->by_plane, (size_t)cap * sizeof *b);
+    if (b) s->by_plane = b;
+    double *q = realloc(s->best, (size_t)cap * sizeof *q);
+    if (q) s->best = q;
+    if (!e || !p || !b || !q) return MM_COCO_ENOMEM;
+    s->cap = cap;
+    return 0;
+}
+
+/* Sample one curve from its true positives tp[0..n_tp) (positions in the sorted
+ * subset of nd detections and false positives before each). pycocotools builds the
+ * cumulative tp/fp arrays, rc = tp / npig, pr = tp / (fp + tp + eps), takes the
+ * right-to-left running maximum of pr and samples it where rc first reaches each
+ * recall threshold. Recall only rises at true positives and the running maximum is
+ * attained at one, so the same numbers follow from the true positives alone, with pr
+ * computed from the same operands. */
+static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t n_tp,
+                         double *best, ptrdiff_t nd, const int64_t *sub,
+                         const double *slot_score, double npig, double *recall, double *prec,
+                         double *sc)
+{
+    for (ptrdiff_t k = 0; k < n_tp; k++) {
+        double t = (double)(k + 1), f = (double)tp[k].fp;
+        best[k] = t / ((f + t) + MM_COCO_EPS);
     }
     *recall = nd ? (double)n_tp / npig : 0.0;
     for (ptrdiff_t k = n_tp - 2; k >= 0; k--)
-        if (s->best[k + 1] > s->best[k]) s->best[k] = s->best[k + 1];
+        if (best[k + 1] > best[k]) best[k] = best[k + 1];
     /* Recall at the first detection: 1 / npig if it is a true positive, else 0. */
-    const int first_is_tp = n_tp > 0 && s->tp_at[0] == 0;
-    const double rc0 = nd ? (first_is_tp ? 1.0 : 0.0) / npig : 0.0;
+    const double rc0 = nd ? (n_tp > 0 && tp[0].pos == 0 ? 1.0 : 0.0) / npig : 0.0;
     ptrdiff_t r = 0;
     for (; r < acc->n_rec; r++) {
         const double x = acc->rec_thr[r];
-        ptrdiff_t at; /* index in sub of the first detection with rc >= x */
+        ptrdiff_t at; /* position of the first detection with rc >= x */
         double q;
         if (nd > 0 && rc0 >= x) {
             at = 0;
-            /* pr there is 0 unless it is a true positive; the maximum to its right is
-             * best[0] (or nothing). */
-            q = n_tp > 0 ? s->best[0] : 0.0;
+            /* pr there is 0 unless it is a true positive; best[0] covers the rest. */
+            q = n_tp > 0 ? best[0] : 0.0;
         } else {
             ptrdiff_t k = first_tp_reaching(n_tp, npig, x);
             if (nd == 0 || k >= n_tp) break; /* pycocotools stops at the first miss */
-            at = s->tp_at[k];
-            q = s->best[k];
+            at = tp[k].pos;
+            q = best[k];
         }
-        prec[r * stride] = q;
-        sc[r * stride] = slot_score[s->sub[at]];
+        prec[r] = q;
+        sc[r] = slot_score[sub[at]];
     }
     for (; r < acc->n_rec; r++) {
-        prec[r * stride] = 0.0;
-        sc[r * stride] = 0.0;
+        prec[r] = 0.0;
+        sc[r] = 0.0;
     }
 }
 
 int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
                        const int32_t *slot_rank, const uint8_t *slot_code,
-                       const uint8_t *slot_selected, ptrdiff_t n_slots, ptrdiff_t first,
+                       const uint8_t *slot_selected, ptrdiff_t n_area_eval, ptrdiff_t first,
                        ptrdiff_t last, const int64_t *npig)
 {
     const ptrdiff_t n = last - first, T = acc->n_thr, R = acc->n_rec;
-    const ptrdiff_t K = acc->K, A = acc->A, M = acc->M;
-    const size_t cap = (size_t)(n > 0 ? n : 1);
-    accum_scratch s;
+    const ptrdiff_t A = acc->A, M = acc->M;
+    const ptrdiff_t row = n_area_eval * T; /* bytes of codes per slot */
+    const ptrdiff_t P = acc->n_area * T;   /* curves per maxDets setting */
+    const size_t cap = (size_t)(n > 0 ? n : 1), pcap = (size_t)(P > 0 ? P : 1);
+    accum_scratch s = {0};
     s.order = malloc(cap * sizeof *s.order);
     s.tmp = malloc(cap * sizeof *s.tmp);
     s.sub = malloc(cap * sizeof *s.sub);
-    s.tp_at = malloc(cap * sizeof *s.tp_at);
-    s.best = malloc(cap * sizeof *s.best);
-    if (!s.order || !s.tmp || !s.sub || !s.tp_at || !s.best) {
+    s.plane = malloc(pcap * sizeof *s.plane);
+    s.fp = malloc(pcap * sizeof *s.fp);
+    s.start = malloc((pcap + 1) * sizeof *s.start);
+    if (!s.order || !s.tmp || !s.sub || !s.plane || !s.fp || !s.start ||
+        reserve_events(&s, (ptrdiff_t)cap) != 0) {
         accum_free(&s);
         return MM_COCO_ENOMEM;
     }
+    int contiguous = 1; /* every evaluated area, in order: curves are the row itself */
+    for (ptrdiff_t ai = 0; ai < acc->n_area; ai++)
+        for (ptrdiff_t t = 0; t < T; t++) {
+            s.plane[ai * T + t] = acc->area_src[ai] * T + t;
+            contiguous &= s.plane[ai * T + t] == ai * T + t;
+        }
+    contiguous &= P == row;
+
     /* All selected slots, in image order, sorted once by score (stable); a maxDets
      * subset of a stably sorted sequence is the stable sort of that subset. */
     ptrdiff_t n_sel = 0;
@@ -342,16 +378,54 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
         ptrdiff_t nd = 0;
         for (ptrdiff_t j = 0; j < n_sel; j++)
             if (slot_rank[s.order[j]] < acc->maxdet[mi]) s.sub[nd++] = s.order[j];
+        /* One pass over the detections for every curve: count false positives and
+         * record true positives with the false-positive count before them. */
+        for (ptrdiff_t p = 0; p < P; p++) s.fp[p] = 0;
+        ptrdiff_t n_events = 0;
+        for (ptrdiff_t j = 0; j < nd; j++) {
+            const uint8_t *codes = slot_code + s.sub[j] * row;
+            int any_tp = 0;
+            if (contiguous) {
+                for (ptrdiff_t p = 0; p < P; p++) {
+                    s.fp[p] += codes[p] == MM_COCO_FP;
+                    any_tp |= codes[p] == MM_COCO_TP;
+                }
+            } else {
+                for (ptrdiff_t p = 0; p < P; p++) {
+                    s.fp[p] += codes[s.plane[p]] == MM_COCO_FP;
+                    any_tp |= codes[s.plane[p]] == MM_COCO_TP;
+                }
+            }
+            if (!any_tp) continue;
+            if (reserve_events(&s, n_events + P) != 0) {
+                accum_free(&s);
+                return MM_COCO_ENOMEM;
+            }
+            for (ptrdiff_t p = 0; p < P; p++) {
+                if (codes[s.plane[p]] != MM_COCO_TP) continue;
+                s.events[n_events].pos = j;
+                s.events[n_events].fp = s.fp[p];
+                s.ev_plane[n_events] = (int32_t)p;
+                n_events++;
+            }
+        }
+        /* Group the events by curve, keeping position order (counting sort). */
+        for (ptrdiff_t p = 0; p <= P; p++) s.start[p] = 0;
+        for (ptrdiff_t e = 0; e < n_events; e++) s.start[s.ev_plane[e] + 1]++;
+        for (ptrdiff_t p = 0; p < P; p++) s.start[p + 1] += s.start[p];
+        for (ptrdiff_t e = 0; e < n_events; e++) s.by_plane[s.start[s.ev_plane[e]]++] = s.events[e];
+        for (ptrdiff_t p = P; p > 0; p--) s.start[p] = s.start[p - 1];
+        s.start[0] = 0;
+
         const ptrdiff_t m = acc->out_m[mi];
         for (ptrdiff_t ai = 0; ai < acc->n_area; ai++) {
             if (npig[ai] == 0) continue; /* precision and recall stay -1 */
-            const ptrdiff_t kam = (acc->out_k * A + acc->out_a[ai]) * M + m;
             for (ptrdiff_t t = 0; t < T; t++) {
-                const uint8_t *code = slot_code + (acc->area_src[ai] * T + t) * n_slots;
-                accumulate_curve(acc, &s, nd, code, slot_score, (double)npig[ai],
-                                 acc->recall + t * K * A * M + kam,
-                                 acc->precision + t * R * K * A * M + kam,
-                                 acc->scores + t * R * K * A * M + kam, K * A * M);
+                const ptrdiff_t p = ai * T + t;
+                const ptrdiff_t ktam = ((acc->out_k * T + t) * A + acc->out_a[ai]) * M + m;
+                sample_curve(acc, s.by_plane + s.start[p], s.start[p + 1] - s.start[p], s.best,
+                             nd, s.sub, slot_score, (double)npig[ai], acc->recall + ktam,
+                             acc->precision + ktam * R, acc->scores + ktam * R);
             }
         }
     }

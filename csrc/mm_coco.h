@@ -57,7 +57,7 @@ typedef struct {
     const int64_t *slot_start; /* n_groups + 1 */
     double *slot_score;        /* n_slots */
     int64_t *slot_det;         /* n_slots: index of the detection in the input arrays */
-    uint8_t *slot_code;        /* n_area x n_thr x n_slots (MM_COCO_FP/TP/IGNORED) */
+    uint8_t *slot_code;        /* n_slots x n_area x n_thr (MM_COCO_FP/TP/IGNORED) */
     int32_t *group_npig;       /* n_groups x n_area: non-ignored ground truths */
     uint8_t *group_nonempty;   /* n_groups: the group has a gt or a detection */
     /* Optional (NULL to skip): what pycocotools stores in evalImgs. */
@@ -84,20 +84,22 @@ typedef struct {
     const int64_t *out_m;    /* M': output index of each maxDet setting */
     const int64_t *out_a;    /* A': output index of each area */
     ptrdiff_t out_k;         /* output index of this category */
-    /* Output arrays precision/scores [T, R, K, A, M] and recall [T, K, A, M]. */
+    /* Outputs in category-major layout, precision/scores [K, T, A, M, R] and recall
+     * [K, T, A, M], so that each curve's samples are contiguous; the caller transposes
+     * them to pycocotools' [T, R, K, A, M] / [T, K, A, M] once. */
     ptrdiff_t K, A, M;
     double *precision;
     double *recall;
     double *scores;
 } mm_coco_accum;
 
-/* accumulate for one category: its slots [first, last) of a matches structure, the
- * slot planes having stride n_slots, restricted to slots whose image is selected.
- * npig[a] is the number of non-ignored ground truths for accumulated area a. Slots
- * carry their rank within their group in slot_rank. */
+/* accumulate for one category: its slots [first, last), restricted to slots whose
+ * image is selected. slot_code is n_slots x n_area_eval x n_thr; slot_rank is each
+ * slot's rank within its group; npig[a] is the number of non-ignored ground truths for
+ * accumulated area a. */
 int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
                        const int32_t *slot_rank, const uint8_t *slot_code,
-                       const uint8_t *slot_selected, ptrdiff_t n_slots, ptrdiff_t first,
+                       const uint8_t *slot_selected, ptrdiff_t n_area_eval, ptrdiff_t first,
                        ptrdiff_t last, const int64_t *npig);
 
 #endif

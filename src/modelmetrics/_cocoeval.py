@@ -358,7 +358,7 @@ class COCOeval:
         T, A = iou_thr.shape[0], area_rng.shape[0]
         slot_score = np.empty(n_slots, np.float64)
         slot_det = np.empty(n_slots, np.int64)
-        slot_code = np.empty((A, T, n_slots), np.uint8)
+        slot_code = np.empty((n_slots, A, T), np.uint8)
         group_npig = np.zeros((n_groups, A), np.int32)
         group_nonempty = np.zeros(n_groups, np.uint8)
         run = partial(
@@ -400,11 +400,16 @@ class COCOeval:
         T, R = len(p.iouThrs), len(p.recThrs)
         K = len(p.catIds) if p.useCats else 1
         A, M = len(p.areaRng), len(p.maxDets)
-        precision = -np.ones((T, R, K, A, M))
-        recall = -np.ones((T, K, A, M))
-        scores = -np.ones((T, R, K, A, M))
+        # The kernels fill category-major arrays (each curve contiguous); one transposed
+        # copy then gives pycocotools' [T, R, K, A, M] / [T, K, A, M] layout.
+        by_cat = -np.ones((K, T, A, M, R))
+        by_cat_scores = -np.ones((K, T, A, M, R))
+        by_cat_recall = -np.ones((K, T, A, M))
         if self._evaluated is not None:
-            self._accumulate_into(p, precision, recall, scores)
+            self._accumulate_into(p, by_cat, by_cat_recall, by_cat_scores)
+        precision = np.ascontiguousarray(by_cat.transpose(1, 4, 0, 2, 3))
+        scores = np.ascontiguousarray(by_cat_scores.transpose(1, 4, 0, 2, 3))
+        recall = np.ascontiguousarray(by_cat_recall.transpose(1, 0, 2, 3))
         self.eval = {
             "params": p,
             "counts": [T, R, K, A, M],

@@ -27,7 +27,7 @@ def evaluate(
     slot_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
     slot_score: NDArray[np.float64],  # double[::1] (n_slots,), written
     slot_det: NDArray[np.int64],  # int64_t[::1] (n_slots,), written
-    slot_code: NDArray[np.uint8],  # uint8_t[:, :, ::1] (A, T, n_slots), written
+    slot_code: NDArray[np.uint8],  # uint8_t[:, :, ::1] (n_slots, A, T), written
     group_npig: NDArray[np.int32],  # int32_t[:, ::1] (n_groups, A), written
     group_nonempty: NDArray[np.uint8],  # uint8_t[::1] (n_groups,), written
     first: int,
@@ -43,12 +43,12 @@ def accumulate(
     out_k: int,
     slot_score: NDArray[np.float64],  # const double[::1]
     slot_rank: NDArray[np.int32],  # const int32_t[::1]
-    slot_code: NDArray[np.uint8],  # const uint8_t[:, :, ::1]
+    slot_code: NDArray[np.uint8],  # const uint8_t[:, :, ::1] (n_slots, A_eval, T)
     slot_selected: NDArray[np.uint8],  # const uint8_t[::1]
     first: int,
     last: int,
     npig: NDArray[np.int64],  # const int64_t[::1]
-    precision: NDArray[np.float64],  # double[:, :, :, :, ::1] (T, R, K, A, M), written
-    recall: NDArray[np.float64],  # double[:, :, :, ::1] (T, K, A, M), written
-    scores: NDArray[np.float64],  # double[:, :, :, :, ::1] (T, R, K, A, M), written
+    precision: NDArray[np.float64],  # double[:, :, :, :, ::1] (K, T, A, M, R), written
+    recall: NDArray[np.float64],  # double[:, :, :, ::1] (K, T, A, M), written
+    scores: NDArray[np.float64],  # double[:, :, :, :, ::1] (K, T, A, M, R), written
 ) -> None: ...

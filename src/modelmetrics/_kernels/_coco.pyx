@@ -85,8 +85,8 @@ def evaluate(
     _need(gt_start[0] == 0 and gt_start[n_groups] == n_gt, "gt offsets cover the gts")
     _need(slot_start[0] == 0 and slot_start[n_groups] == n_slots, "slot offsets")
     _need(slot_det.shape[0] == n_slots, "slot_det")
-    _need(slot_code.shape[0] == n_area and slot_code.shape[1] == n_thr
-          and slot_code.shape[2] == n_slots, "slot_code shape")
+    _need(slot_code.shape[0] == n_slots and slot_code.shape[1] == n_area
+          and slot_code.shape[2] == n_thr, "slot_code shape")
     _need(group_npig.shape[0] == n_groups and group_npig.shape[1] == n_area, "group_npig")
     _need(group_nonempty.shape[0] == n_groups, "group_nonempty")
     cdef Py_ssize_t g
@@ -179,23 +179,27 @@ def accumulate(
     double[:, :, :, ::1] recall,
     double[:, :, :, :, ::1] scores,
 ):
-    """accumulate one category from its slots ``[first, last)`` (see ``mm_coco_accumulate``)."""
+    """accumulate one category from its slots ``[first, last)`` (see ``mm_coco_accumulate``).
+
+    Outputs are category-major: precision and scores ``[K, T, A, M, R]``, recall
+    ``[K, T, A, M]``.
+    """
     cdef Py_ssize_t n_slots = slot_score.shape[0]
-    cdef Py_ssize_t T = precision.shape[0], R = precision.shape[1], K = precision.shape[2]
-    cdef Py_ssize_t A = precision.shape[3], M = precision.shape[4]
+    cdef Py_ssize_t K = precision.shape[0], T = precision.shape[1], A = precision.shape[2]
+    cdef Py_ssize_t M = precision.shape[3], R = precision.shape[4]
     cdef Py_ssize_t i
     _need(rec_thr.shape[0] == R, "recall thresholds")
-    _need(recall.shape[0] == T and recall.shape[1] == K and recall.shape[2] == A
+    _need(recall.shape[0] == K and recall.shape[1] == T and recall.shape[2] == A
           and recall.shape[3] == M, "recall shape")
-    _need(scores.shape[0] == T and scores.shape[1] == R and scores.shape[2] == K
-          and scores.shape[3] == A and scores.shape[4] == M, "scores shape")
+    _need(scores.shape[0] == K and scores.shape[1] == T and scores.shape[2] == A
+          and scores.shape[3] == M and scores.shape[4] == R, "scores shape")
     _need(area_src.shape[0] == out_a.shape[0] == npig.shape[0], "area selections")
     _need(maxdet.shape[0] == out_m.shape[0], "maxDets selections")
     _need(slot_rank.shape[0] == n_slots and slot_selected.shape[0] == n_slots, "slot columns")
-    _need(slot_code.shape[1] == T and slot_code.shape[2] == n_slots, "slot_code shape")
+    _need(slot_code.shape[0] == n_slots and slot_code.shape[2] == T, "slot_code shape")
     _need(0 <= first <= last <= n_slots and 0 <= out_k < K, "slot range / category")
     for i in range(area_src.shape[0]):
-        _need(0 <= area_src[i] < slot_code.shape[0] and 0 <= out_a[i] < A, "area index")
+        _need(0 <= area_src[i] < slot_code.shape[1] and 0 <= out_a[i] < A, "area index")
     for i in range(out_m.shape[0]):
         _need(0 <= out_m[i] < M, "maxDets index")
     if T == 0 or R == 0 or area_src.shape[0] == 0 or out_m.shape[0] == 0:
@@ -226,7 +230,7 @@ def accumulate(
     cdef const uint8_t *sel_ptr = &slot_selected[0] if n_slots else &dummy_u
     cdef int status
     with nogil:
-        status = mm_coco_accumulate(&acc, score_ptr, rank_ptr, code_ptr, sel_ptr, n_slots,
-                                    first, last, &npig[0])
+        status = mm_coco_accumulate(&acc, score_ptr, rank_ptr, code_ptr, sel_ptr,
+                                    slot_code.shape[1], first, last, &npig[0])
     if status == MM_COCO_ENOMEM:
         raise MemoryError("coco accumulate: out of memory")

@@ -121,5 +121,5 @@ cdef extern from "mm_coco.h" nogil:
                          mm_coco_matches *out)
     int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
                            const int32_t *slot_rank, const uint8_t *slot_code,
-                           const uint8_t *slot_selected, Py_ssize_t n_slots, Py_ssize_t first,
+                           const uint8_t *slot_selected, Py_ssize_t n_area_eval, Py_ssize_t first,
                            Py_ssize_t last, const int64_t *npig)
