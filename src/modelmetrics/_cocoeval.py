@@ -154,15 +154,24 @@ def _as_float_ids(ids: NDArray[Any], side: str) -> NDArray[np.float64]:
 def _positions(values: NDArray[Any], keys: Sequence[Any]) -> NDArray[np.int64]:
     """Index of each value in `keys` (-1 when absent), with dict (==, hash) semantics."""
     lookup = {key: i for i, key in enumerate(keys)}
-    if values.dtype.kind in "iu" and all(isinstance(k, int | np.integer) for k in keys):
-        key_arr = np.asarray(list(lookup), dtype=np.int64)
-        pos_arr = np.asarray(list(lookup.values()), dtype=np.int64)
-        order = np.argsort(key_arr, kind="stable")
+    if values.dtype.kind in "iu" and all(isinstance(k, int | np.integer) for k in lookup):
+        if not lookup or len(values) == 0:
+            return np.full(len(values), -1, np.int64)
+        key_arr = np.fromiter(lookup, np.int64, len(lookup))
+        pos_arr = np.fromiter(lookup.values(), np.int64, len(lookup))
+        low, high = int(key_arr.min()), int(key_arr.max())
+        if high - low <= 4 * len(key_arr) + 4096:
+            # Dense ids (the usual 1..N): a lookup table, one gather.
+            table = np.full(high - low + 1, -1, np.int64)
+            table[key_arr - low] = pos_arr
+            inside = (values >= low) & (values <= high)
+            out = np.full(len(values), -1, np.int64)
+            out[inside] = table[values[inside] - low]
+            return out
+        order = np.argsort(key_arr)
         key_sorted = key_arr[order]
-        idx = np.searchsorted(key_sorted, values)
-        idx = np.minimum(idx, max(len(key_sorted) - 1, 0))
-        found = key_sorted[idx] == values if len(key_sorted) else np.zeros(len(values), bool)
-        return np.where(found, pos_arr[order][idx] if len(key_sorted) else -1, -1)
+        idx = np.minimum(np.searchsorted(key_sorted, values), len(key_sorted) - 1)
+        return np.where(key_sorted[idx] == values, pos_arr[order][idx], -1)
     return np.fromiter((lookup.get(v, -1) for v in values.tolist()), np.int64, len(values))
 
 
@@ -171,6 +180,8 @@ def _last_with_same_id(ids: NDArray[Any]) -> NDArray[np.int64] | None:
     (``anns[id]`` keeps the last annotation with that id). None when ids are unique."""
     n = len(ids)
     if ids.dtype.kind in "iu":
+        if n < 2 or bool(np.all(ids[1:] > ids[:-1])):
+            return None  # strictly increasing (loadRes's 1..N): unique
         unique, inverse = np.unique(ids, return_inverse=True)
         if len(unique) == n:
             return None
@@ -208,7 +219,7 @@ def _select(
         cat_of = _positions(cols.category_id[rows], cat_ids)
         keep = (img_of >= 0) & (cat_of >= 0)
         rows, group = rows[keep], cat_of[keep] * n_img + img_of[keep]
-        order = np.argsort(group, kind="stable")
+        order = _stable_group_order(group, len(cat_ids) * n_img)
         return rows[order], group[order]
     # Without categories: per image, the annotations of cat_ids[0], then cat_ids[1], ...
     pieces, keys = [], []
@@ -222,6 +233,14 @@ def _select(
     all_rows, all_keys = np.concatenate(pieces), np.concatenate(keys)
     order = np.argsort(all_keys, kind="stable")
     return all_rows[order], all_keys[order] // (len(cat_ids) + 1)
+
+
+def _stable_group_order(group: NDArray[np.int64], n_groups: int) -> NDArray[np.int64]:
+    """Indices sorting `group` (keys in [0, n_groups)), ties in input order: O(n)."""
+    start = np.empty(n_groups + 1, np.int64)
+    order = np.empty(len(group), np.int64)
+    _kernels.group_order(np.ascontiguousarray(group, dtype=np.int64), start, order)
+    return order
 
 
 def _offsets(group: NDArray[np.int64], n_groups: int) -> NDArray[np.int64]:

@@ -7,6 +7,7 @@ dtype, and outputs are preallocated. Public modules import kernels from here.
 from modelmetrics._kernels._coco import accumulate as coco_accumulate
 from modelmetrics._kernels._coco import box_iou as coco_box_iou
 from modelmetrics._kernels._coco import evaluate as coco_evaluate
+from modelmetrics._kernels._coco import group_order
 from modelmetrics._kernels._columns import extract as extract_columns
 from modelmetrics._kernels._confusion import (
     count_equal,
@@ -54,6 +55,7 @@ __all__ = [
     "curve",
     "decode_desc_keys",
     "extract_columns",
+    "group_order",
     "label_presence",
     "max_runs",
     "merge_runs",

@@ -52,3 +52,8 @@ def accumulate(
     recall: NDArray[np.float64],  # double[:, :, :, ::1] (K, T, A, M), written
     scores: NDArray[np.float64],  # double[:, :, :, :, ::1] (K, T, A, M, R), written
 ) -> None: ...
+def group_order(
+    group: NDArray[np.int64],  # const int64_t[::1], keys in [0, n_groups)
+    start: NDArray[np.int64],  # int64_t[::1] (n_groups + 1,), written
+    order: NDArray[np.int64],  # int64_t[::1] (n,), written
+) -> None: ...

@@ -234,3 +234,37 @@ def accumulate(
                                     slot_code.shape[1], first, last, &npig[0])
     if status == MM_COCO_ENOMEM:
         raise MemoryError("coco accumulate: out of memory")
+
+
+def group_order(const int64_t[::1] group, int64_t[::1] start, int64_t[::1] order):
+    """Stable counting sort of `group` keys in ``[0, len(start) - 1)``.
+
+    Writes the group offsets to `start` (``n_groups + 1``) and to `order` the indices
+    that sort `group`, equal keys keeping their input order. Raises ValueError for a
+    key outside the range.
+    """
+    cdef Py_ssize_t i, n = group.shape[0], n_groups = start.shape[0] - 1
+    cdef int64_t g
+    cdef bint in_range = True
+    _need(n_groups >= 0 and order.shape[0] == n, "group_order shapes")
+    with nogil:
+        for i in range(n_groups + 1):
+            start[i] = 0
+        for i in range(n):
+            g = group[i]
+            if g < 0 or g >= n_groups:
+                in_range = False
+                break
+            start[g + 1] += 1
+        if in_range:
+            for i in range(n_groups):
+                start[i + 1] += start[i]
+            for i in range(n):
+                g = group[i]
+                order[start[g]] = i
+                start[g] += 1
+            # start[g] now holds the end of group g: shift back to the starts.
+            for i in range(n_groups, 0, -1):
+                start[i] = start[i - 1]
+            start[0] = 0
+    _need(in_range, "group key out of range")
