@@ -69,6 +69,7 @@ typedef struct {
     int64_t *order;   /* gt order for one area range */
     uint8_t *ig;      /* _ignore, in that order */
     double *gtm;      /* matched detection id per gt, in that order */
+    double *top;      /* best IoU of each kept detection over all gts of the group */
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -79,6 +80,7 @@ static void scratch_free(scratch *s)
     free(s->order);
     free(s->ig);
     free(s->gtm);
+    free(s->top);
 }
 
 static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
@@ -91,7 +93,8 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->order = malloc(ng * sizeof *s->order);
     s->ig = malloc(ng * sizeof *s->ig);
     s->gtm = malloc(ng * sizeof *s->gtm);
-    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm) {
+    s->top = malloc(nk * sizeof *s->top);
+    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top) {
         scratch_free(s);
         return MM_COCO_ENOMEM;
     }
@@ -161,9 +164,14 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             }
             continue;
         }
-        for (ptrdiff_t k = 0; k < nk; k++)
+        for (ptrdiff_t k = 0; k < nk; k++) {
             mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, in->gt_box + 4 * g0, ng,
                             in->gt_crowd + g0, s.iou + k * ng);
+            double top = 0.0;
+            for (ptrdiff_t j = 0; j < ng; j++)
+                if (s.iou[k * ng + j] > top) top = s.iou[k * ng + j];
+            s.top[k] = top;
+        }
 
         for (ptrdiff_t a = 0; a < A; a++) {
             const double *rng = p->area_rng + 2 * a;
@@ -193,7 +201,9 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     const double *row = s.iou + k * ng;
                     double best = p->iou_thr[t] < 1 - 1e-10 ? p->iou_thr[t] : 1 - 1e-10;
                     ptrdiff_t m = -1;
-                    for (ptrdiff_t j = 0; j < ng; j++) {
+                    /* No gt reaches the threshold: the scan below could not match. */
+                    const ptrdiff_t scan = s.top[k] < best ? 0 : ng;
+                    for (ptrdiff_t j = 0; j < scan; j++) {
                         const ptrdiff_t gj = s.order[j];
                         /* A gt is taken when its recorded detection id is > 0. */
                         if (s.gtm[j] > 0 && !in->gt_crowd[g0 + gj]) continue;
@@ -313,7 +323,7 @@ static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t
         if (best[k + 1] > best[k]) best[k] = best[k + 1];
     /* Recall at the first detection: 1 / npig if it is a true positive, else 0. */
     const double rc0 = nd ? (n_tp > 0 && tp[0].pos == 0 ? 1.0 : 0.0) / npig : 0.0;
-    ptrdiff_t r = 0;
+    ptrdiff_t r = 0, k = 0;
     for (; r < acc->n_rec; r++) {
         const double x = acc->rec_thr[r];
         ptrdiff_t at; /* position of the first detection with rc >= x */
@@ -323,7 +333,12 @@ static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t
             /* pr there is 0 unless it is a true positive; best[0] covers the rest. */
             q = n_tp > 0 ? best[0] : 0.0;
         } else {
-            ptrdiff_t k = first_tp_reaching(n_tp, npig, x);
+            if (acc->rec_sorted) {
+                /* Ascending thresholds: continue from the previous one's position. */
+                while (k < n_tp && (double)(k + 1) / npig < x) k++;
+            } else {
+                k = first_tp_reaching(n_tp, npig, x);
+            }
             if (nd == 0 || k >= n_tp) break; /* pycocotools stops at the first miss */
             at = tp[k].pos;
             q = best[k];

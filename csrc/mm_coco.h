@@ -77,6 +77,7 @@ typedef struct {
     ptrdiff_t n_thr;         /* T */
     ptrdiff_t n_rec;         /* R */
     const double *rec_thr;   /* R recall thresholds */
+    int rec_sorted;          /* rec_thr is non-decreasing */
     ptrdiff_t n_area;        /* A' areas accumulated */
     const int64_t *area_src; /* A': plane of slot_code each accumulated area reads */
     ptrdiff_t n_maxdet;      /* M' max-detection settings accumulated */

@@ -208,6 +208,10 @@ def accumulate(
     acc.n_thr = T
     acc.n_rec = R
     acc.rec_thr = &rec_thr[0]
+    acc.rec_sorted = 1
+    for i in range(1, R):
+        if not rec_thr[i] >= rec_thr[i - 1]:
+            acc.rec_sorted = 0
     acc.n_area = area_src.shape[0]
     acc.area_src = &area_src[0]
     acc.n_maxdet = out_m.shape[0]

@@ -101,6 +101,7 @@ cdef extern from "mm_coco.h" nogil:
         Py_ssize_t n_thr
         Py_ssize_t n_rec
         const double *rec_thr
+        int rec_sorted
         Py_ssize_t n_area
         const int64_t *area_src
         Py_ssize_t n_maxdet
