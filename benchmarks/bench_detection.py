@@ -26,7 +26,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import contextlib
-import hashlib
 import json
 import shutil
 import statistics
@@ -44,8 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import current_rss_bytes, environment, markdown_table, peak_rss_bytes
-
-HERE = Path(__file__).resolve().parent
+from coco_synth import cached_dataset
 
 REFERENCE = "pycocotools"
 MODELMETRICS = "modelmetrics"
@@ -206,24 +204,6 @@ def child(name: str, gt_path: str, dt_path: str, out: str, arrays: str | None) -
 # parent: data, runs, report
 
 
-def dataset_dir(images: int, seed: int) -> Path:
-    """Cache folder of one synthetic set; the generator's source hash keys it."""
-    digest = hashlib.sha256((HERE / "coco_synth.py").read_bytes()).hexdigest()[:10]
-    return HERE / ".cache" / f"coco-synth-n{images}-seed{seed}-{digest}"
-
-
-def ensure_dataset(images: int, seed: int) -> tuple[Path, Path, str]:
-    import coco_synth
-
-    folder = dataset_dir(images, seed)
-    gt, res, summary = folder / "gt.json", folder / "results.json", folder / "summary.txt"
-    if not (gt.exists() and res.exists() and summary.exists()):
-        print(f"generating {images} images (seed {seed}) into {folder} ...", file=sys.stderr)
-        dataset, results = coco_synth.generate(images, seed)
-        coco_synth.write_dataset(folder, dataset, results)
-    return gt, res, summary.read_text().strip()
-
-
 def available(impl: Implementation) -> str | None:
     """None if the implementation imports, else why not."""
     try:
@@ -324,7 +304,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    gt, res, data_summary = ensure_dataset(args.images, args.seed)
+    gt, res, data_summary = cached_dataset(args.images, args.seed)
     ref_arrays = gt.parent / "reference-pycocotools.npz"
     notes: list[str] = []
     chosen: list[Implementation] = []

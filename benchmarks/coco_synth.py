@@ -27,8 +27,10 @@ its time on:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -353,6 +355,19 @@ def write_dataset(out: Path, dataset: dict[str, Any], results: list[dict[str, An
     tmp = out / f".summary.txt.{os.getpid()}.tmp"
     tmp.write_text(describe(dataset, results) + "\n")
     tmp.replace(out / "summary.txt")
+
+
+def cached_dataset(n_images: int, seed: int = 0) -> tuple[Path, Path, str]:
+    """Paths of gt.json and results.json in benchmarks/.cache/, generated on first use, and
+    their one-line summary. A hash of this file keys the folder, so an edit regenerates."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
+    folder = here / ".cache" / f"coco-synth-n{n_images}-seed{seed}-{digest}"
+    gt, res, summary = folder / "gt.json", folder / "results.json", folder / "summary.txt"
+    if not (gt.exists() and res.exists() and summary.exists()):
+        print(f"generating {n_images} images (seed {seed}) into {folder} ...", file=sys.stderr)
+        write_dataset(folder, *generate(n_images, seed))
+    return gt, res, summary.read_text().strip()
 
 
 def describe(dataset: dict[str, Any], results: list[dict[str, Any]]) -> str:
