@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -367,6 +368,10 @@ def cached_dataset(n_images: int, seed: int = 0) -> tuple[Path, Path, str]:
     if not (gt.exists() and res.exists() and summary.exists()):
         print(f"generating {n_images} images (seed {seed}) into {folder} ...", file=sys.stderr)
         write_dataset(folder, *generate(n_images, seed))
+        # Sets made by earlier versions of this file are stale; 50 MB each at 5000 images.
+        for old in folder.parent.glob(f"coco-synth-n{n_images}-seed{seed}-*"):
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
     return gt, res, summary.read_text().strip()
 
 
