@@ -6,8 +6,8 @@ For the ground-truth file and the results file of ``coco_synth.py``'s cached set
 ``json.load``, ``orjson.loads``, ``msgspec.json.decode`` (untyped: dicts and lists) and
 msgspec decoding into ``msgspec.Struct`` classes of the COCO schemas (unknown fields,
 here the GT ``segmentation``, are skipped; a second GT variant keeps it as undecoded
-``msgspec.Raw`` bytes). json and orjson are also timed with the garbage collector paused:
-they create hundreds of thousands of tracked dicts and lists, which trigger repeated full
+``msgspec.Raw`` bytes). The untyped readers are also timed with the garbage collector
+paused: they create hundreds of thousands of tracked dicts and lists, which trigger repeated full
 collections while decoding. Each is timed alone ("decode") and followed by extracting the
 columns an evaluator needs ("+ columns": bbox as Nx4 float64, score or area, iscrowd,
 image_id, category_id). Each reader's columns are checked to equal json's bit for bit.
@@ -98,6 +98,7 @@ UNTYPED = (
     "orjson.loads",
     "orjson.loads, gc paused",
     "msgspec untyped",
+    "msgspec untyped, gc paused",
 )
 SCALARS = {
     "results": (("score", np.float64), ("image_id", np.int64), ("category_id", np.int64)),
