@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ def _api(name: str) -> tuple[Callable[..., Any], Callable[..., Any], Callable[[]
 
         def threads() -> AbstractContextManager[Any]:
             if name == MODELMETRICS_1T:
-                return modelmetrics.num_threads(1)  # type: ignore[no-any-return]
+                return modelmetrics.num_threads(1)
             return contextlib.nullcontext()
 
         return MCOCO, MCOCOeval, threads
@@ -246,17 +247,19 @@ class Summary:
 
     def median(self, key: str) -> float:
         if key == "import":
-            return statistics.median(r["import"] for r in self.runs)
-        if key == "evaluate + accumulate":
-            return statistics.median(
-                r["times"]["evaluate"] + r["times"]["accumulate"] for r in self.runs
-            )
-        return statistics.median(r["times"][key] for r in self.runs)
+            values = [r["import"] for r in self.runs]
+        elif key == "evaluate + accumulate":
+            values = [r["times"]["evaluate"] + r["times"]["accumulate"] for r in self.runs]
+        else:
+            values = [r["times"][key] for r in self.runs]
+        return float(statistics.median(values))
+
+    def median_ms(self, key: str) -> float:
+        return self.median(key) * 1e3
 
     def rss(self, increment: bool) -> float:
-        return statistics.median(
-            (r["rss_peak"] - (r["rss_before"] if increment else 0)) / MiB for r in self.runs
-        )
+        values = [r["rss_peak"] - (r["rss_before"] if increment else 0) for r in self.runs]
+        return float(statistics.median(values)) / MiB
 
 
 def summarize_runs(runs: list[dict[str, Any]]) -> Summary:
@@ -386,7 +389,7 @@ def report(
     headers = ["stage (ms)", *(f"{n} (n={len(summaries[n].runs)})" for n in names)]
     rows: list[list[Any]] = []
     for label, key in ROWS:
-        rows.append([label, *cells(lambda s, key=key: s.median(key) * 1e3)])
+        rows.append([label, *cells(partial(Summary.median_ms, key=key))])
     rows.append(["peak RSS (MiB)", *cells(lambda s: s.rss(increment=False))])
     rows.append(["peak RSS - RSS after imports (MiB)", *cells(lambda s: s.rss(increment=True))])
     for key in ("stats", "precision", "recall"):

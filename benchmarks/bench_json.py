@@ -87,7 +87,7 @@ class DatasetWithSegmentation(msgspec.Struct, gc=False):
     categories: list[Category]
 
 
-TYPED = {
+TYPED: dict[tuple[str, str], msgspec.json.Decoder[Any]] = {
     ("results", "msgspec typed"): msgspec.json.Decoder(list[Result]),
     ("gt", "msgspec typed"): msgspec.json.Decoder(Dataset),
     ("gt", "msgspec typed, Raw segmentation"): msgspec.json.Decoder(DatasetWithSegmentation),
@@ -140,9 +140,8 @@ def gc_paused() -> Iterator[None]:
 def columns(decoded: Any, kind: str) -> dict[str, np.ndarray]:
     """The evaluator's columns, built with one list comprehension (map) per field."""
     if kind == "gt":
-        rows = (
-            decoded.annotations if isinstance(decoded, msgspec.Struct) else decoded["annotations"]
-        )
+        typed = isinstance(decoded, (Dataset, DatasetWithSegmentation))
+        rows = decoded.annotations if typed else decoded["annotations"]
     else:
         rows = decoded
     getter: Callable[[str], Callable[[Any], Any]] = (

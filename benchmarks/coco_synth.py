@@ -138,7 +138,8 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     w = np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
     h = np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
     inter = np.clip(w, 0, None) * np.clip(h, 0, None)
-    return inter / (a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter)
+    iou: np.ndarray = inter / (a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter)
+    return iou
 
 
 def _perturb(
@@ -185,7 +186,8 @@ def _random_boxes(rng: np.random.Generator, n: int, width: int, height: int) -> 
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+    y: np.ndarray = 1 / (1 + np.exp(-x))
+    return y
 
 
 def generate(n_images: int, seed: int = 0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
