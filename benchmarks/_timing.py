@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import platform
+import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -59,11 +61,27 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
-def environment() -> str:
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # KiB except on macOS
+
+
+def current_rss_bytes() -> int:
+    """Resident set size now (Linux); elsewhere the peak so far, an upper bound."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except OSError:
+        return peak_rss_bytes()
+
+
+def environment(extra: Sequence[str] = ()) -> str:
+    """Python, machine and the versions of the installed packages among the usual ones."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = []
-    for dist in ("modelmetrics", "numpy", "scikit-learn", "pycocotools", "torchmetrics"):
+    for dist in ("modelmetrics", "numpy", "scikit-learn", "pycocotools", "torchmetrics", *extra):
         with contextlib.suppress(PackageNotFoundError):
             versions.append(f"{dist} {version(dist)}")
     return f"Python {platform.python_version()}, {platform.machine()}; " + ", ".join(versions)
