@@ -70,6 +70,11 @@ typedef struct {
     uint8_t *ig;      /* _ignore, in that order */
     double *gtm;      /* matched detection id per gt, in that order */
     double *top;      /* best IoU of each kept detection over all gts of the group */
+    double *gbox;     /* the group's gt fields, gathered from their rows */
+    double *garea;
+    double *gid;
+    uint8_t *gcrowd;
+    uint8_t *gign;
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -81,6 +86,11 @@ static void scratch_free(scratch *s)
     free(s->ig);
     free(s->gtm);
     free(s->top);
+    free(s->gbox);
+    free(s->garea);
+    free(s->gid);
+    free(s->gcrowd);
+    free(s->gign);
 }
 
 static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
@@ -94,7 +104,13 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->ig = malloc(ng * sizeof *s->ig);
     s->gtm = malloc(ng * sizeof *s->gtm);
     s->top = malloc(nk * sizeof *s->top);
-    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top) {
+    s->gbox = malloc(4 * ng * sizeof *s->gbox);
+    s->garea = malloc(ng * sizeof *s->garea);
+    s->gid = malloc(ng * sizeof *s->gid);
+    s->gcrowd = malloc(ng * sizeof *s->gcrowd);
+    s->gign = malloc(ng * sizeof *s->gign);
+    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top ||
+        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign) {
         scratch_free(s);
         return MM_COCO_ENOMEM;
     }
@@ -132,19 +148,27 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             for (ptrdiff_t a = 0; a < A; a++) out->group_npig[g * A + a] = 0;
             continue;
         }
+        /* The group's gt fields, contiguous. */
+        for (ptrdiff_t j = 0; j < ng; j++) {
+            const int64_t row = in->gt_rows[g0 + j];
+            memcpy(s.gbox + 4 * j, in->gt_box + 4 * row, 4 * sizeof *s.gbox);
+            s.garea[j] = in->gt_area[row];
+            s.gid[j] = in->gt_id[row];
+            s.gcrowd[j] = in->gt_crowd[row];
+            s.gign[j] = in->gt_ignore[row];
+        }
         if (nk == 0 && out->gt_order == NULL) { /* ground truth only: just count it */
             for (ptrdiff_t a = 0; a < A; a++) {
                 int32_t npig = 0;
                 for (ptrdiff_t j = 0; j < ng; j++)
-                    npig += !(in->gt_ignore[g0 + j] ||
-                              outside(in->gt_area[g0 + j], p->area_rng + 2 * a));
+                    npig += !(s.gign[j] || outside(s.garea[j], p->area_rng + 2 * a));
                 out->group_npig[g * A + a] = npig;
             }
             continue;
         }
 
         /* Detections highest score first, stable, then the first max_det kept. */
-        for (ptrdiff_t d = 0; d < nd; d++) s.det[d] = d0 + d;
+        for (ptrdiff_t d = 0; d < nd; d++) s.det[d] = in->dt_rows[d0 + d];
         sort_desc_stable(s.det, s.tmp, nd, in->dt_score);
         for (ptrdiff_t d = 0; d < nk; d++) {
             out->slot_det[s0 + d] = s.det[d];
@@ -165,8 +189,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             continue;
         }
         for (ptrdiff_t k = 0; k < nk; k++) {
-            mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, in->gt_box + 4 * g0, ng,
-                            in->gt_crowd + g0, s.iou + k * ng);
+            mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
             double top = 0.0;
             for (ptrdiff_t j = 0; j < ng; j++)
                 if (s.iou[k * ng + j] > top) top = s.iou[k * ng + j];
@@ -179,7 +202,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             ptrdiff_t n_kept_gt = 0;
             for (int pass = 0; pass < 2; pass++) {
                 for (ptrdiff_t j = 0; j < ng; j++) {
-                    int ig = in->gt_ignore[g0 + j] || outside(in->gt_area[g0 + j], rng);
+                    int ig = s.gign[j] || outside(s.garea[j], rng);
                     if (ig != pass) continue;
                     s.order[n_kept_gt] = j;
                     s.ig[n_kept_gt] = (uint8_t)ig;
@@ -189,7 +212,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             }
             if (out->gt_order != NULL) {
                 for (ptrdiff_t j = 0; j < ng; j++) {
-                    out->gt_order[a * n_gt + g0 + j] = g0 + s.order[j];
+                    out->gt_order[a * n_gt + g0 + j] = in->gt_rows[g0 + s.order[j]];
                     out->gt_ig[a * n_gt + g0 + j] = s.ig[j];
                 }
             }
@@ -206,7 +229,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     for (ptrdiff_t j = 0; j < scan; j++) {
                         const ptrdiff_t gj = s.order[j];
                         /* A gt is taken when its recorded detection id is > 0. */
-                        if (s.gtm[j] > 0 && !in->gt_crowd[g0 + gj]) continue;
+                        if (s.gtm[j] > 0 && !s.gcrowd[gj]) continue;
                         /* Matched a regular gt and the rest are ignored ones: stop. */
                         if (m > -1 && s.ig[m] == 0 && s.ig[j] == 1) break;
                         if (row[gj] < best) continue;
@@ -217,7 +240,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     uint8_t dtig = 0;
                     if (m != -1) {
                         dtig = s.ig[m];
-                        dtm = in->gt_id[g0 + s.order[m]];
+                        dtm = s.gid[s.order[m]];
                         s.gtm[m] = in->dt_id[det];
                     }
                     /* Unmatched detections outside the area range are ignored. */

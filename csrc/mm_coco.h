@@ -37,14 +37,17 @@ typedef struct {
 } mm_coco_params;
 
 typedef struct {
-    /* Detections, grouped; within a group in result order (ties keep that order). */
-    const int64_t *dt_start;  /* n_groups + 1 */
-    const double *dt_box;     /* 4 per detection */
+    /* Detections: dt_rows lists, group by group, rows of the detection columns, in
+     * result order within a group (ties keep that order). */
+    const int64_t *dt_start;  /* n_groups + 1 offsets into dt_rows */
+    const int64_t *dt_rows;
+    const double *dt_box;     /* columns, indexed by row: 4 per detection */
     const double *dt_area;
     const double *dt_score;
     const double *dt_id;
-    /* Ground truths, grouped; within a group in annotation order. */
-    const int64_t *gt_start;  /* n_groups + 1 */
+    /* Ground truths likewise, in annotation order within a group. */
+    const int64_t *gt_start;  /* n_groups + 1 offsets into gt_rows */
+    const int64_t *gt_rows;
     const double *gt_box;
     const double *gt_area;
     const double *gt_id;
@@ -56,14 +59,14 @@ typedef struct {
     /* Slots: the kept detections of each group, highest score first (stable). */
     const int64_t *slot_start; /* n_groups + 1 */
     double *slot_score;        /* n_slots */
-    int64_t *slot_det;         /* n_slots: index of the detection in the input arrays */
+    int64_t *slot_det;         /* n_slots: row of the detection in its columns */
     uint8_t *slot_code;        /* n_slots x n_area x n_thr (MM_COCO_FP/TP/IGNORED) */
     int32_t *group_npig;       /* n_groups x n_area: non-ignored ground truths */
     uint8_t *group_nonempty;   /* n_groups: the group has a gt or a detection */
     /* Optional (NULL to skip): what pycocotools stores in evalImgs. */
     double *slot_dtm;          /* n_area x n_thr x n_slots: matched gt id, 0 if none */
     uint8_t *slot_dtig;        /* n_area x n_thr x n_slots */
-    int64_t *gt_order;         /* n_area x n_gt: gt index (input order), ignore-last per group */
+    int64_t *gt_order;         /* n_area x n_gt: gt row, ignore-last within each group */
     double *gt_gtm;            /* n_area x n_thr x n_gt: matched detection id, in gt_order */
     uint8_t *gt_ig;            /* n_area x n_gt: _ignore flags, in gt_order */
 } mm_coco_matches;

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from modelmetrics import _kernels
 from modelmetrics._coco_api import COCO, AnnotationColumns
+from modelmetrics._gc import gc_paused
 from modelmetrics._parallel import get_num_threads, run_parallel
 
 __all__ = ["COCOeval", "Params"]
@@ -115,7 +116,7 @@ class _Evaluated:
     n_cats: int
     slot_start: NDArray[np.int64]
     slot_score: NDArray[np.float64]
-    slot_det: NDArray[np.int64]  # grouped-detection index of each slot
+    slot_det: NDArray[np.int64]  # row of each slot's detection in the result columns
     slot_rank: NDArray[np.int32]
     slot_image: NDArray[np.int64]
     slot_code: NDArray[np.uint8]
@@ -126,21 +127,14 @@ class _Evaluated:
 
 @dataclass(frozen=True, eq=False)
 class _Grouped:
-    """Detections and ground truths ordered by group, with group offsets."""
+    """Rows of the detection and gt columns, group by group, with group offsets."""
 
     dt_start: NDArray[np.int64]
-    dt_rows: NDArray[np.int64]  # row of each grouped detection in the results columns
-    dt_box: NDArray[np.float64]
-    dt_area: NDArray[np.float64]
-    dt_score: NDArray[np.float64]
-    dt_id: NDArray[np.float64]
+    dt_rows: NDArray[np.int64]
     gt_start: NDArray[np.int64]
     gt_rows: NDArray[np.int64]
-    gt_box: NDArray[np.float64]
-    gt_area: NDArray[np.float64]
+    dt_id: NDArray[np.float64]  # ids of all rows, as doubles
     gt_id: NDArray[np.float64]
-    gt_crowd: NDArray[np.uint8]
-    gt_ignore: NDArray[np.uint8]
 
 
 def _as_float_ids(ids: NDArray[Any], side: str) -> NDArray[np.float64]:
@@ -330,7 +324,8 @@ class COCOeval:
         p.maxDets = sorted(p.maxDets)
         _check_params(p)
         self.params = p
-        self._evaluated = self._match(p)
+        with gc_paused():
+            self._evaluated = self._match(p)
         self._eval_imgs = None
         self._paramsEval = copy.deepcopy(self.params)
         self.eval = {}
@@ -349,23 +344,20 @@ class COCOeval:
             raise ValueError("cocoDt holds no scores: create it with cocoGt.loadRes(...)")
         grouped = _Grouped(
             dt_start=_offsets(dt_group, n_groups),
-            dt_rows=dt_rows,
-            dt_box=np.ascontiguousarray(dt.bbox[dt_rows]),
-            dt_area=dt.area[dt_rows],
-            dt_score=dt.score[dt_rows],
-            dt_id=_as_float_ids(dt.id[dt_rows], "detection"),
+            dt_rows=np.ascontiguousarray(dt_rows, dtype=np.int64),
             gt_start=_offsets(gt_group, n_groups),
-            gt_rows=gt_rows,
-            gt_box=np.ascontiguousarray(gt.bbox[gt_rows]),
-            gt_area=gt.area[gt_rows],
-            gt_id=_as_float_ids(gt.id[gt_rows], "ground-truth"),
-            gt_crowd=gt.crowd[gt_rows],
-            gt_ignore=gt.ignore[gt_rows],
+            gt_rows=np.ascontiguousarray(gt_rows, dtype=np.int64),
+            dt_id=_as_float_ids(dt.id, "detection"),
+            gt_id=_as_float_ids(gt.id, "ground-truth"),
         )
         return grouped, n_img, n_cat
 
     def _match(self, p: Params, detail: tuple[Any, ...] | None = None) -> _Evaluated:
         g, n_img, n_cat = self._grouped(p)
+        assert self.cocoGt is not None
+        assert self.cocoDt is not None
+        gt, dt = self.cocoGt._columns(), self.cocoDt._columns()
+        assert dt.score is not None
         n_groups = n_img * n_cat
         iou_thr = np.ascontiguousarray(p.iouThrs, dtype=np.float64)
         area_rng = np.ascontiguousarray(p.areaRng, dtype=np.float64).reshape(-1, 2)
@@ -383,8 +375,8 @@ class COCOeval:
         run = partial(
             _kernels.coco_evaluate,
             iou_thr, area_rng, max_det,
-            g.dt_start, g.dt_box, g.dt_area, g.dt_score, g.dt_id,
-            g.gt_start, g.gt_box, g.gt_area, g.gt_id, g.gt_crowd, g.gt_ignore,
+            g.dt_start, g.dt_rows, dt.bbox, dt.area, dt.score, g.dt_id,
+            g.gt_start, g.gt_rows, gt.bbox, gt.area, g.gt_id, gt.crowd, gt.ignore,
             slot_start, slot_score, slot_det, slot_code, group_npig, group_nonempty,
         )  # fmt: skip
         bounds = _balanced_bounds(g.dt_start, g.gt_start, n_img, n_cat)
@@ -425,7 +417,8 @@ class COCOeval:
         by_cat_scores = -np.ones((K, T, A, M, R))
         by_cat_recall = -np.ones((K, T, A, M))
         if self._evaluated is not None:
-            self._accumulate_into(p, by_cat, by_cat_recall, by_cat_scores)
+            with gc_paused():
+                self._accumulate_into(p, by_cat, by_cat_recall, by_cat_scores)
         precision = np.ascontiguousarray(by_cat.transpose(1, 4, 0, 2, 3))
         scores = np.ascontiguousarray(by_cat_scores.transpose(1, 4, 0, 2, 3))
         recall = np.ascontiguousarray(by_cat_recall.transpose(1, 0, 2, 3))
@@ -597,7 +590,7 @@ class COCOeval:
         assert ev is not None
         g = ev.inputs
         A, T = len(p.areaRng), len(p.iouThrs)
-        n_slots, n_gt = len(ev.slot_score), len(g.gt_area)
+        n_slots, n_gt = len(ev.slot_score), len(g.gt_rows)
         slot_dtm = np.zeros((A, T, n_slots))
         slot_dtig = np.zeros((A, T, n_slots), np.uint8)
         gt_order = np.zeros((A, n_gt), np.int64)
@@ -623,7 +616,7 @@ class COCOeval:
                     s0, s1 = int(again.slot_start[grp]), int(again.slot_start[grp + 1])
                     g0, g1 = int(g.gt_start[grp]), int(g.gt_start[grp + 1])
                     order = gt_order[a, g0:g1]
-                    dets = g.dt_rows[again.slot_det[s0:s1]]
+                    dets = again.slot_det[s0:s1]
                     records.append(
                         {
                             "image_id": img,
@@ -631,7 +624,7 @@ class COCOeval:
                             "aRng": rng,
                             "maxDet": max_det,
                             "dtIds": dt_ids[dets].tolist(),
-                            "gtIds": gt_ids[g.gt_rows[order]].tolist(),
+                            "gtIds": gt_ids[order].tolist(),
                             "dtMatches": slot_dtm[a, :, s0:s1].copy(),
                             "gtMatches": gt_gtm[a, :, g0:g1].copy(),
                             "dtScores": again.slot_score[s0:s1].tolist(),

@@ -14,11 +14,13 @@ def evaluate(
     area_rng: NDArray[np.float64],  # const double[:, ::1] (A, 2)
     max_det: int,
     dt_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    dt_rows: NDArray[np.int64],  # const int64_t[::1], rows of the dt columns by group
     dt_box: NDArray[np.float64],  # const double[:, ::1] (n_dt, 4)
     dt_area: NDArray[np.float64],  # const double[::1]
     dt_score: NDArray[np.float64],  # const double[::1]
     dt_id: NDArray[np.float64],  # const double[::1]
     gt_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    gt_rows: NDArray[np.int64],  # const int64_t[::1], rows of the gt columns by group
     gt_box: NDArray[np.float64],  # const double[:, ::1] (n_gt, 4)
     gt_area: NDArray[np.float64],  # const double[::1]
     gt_id: NDArray[np.float64],  # const double[::1]

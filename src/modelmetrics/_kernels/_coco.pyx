@@ -43,11 +43,13 @@ def evaluate(
     const double[:, ::1] area_rng,
     Py_ssize_t max_det,
     const int64_t[::1] dt_start,
+    const int64_t[::1] dt_rows,
     const double[:, ::1] dt_box,
     const double[::1] dt_area,
     const double[::1] dt_score,
     const double[::1] dt_id,
     const int64_t[::1] gt_start,
+    const int64_t[::1] gt_rows,
     const double[:, ::1] gt_box,
     const double[::1] gt_area,
     const double[::1] gt_id,
@@ -65,22 +67,24 @@ def evaluate(
 ):
     """Match the groups ``[first, last)`` (see ``mm_coco_evaluate``).
 
-    ``detail``, when given, is a tuple ``(slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)``
+    ``dt_rows`` / ``gt_rows`` list, group by group, rows of the detection and gt
+    columns. ``detail``, when given, is a tuple ``(slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)``
     of arrays receiving what pycocotools keeps in ``evalImgs``.
     """
     cdef Py_ssize_t n_groups = dt_start.shape[0] - 1
-    cdef Py_ssize_t n_dt = dt_area.shape[0], n_gt = gt_area.shape[0]
+    cdef Py_ssize_t n_dt = dt_rows.shape[0], n_gt = gt_rows.shape[0]
+    cdef Py_ssize_t n_dt_rows = dt_area.shape[0], n_gt_rows = gt_area.shape[0]
     cdef Py_ssize_t n_slots = slot_score.shape[0]
     cdef Py_ssize_t n_thr = iou_thr.shape[0], n_area = area_rng.shape[0]
     _need(n_groups >= 0 and gt_start.shape[0] == n_groups + 1, "group offsets")
     _need(slot_start.shape[0] == n_groups + 1, "slot offsets")
     _need(0 <= first <= last <= n_groups, "group range")
     _need(area_rng.shape[1] == 2, "area ranges are [lo, hi] pairs")
-    _need(dt_box.shape[0] == n_dt and dt_box.shape[1] == 4, "dt boxes")
-    _need(dt_score.shape[0] == n_dt and dt_id.shape[0] == n_dt, "dt columns")
-    _need(gt_box.shape[0] == n_gt and gt_box.shape[1] == 4, "gt boxes")
-    _need(gt_id.shape[0] == n_gt and gt_crowd.shape[0] == n_gt, "gt columns")
-    _need(gt_ignore.shape[0] == n_gt, "gt ignore flags")
+    _need(dt_box.shape[0] == n_dt_rows and dt_box.shape[1] == 4, "dt boxes")
+    _need(dt_score.shape[0] == n_dt_rows and dt_id.shape[0] == n_dt_rows, "dt columns")
+    _need(gt_box.shape[0] == n_gt_rows and gt_box.shape[1] == 4, "gt boxes")
+    _need(gt_id.shape[0] == n_gt_rows and gt_crowd.shape[0] == n_gt_rows, "gt columns")
+    _need(gt_ignore.shape[0] == n_gt_rows, "gt ignore flags")
     _need(dt_start[0] == 0 and dt_start[n_groups] == n_dt, "dt offsets cover the detections")
     _need(gt_start[0] == 0 and gt_start[n_groups] == n_gt, "gt offsets cover the gts")
     _need(slot_start[0] == 0 and slot_start[n_groups] == n_slots, "slot offsets")
@@ -89,7 +93,16 @@ def evaluate(
           and slot_code.shape[2] == n_thr, "slot_code shape")
     _need(group_npig.shape[0] == n_groups and group_npig.shape[1] == n_area, "group_npig")
     _need(group_nonempty.shape[0] == n_groups, "group_nonempty")
-    cdef Py_ssize_t g
+    cdef Py_ssize_t g, i
+    cdef bint rows_ok = True
+    with nogil:  # rows are trusted by the C loops: check every one once
+        for i in range(n_dt):
+            if dt_rows[i] < 0 or dt_rows[i] >= n_dt_rows:
+                rows_ok = False
+        for i in range(n_gt):
+            if gt_rows[i] < 0 or gt_rows[i] >= n_gt_rows:
+                rows_ok = False
+    _need(rows_ok, "rows out of range")
     for g in range(first, last):
         # Offsets are trusted by the C loops, so check them once here.
         _need(dt_start[g] <= dt_start[g + 1] and gt_start[g] <= gt_start[g + 1],
@@ -106,17 +119,20 @@ def evaluate(
     cdef mm_coco_groups inp
     cdef double dummy_d = 0.0
     cdef uint8_t dummy_u = 0
+    cdef int64_t dummy_row = 0
     inp.dt_start = &dt_start[0]
-    inp.dt_box = &dt_box[0, 0] if n_dt else &dummy_d
-    inp.dt_area = &dt_area[0] if n_dt else &dummy_d
-    inp.dt_score = &dt_score[0] if n_dt else &dummy_d
-    inp.dt_id = &dt_id[0] if n_dt else &dummy_d
+    inp.dt_rows = &dt_rows[0] if n_dt else &dummy_row
+    inp.dt_box = &dt_box[0, 0] if n_dt_rows else &dummy_d
+    inp.dt_area = &dt_area[0] if n_dt_rows else &dummy_d
+    inp.dt_score = &dt_score[0] if n_dt_rows else &dummy_d
+    inp.dt_id = &dt_id[0] if n_dt_rows else &dummy_d
     inp.gt_start = &gt_start[0]
-    inp.gt_box = &gt_box[0, 0] if n_gt else &dummy_d
-    inp.gt_area = &gt_area[0] if n_gt else &dummy_d
-    inp.gt_id = &gt_id[0] if n_gt else &dummy_d
-    inp.gt_crowd = &gt_crowd[0] if n_gt else &dummy_u
-    inp.gt_ignore = &gt_ignore[0] if n_gt else &dummy_u
+    inp.gt_rows = &gt_rows[0] if n_gt else &dummy_row
+    inp.gt_box = &gt_box[0, 0] if n_gt_rows else &dummy_d
+    inp.gt_area = &gt_area[0] if n_gt_rows else &dummy_d
+    inp.gt_id = &gt_id[0] if n_gt_rows else &dummy_d
+    inp.gt_crowd = &gt_crowd[0] if n_gt_rows else &dummy_u
+    inp.gt_ignore = &gt_ignore[0] if n_gt_rows else &dummy_u
     cdef mm_coco_matches out
     cdef int64_t dummy_i = 0
     cdef int32_t dummy_i32 = 0

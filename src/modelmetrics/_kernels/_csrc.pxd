@@ -75,11 +75,13 @@ cdef extern from "mm_coco.h" nogil:
         Py_ssize_t max_det
     ctypedef struct mm_coco_groups:
         const int64_t *dt_start
+        const int64_t *dt_rows
         const double *dt_box
         const double *dt_area
         const double *dt_score
         const double *dt_id
         const int64_t *gt_start
+        const int64_t *gt_rows
         const double *gt_box
         const double *gt_area
         const double *gt_id
