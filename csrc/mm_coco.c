@@ -470,3 +470,51 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
     accum_free(&s);
     return 0;
 }
+
+int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t *gt_cls,
+                      const double *gt_box, const uint8_t *gt_crowd, const int64_t *dt_start,
+                      const int64_t *dt_cls, const double *dt_box, double iou_thr,
+                      ptrdiff_t n_cls, int64_t *matrix)
+{
+    ptrdiff_t max_gt = 1;
+    for (ptrdiff_t i = 0; i < n_images; i++)
+        if (gt_start[i + 1] - gt_start[i] > max_gt) max_gt = gt_start[i + 1] - gt_start[i];
+    uint8_t *taken = malloc((size_t)max_gt);
+    double *iou = malloc((size_t)max_gt * sizeof *iou);
+    if (!taken || !iou) {
+        free(taken);
+        free(iou);
+        return MM_COCO_ENOMEM;
+    }
+    const ptrdiff_t side = n_cls + 1;
+    for (ptrdiff_t i = 0; i < n_images; i++) {
+        const int64_t g0 = gt_start[i], ng = gt_start[i + 1] - g0;
+        memset(taken, 0, (size_t)ng);
+        for (int64_t d = dt_start[i]; d < dt_start[i + 1]; d++) {
+            mm_coco_box_iou(dt_box + 4 * d, 1, gt_box + 4 * g0, ng, gt_crowd + g0, iou);
+            ptrdiff_t best = -1;
+            double best_iou = iou_thr;
+            int on_crowd = 0;
+            for (ptrdiff_t j = 0; j < ng; j++) {
+                if (gt_crowd[g0 + j]) {
+                    on_crowd |= iou[j] >= iou_thr;
+                    continue;
+                }
+                if (taken[j] || iou[j] < best_iou || (best >= 0 && iou[j] == best_iou)) continue;
+                best_iou = iou[j];
+                best = j;
+            }
+            if (best >= 0) {
+                taken[best] = 1;
+                matrix[gt_cls[g0 + best] * side + dt_cls[d]]++;
+            } else if (!on_crowd) {
+                matrix[n_cls * side + dt_cls[d]]++;
+            }
+        }
+        for (ptrdiff_t j = 0; j < ng; j++)
+            if (!taken[j] && !gt_crowd[g0 + j]) matrix[gt_cls[g0 + j] * side + n_cls]++;
+    }
+    free(taken);
+    free(iou);
+    return 0;
+}

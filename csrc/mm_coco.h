@@ -107,3 +107,20 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
                        ptrdiff_t last, const int64_t *npig);
 
 #endif
+
+/* Detection confusion matrix over n_images images. Per image, ground truths
+ * [gt_start[i], gt_start[i+1]) with class index, xywh box and crowd flag, and
+ * detections [dt_start[i], dt_start[i+1]) with class index and box, already sorted by
+ * score (highest first) and filtered by the caller's score threshold.
+ *
+ * Matching is class-agnostic and greedy in score order: a detection takes the
+ * unmatched non-crowd ground truth with the highest IoU, if that IoU is >= iou_thr
+ * (ties: the earlier ground truth), counting matrix[gt class][dt class]. Otherwise it
+ * is ignored when it covers a crowd region (intersection over its own area >= iou_thr),
+ * and counted as matrix[n_cls][dt class] (background row) when not. Ground truths left
+ * unmatched count as matrix[gt class][n_cls] (background column). matrix is
+ * (n_cls + 1) x (n_cls + 1), accumulated. */
+int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t *gt_cls,
+                      const double *gt_box, const uint8_t *gt_crowd, const int64_t *dt_start,
+                      const int64_t *dt_cls, const double *dt_box, double iou_thr,
+                      ptrdiff_t n_cls, int64_t *matrix);

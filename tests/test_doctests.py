@@ -13,6 +13,7 @@ MODULES = [
     "modelmetrics._ranking",
     "modelmetrics._report",
     "modelmetrics._score_summary",
+    "modelmetrics.detection",
     "modelmetrics.regression",
 ]
 

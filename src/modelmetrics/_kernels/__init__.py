@@ -6,6 +6,7 @@ dtype, and outputs are preallocated. Public modules import kernels from here.
 
 from modelmetrics._kernels._coco import accumulate as coco_accumulate
 from modelmetrics._kernels._coco import box_iou as coco_box_iou
+from modelmetrics._kernels._coco import confusion as coco_confusion
 from modelmetrics._kernels._coco import evaluate as coco_evaluate
 from modelmetrics._kernels._coco import group_order
 from modelmetrics._kernels._columns import extract as extract_columns
@@ -48,6 +49,7 @@ __all__ = [
     "average_precision_runs",
     "coco_accumulate",
     "coco_box_iou",
+    "coco_confusion",
     "coco_evaluate",
     "count_equal",
     "count_pairs",

@@ -59,3 +59,14 @@ def group_order(
     start: NDArray[np.int64],  # int64_t[::1] (n_groups + 1,), written
     order: NDArray[np.int64],  # int64_t[::1] (n,), written
 ) -> None: ...
+def confusion(
+    gt_start: NDArray[np.int64],  # const int64_t[::1] (n_images + 1,)
+    gt_cls: NDArray[np.int64],  # const int64_t[::1], class index per gt
+    gt_box: NDArray[np.float64],  # const double[:, ::1] (n_gt, 4) xywh
+    gt_crowd: NDArray[np.uint8],  # const uint8_t[::1]
+    dt_start: NDArray[np.int64],  # const int64_t[::1] (n_images + 1,)
+    dt_cls: NDArray[np.int64],  # const int64_t[::1], class index per detection
+    dt_box: NDArray[np.float64],  # const double[:, ::1] (n_dt, 4) xywh, score order per image
+    iou_thr: float,
+    matrix: NDArray[np.int64],  # int64_t[:, ::1] (n_cls + 1, n_cls + 1), accumulated
+) -> None: ...

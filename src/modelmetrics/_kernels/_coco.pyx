@@ -12,6 +12,7 @@ from ._csrc cimport (
     mm_coco_accum,
     mm_coco_accumulate,
     mm_coco_box_iou,
+    mm_coco_confusion,
     mm_coco_evaluate,
     mm_coco_groups,
     mm_coco_matches,
@@ -288,3 +289,46 @@ def group_order(const int64_t[::1] group, int64_t[::1] start, int64_t[::1] order
                 start[i] = start[i - 1]
             start[0] = 0
     _need(in_range, "group key out of range")
+
+
+def confusion(
+    const int64_t[::1] gt_start,
+    const int64_t[::1] gt_cls,
+    const double[:, ::1] gt_box,
+    const uint8_t[::1] gt_crowd,
+    const int64_t[::1] dt_start,
+    const int64_t[::1] dt_cls,
+    const double[:, ::1] dt_box,
+    double iou_thr,
+    int64_t[:, ::1] matrix,
+):
+    """Accumulate the detection confusion matrix (see ``mm_coco_confusion``)."""
+    cdef Py_ssize_t n_images = gt_start.shape[0] - 1
+    cdef Py_ssize_t n_cls = matrix.shape[0] - 1
+    cdef Py_ssize_t n_gt = gt_cls.shape[0], n_dt = dt_cls.shape[0], i
+    cdef double dummy_d = 0.0
+    cdef int64_t dummy_i = 0
+    cdef uint8_t dummy_u = 0
+    cdef int status
+    _need(n_images >= 0 and dt_start.shape[0] == n_images + 1, "image offsets")
+    _need(matrix.shape[1] == n_cls + 1 and n_cls >= 0, "matrix shape")
+    _need(gt_box.shape[0] == n_gt and gt_box.shape[1] == 4 and gt_crowd.shape[0] == n_gt,
+          "gt columns")
+    _need(dt_box.shape[0] == n_dt and dt_box.shape[1] == 4, "dt columns")
+    _need(gt_start[0] == 0 and gt_start[n_images] == n_gt, "gt offsets")
+    _need(dt_start[0] == 0 and dt_start[n_images] == n_dt, "dt offsets")
+    for i in range(n_images):
+        _need(gt_start[i] <= gt_start[i + 1] and dt_start[i] <= dt_start[i + 1], "offsets")
+    for i in range(n_gt):
+        _need(0 <= gt_cls[i] < n_cls, "gt class index")
+    for i in range(n_dt):
+        _need(0 <= dt_cls[i] < n_cls, "dt class index")
+    with nogil:
+        status = mm_coco_confusion(
+            n_images, &gt_start[0], &gt_cls[0] if n_gt else &dummy_i,
+            &gt_box[0, 0] if n_gt else &dummy_d, &gt_crowd[0] if n_gt else &dummy_u,
+            &dt_start[0], &dt_cls[0] if n_dt else &dummy_i, &dt_box[0, 0] if n_dt else &dummy_d,
+            iou_thr, n_cls, &matrix[0, 0],
+        )
+    if status == MM_COCO_ENOMEM:
+        raise MemoryError("coco confusion: out of memory")

@@ -1,0 +1,262 @@
+"""Object-detection metrics: mAP and AR as COCO computes them, plus per-class precision,
+recall, F1, counts, precision-recall curves and a confusion matrix.
+
+A detection is a true positive when it is matched, by COCO's greedy rule (highest score
+first, each ground truth at most once, crowd regions ignored), to a ground truth of its
+class with IoU >= ``iou_threshold`` (0.5 by default). The COCO numbers use COCO's
+thresholds 0.50:0.95 and equal pycocotools' ``stats`` exactly.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from modelmetrics._accumulate import Accumulator
+from modelmetrics._detection_inputs import BoxFormat, as_coco_pair
+from modelmetrics._detection_metrics import (
+    ClassDetectionMetrics,
+    DetectionMetrics,
+    compute_detection_metrics,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "ClassDetectionMetrics",
+    "DetectionAccumulator",
+    "DetectionMetrics",
+    "evaluate_detections",
+]
+
+
+def _check_settings(
+    iou_threshold: object, score_threshold: object, max_detections: object
+) -> tuple[float, float | None, int]:
+    if isinstance(iou_threshold, bool) or not isinstance(iou_threshold, numbers.Real):
+        raise TypeError(f"iou_threshold must be a number, got {iou_threshold!r}")
+    if not 0.0 <= float(iou_threshold) <= 1.0:
+        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
+    if score_threshold is not None:
+        if isinstance(score_threshold, bool) or not isinstance(score_threshold, numbers.Real):
+            raise TypeError(f"score_threshold must be a number or None, got {score_threshold!r}")
+        if np.isnan(float(score_threshold)):
+            raise ValueError("score_threshold must not be NaN")
+    if isinstance(max_detections, bool) or not isinstance(max_detections, numbers.Integral):
+        raise TypeError(f"max_detections must be an integer, got {max_detections!r}")
+    if max_detections < 1:
+        raise ValueError(f"max_detections must be at least 1, got {max_detections}")
+    return (
+        float(iou_threshold),
+        None if score_threshold is None else float(score_threshold),
+        int(max_detections),
+    )
+
+
+def evaluate_detections(
+    ground_truth: Any,
+    predictions: Any,
+    *,
+    iou_threshold: float = 0.5,
+    score_threshold: float | None = None,
+    max_detections: int = 100,
+    box_format: BoxFormat = "xywh",
+    classes: Sequence[Any] | None = None,
+) -> DetectionMetrics:
+    """Evaluate object detections against ground truth.
+
+    Parameters
+    ----------
+    ground_truth : COCO, str, path, dict or sequence of mappings
+        A COCO object or dataset (file or dict), or per-image arrays: one mapping per
+        image with ``"boxes"`` (n, 4), ``"labels"`` (n,) and optionally ``"iscrowd"``,
+        ``"area"`` (default: box area) and ``"image_id"`` (default: position).
+    predictions : COCO, str, path, list of dict or sequence of mappings
+        COCO results (file, list or ``COCO``), or per-image arrays with ``"boxes"``,
+        ``"scores"`` and ``"labels"``, in the same image order as `ground_truth` (or
+        with matching ``"image_id"``).
+    iou_threshold : float, default=0.5
+        IoU at or above which a detection matches a ground truth, for the per-class
+        counts, precision, recall, F1, curves and the confusion matrix.
+    score_threshold : float, default=None
+        Detections scoring below it are left out of the per-class counts and the
+        confusion matrix (not of AP, which sweeps every score). None keeps all.
+    max_detections : int, default=100
+        Detections kept per image and class, highest scores first (COCO's maxDets).
+    box_format : {"xywh", "xyxy"}, default="xywh"
+        Layout of per-image boxes; COCO data is always xywh.
+    classes : sequence, default=None
+        Evaluate only these class ids (a class filter); None evaluates every category
+        of the ground truth.
+
+    Returns
+    -------
+    DetectionMetrics
+        ``map``, ``map50``, ``map75``, per-area AP and AR, ``classes`` (per-class
+        :class:`ClassDetectionMetrics`), ``confusion_matrix`` and ``as_dict()``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For malformed inputs (naming the image or annotation and the field) or
+        settings.
+
+    Notes
+    -----
+    The confusion matrix matches class-agnostically: in score order, each detection
+    takes the unmatched non-crowd ground truth of any class with the highest IoU
+    >= `iou_threshold`; unmatched detections count in the ``background`` row, missed
+    ground truths in the ``background`` column; detections on crowd regions are not
+    counted. Per-class counts use COCO's per-class matching instead, like AP.
+
+    Examples
+    --------
+    >>> from modelmetrics.detection import evaluate_detections
+    >>> gt = [{"boxes": [[10, 10, 50, 50]], "labels": [1]}]
+    >>> pred = [{"boxes": [[12, 11, 50, 50], [100, 100, 20, 20]], "scores": [0.9, 0.3],
+    ...          "labels": [1, 1]}]
+    >>> m = evaluate_detections(gt, pred)
+    >>> m.classes[1].tp, m.classes[1].fp, m.classes[1].precision
+    (1, 1, 0.5)
+    """
+    iou, score, max_det = _check_settings(iou_threshold, score_threshold, max_detections)
+    gt, dt = as_coco_pair(ground_truth, predictions, box_format)
+    return compute_detection_metrics(
+        gt,
+        dt,
+        iou_threshold=iou,
+        score_threshold=score,
+        max_detections=max_det,
+        classes=None if classes is None else list(classes),
+    )
+
+
+class DetectionAccumulator(Accumulator[DetectionMetrics]):
+    """Streaming detection evaluation: ``update`` per batch of images, ``merge``, ``compute``.
+
+    The state is the per-image arrays (boxes, labels, scores) of the images seen so
+    far, kept in arrival order. An image may appear in one update only; with that, any
+    batching and any merge order give results equal (``==``) to one
+    :func:`evaluate_detections` call on all images.
+
+    Parameters
+    ----------
+    iou_threshold, score_threshold, max_detections, box_format, classes
+        As in :func:`evaluate_detections`.
+
+    Examples
+    --------
+    >>> from modelmetrics.detection import DetectionAccumulator
+    >>> acc = DetectionAccumulator()
+    >>> _ = acc.update([{"boxes": [[0, 0, 10, 10]], "labels": [3], "image_id": 7}],
+    ...                [{"boxes": [[0, 0, 10, 10]], "scores": [0.8], "labels": [3],
+    ...                  "image_id": 7}])
+    >>> round(acc.compute().map50, 12)  # pycocotools' precision is 1 / (1 + eps)
+    1.0
+    """
+
+    def __init__(
+        self,
+        *,
+        iou_threshold: float = 0.5,
+        score_threshold: float | None = None,
+        max_detections: int = 100,
+        box_format: BoxFormat = "xywh",
+        classes: Sequence[Any] | None = None,
+    ) -> None:
+        self.iou_threshold, self.score_threshold, self.max_detections = _check_settings(
+            iou_threshold, score_threshold, max_detections
+        )
+        if box_format not in ("xywh", "xyxy"):
+            raise ValueError(f"box_format must be 'xywh' or 'xyxy', got {box_format!r}")
+        self.box_format: BoxFormat = box_format
+        self.classes = None if classes is None else tuple(classes)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all images; keep the configuration."""
+        self._ground_truth: list[dict[str, Any]] = []
+        self._predictions: list[dict[str, Any]] = []
+        self._image_ids: set[int] = set()
+
+    def _config(self) -> tuple[Any, ...]:
+        return (
+            self.iou_threshold,
+            self.score_threshold,
+            self.max_detections,
+            self.box_format,
+            self.classes,
+        )
+
+    def update(
+        self, ground_truth: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]]
+    ) -> Self:
+        """Add a batch of images given as per-image arrays, with ``"image_id"`` each.
+
+        Raises
+        ------
+        ValueError
+            For malformed arrays, missing or repeated image ids, or an image already
+            added.
+        """
+        if len(ground_truth) != len(predictions):
+            raise ValueError(
+                f"predictions has {len(predictions)} images, ground_truth has {len(ground_truth)}"
+            )
+        gt_batch, pred_batch = [], []
+        by_id = {}
+        for i, entry in enumerate(predictions):
+            if not isinstance(entry, Mapping) or "image_id" not in entry:
+                raise ValueError(f"predictions[{i}] needs an 'image_id' to be accumulated")
+            by_id[int(entry["image_id"])] = entry
+        for i, entry in enumerate(ground_truth):
+            if not isinstance(entry, Mapping) or "image_id" not in entry:
+                raise ValueError(f"ground_truth[{i}] needs an 'image_id' to be accumulated")
+            image_id = int(entry["image_id"])
+            if image_id in self._image_ids:
+                raise ValueError(f"image {image_id} was already added to this accumulator")
+            if image_id not in by_id:
+                raise ValueError(f"ground_truth[{i}]: image {image_id} has no predictions entry")
+            gt_batch.append(dict(entry))
+            pred_batch.append(dict(by_id[image_id]))
+            self._image_ids.add(image_id)
+        if len(by_id) != len(gt_batch):
+            raise ValueError("predictions and ground_truth must cover the same image ids")
+        # Validate now, so a bad batch fails at update rather than at compute.
+        if gt_batch:
+            as_coco_pair(gt_batch, pred_batch, self.box_format)
+        self._ground_truth.extend(gt_batch)
+        self._predictions.extend(pred_batch)
+        return self
+
+    def _merge_state(self, other: Self) -> None:
+        overlap = self._image_ids & other._image_ids
+        if overlap:
+            raise ValueError(f"both accumulators hold image {min(overlap)}")
+        self._ground_truth.extend(other._ground_truth)
+        self._predictions.extend(other._predictions)
+        self._image_ids |= other._image_ids
+
+    def compute(self) -> DetectionMetrics:
+        """Metrics over every image added.
+
+        Raises
+        ------
+        ValueError
+            If no image has been added.
+        """
+        if not self._ground_truth:
+            raise ValueError("no images have been added to the accumulator")
+        return evaluate_detections(
+            self._ground_truth,
+            self._predictions,
+            iou_threshold=self.iou_threshold,
+            score_threshold=self.score_threshold,
+            max_detections=self.max_detections,
+            box_format=self.box_format,
+            classes=self.classes,
+        )
