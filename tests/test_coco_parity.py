@@ -200,3 +200,24 @@ def test_summarize_prints_the_same_twelve_lines(capsys):
     out = capsys.readouterr().out
     assert out == ref_out.getvalue()
     assert len(out.splitlines()) == 12
+
+
+@given(case=datasets(max_images=3))
+def test_ious_match_pycocotools(case):
+    assume(case["results"])
+    ref = run_eval(pc_coco, pc_eval, case)
+    ours = run_eval(mm, mm, case)
+    assert set(ours.ious) == set(ref.ious)
+    for key, value in ref.ious.items():
+        assert np.array_equal(np.asarray(ours.ious[key]), np.asarray(value)), key
+
+
+def test_fix_max_dets_reports_ap_at_the_last_setting(capsys):
+    gt_path = _real("coco-val2014-100/instances_val2014_100.json")
+    dt_path = _real("coco-val2014-100/instances_val2014_fakebbox100_results.json")
+    ours = _evaluate_files(mm, mm, gt_path, dt_path, _configure({"maxDets": [1, 10, 300]}))
+    assert ours.stats[0] == -1  # pycocotools' rule by default
+    ours.summarize(fix_max_dets=True)
+    precision = ours.eval["precision"][:, :, :, 0, 2]
+    assert ours.stats[0] == np.mean(precision[precision > -1])
+    assert "maxDets=300" in capsys.readouterr().out

@@ -296,6 +296,7 @@ class COCOeval:
         self.stats: Any = []
         self._evaluated: _Evaluated | None = None
         self._eval_imgs: list[Any] | None = None
+        self._ious: dict[tuple[Any, Any], Any] | None = None
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             self.params.catIds = sorted(cocoGt.getCatIds())
@@ -327,6 +328,7 @@ class COCOeval:
         with gc_paused():
             self._evaluated = self._match(p)
         self._eval_imgs = None
+        self._ious = None
         self._paramsEval = copy.deepcopy(self.params)
         self.eval = {}
         self._say(f"DONE (t={time.time() - tic:0.2f}s).")
@@ -511,8 +513,17 @@ class COCOeval:
 
     # -- summarize -------------------------------------------------------------------------
 
-    def summarize(self) -> None:
-        """Compute and print the 12 (detection) summary metrics; stores ``stats``."""
+    def summarize(self, *, fix_max_dets: bool = False) -> None:
+        """Compute and print the 12 (detection) summary metrics; stores ``stats``.
+
+        Parameters
+        ----------
+        fix_max_dets : bool, default=False
+            pycocotools computes ``stats[0]`` (AP@[.50:.95]) at maxDets 100 whatever
+            ``params.maxDets`` holds, giving -1 without 100. True uses
+            ``maxDets[2]`` there, like every other AP line. The default stays identical
+            to pycocotools.
+        """
 
         def _summarize(
             ap: int = 1,
@@ -546,7 +557,7 @@ class COCOeval:
         def _summarize_dets() -> NDArray[np.float64]:
             max_dets = self.params.maxDets
             stats = np.zeros((12,))
-            stats[0] = _summarize(1)
+            stats[0] = _summarize(1, maxDets=max_dets[2]) if fix_max_dets else _summarize(1)
             stats[1] = _summarize(1, iouThr=0.5, maxDets=max_dets[2])
             stats[2] = _summarize(1, iouThr=0.75, maxDets=max_dets[2])
             stats[3] = _summarize(1, areaRng="small", maxDets=max_dets[2])
@@ -571,6 +582,42 @@ class COCOeval:
         return ""
 
     # -- per-image records, on request -----------------------------------------------------
+
+    @property
+    def ious(self) -> dict[tuple[Any, Any], Any]:
+        """pycocotools' ``ious``: per (image id, category id) the IoU matrix between the
+        highest-scoring detections (at most ``maxDets[-1]``) and the ground truths, or
+        ``[]`` when the image has neither. Built on first use."""
+        if self._ious is None:
+            self._ious = {} if self._evaluated is None else self._build_ious()
+        return self._ious
+
+    def _build_ious(self) -> dict[tuple[Any, Any], Any]:
+        p = self._paramsEval
+        ev = self._evaluated
+        assert ev is not None
+        assert self.cocoGt is not None
+        assert self.cocoDt is not None
+        gt, dt = self.cocoGt._columns(), self.cocoDt._columns()
+        g = ev.inputs
+        cat_ids = p.catIds if p.useCats else [-1]
+        out: dict[tuple[Any, Any], Any] = {}
+        for k, cat in enumerate(cat_ids):
+            for i, img in enumerate(p.imgIds):
+                grp = k * ev.n_images + i
+                s0, s1 = int(ev.slot_start[grp]), int(ev.slot_start[grp + 1])
+                rows = g.gt_rows[int(g.gt_start[grp]) : int(g.gt_start[grp + 1])]
+                if s1 == s0 or len(rows) == 0:
+                    out[img, cat] = []  # pycocotools' value when either side is empty
+                    continue
+                dets = np.ascontiguousarray(dt.bbox[ev.slot_det[s0:s1]])
+                matrix = np.zeros((s1 - s0, len(rows)))
+                _kernels.coco_box_iou(
+                    dets, np.ascontiguousarray(gt.bbox[rows]),
+                    np.ascontiguousarray(gt.crowd[rows]), matrix,
+                )  # fmt: skip
+                out[img, cat] = matrix
+        return out
 
     @property
     def evalImgs(self) -> list[Any]:
