@@ -16,6 +16,9 @@ def test_demo_prints_classification_and_regression_metrics(capsys):
     assert "Regression" in out
     for name in ("mean-error", "max-error", "mean-absolute-error", "r2-score"):
         assert name in out
+    assert "Object detection" in out
+    assert "mAP@[.50:.95]" in out
+    assert "background" in out
 
 
 def test_no_command_is_a_usage_error(capsys):

@@ -15,7 +15,36 @@ def _demo(_: argparse.Namespace) -> int:
     _demo_classification()
     print()
     _demo_regression()
+    print()
+    _demo_detection()
     return 0
+
+
+def _demo_detection() -> None:
+    from modelmetrics._examples import DETECTION_CLASSES, detection_example
+    from modelmetrics.detection import evaluate_detections
+
+    ground_truth, predictions = detection_example()
+    metrics = evaluate_detections(ground_truth, predictions, score_threshold=0.5)
+    print(f"== Object detection: built-in example ({len(ground_truth)} images, 3 classes)")
+    print(
+        f"mAP@[.50:.95] {metrics.map:.3f}   mAP50 {metrics.map50:.3f}   "
+        f"mAP75 {metrics.map75:.3f}   AR@100 {metrics.mar[100]:.3f}"
+    )
+    print("per class at IoU >= 0.5, score >= 0.5:")
+    print(f"{'class':>8} {'AP':>6} {'AP50':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'TP':>4} "
+          f"{'FP':>4} {'FN':>4}")  # fmt: skip
+    for label, m in metrics.classes.items():
+        print(
+            f"{DETECTION_CLASSES[label]:>8} {m.ap:6.3f} {m.ap50:6.3f} {m.precision:6.3f} "
+            f"{m.recall:6.3f} {m.f1:6.3f} {m.tp:4d} {m.fp:4d} {m.fn:4d}"
+        )
+    names = [DETECTION_CLASSES.get(c, str(c)) for c in metrics.confusion_labels]
+    width = max(len(n) for n in names) + 2
+    print("confusion matrix (rows: true, columns: predicted):")
+    print(" " * width + "".join(f"{n:>{width}}" for n in names))
+    for name, row in zip(names, metrics.confusion_matrix, strict=True):
+        print(f"{name:>{width}}" + "".join(f"{int(v):>{width}}" for v in row))
 
 
 def _demo_regression() -> None:

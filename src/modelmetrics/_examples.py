@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["classification_example", "regression_example"]
+__all__ = ["DETECTION_CLASSES", "classification_example", "detection_example", "regression_example"]
 
 CLASSES = ("cat", "dog", "bird", "fish")
 
@@ -34,3 +36,46 @@ def regression_example(
     price = 50.0 + 2.5 * area + rng.normal(0.0, 20.0, n)
     predicted = 1.02 * price + rng.normal(0.0, 15.0, n)
     return price, predicted
+
+
+DETECTION_CLASSES = {1: "person", 2: "car", 3: "dog"}
+
+
+def detection_example(
+    n_images: int = 60, seed: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-image ground truth and detections of a 3-class detector (boxes as xywh).
+
+    Most objects are found with a little localisation error; some are missed, some are
+    found with the wrong class, and there are background false positives.
+    """
+    rng = np.random.default_rng(seed)
+    ground_truth: list[dict[str, Any]] = []
+    predictions: list[dict[str, Any]] = []
+    for image_id in range(n_images):
+        n = int(rng.integers(1, 6))
+        labels = rng.choice(list(DETECTION_CLASSES), size=n, p=[0.5, 0.3, 0.2])
+        size = rng.uniform(16, 160, (n, 2))
+        corner = rng.uniform(0, 480, (n, 2))
+        boxes = np.hstack([corner, size])
+        ground_truth.append({"image_id": image_id, "boxes": boxes, "labels": labels})
+        found = rng.random(n) < 0.85
+        jitter = rng.normal(0, 0.08, (n, 4)) * np.hstack([size, size])
+        det_boxes = np.clip(boxes + jitter, 0, None)[found]
+        det_labels = labels[found].copy()
+        swap = rng.random(det_labels.shape[0]) < 0.1  # confused class
+        det_labels[swap] = rng.choice(list(DETECTION_CLASSES), size=int(swap.sum()))
+        det_scores = rng.uniform(0.4, 1.0, det_labels.shape[0])
+        n_bg = int(rng.integers(0, 3))
+        bg_boxes = np.hstack([rng.uniform(0, 480, (n_bg, 2)), rng.uniform(16, 96, (n_bg, 2))])
+        predictions.append(
+            {
+                "image_id": image_id,
+                "boxes": np.vstack([det_boxes, bg_boxes]),
+                "labels": np.concatenate(
+                    [det_labels, rng.choice(list(DETECTION_CLASSES), size=n_bg)]
+                ),
+                "scores": np.concatenate([det_scores, rng.uniform(0.05, 0.6, n_bg)]),
+            }
+        )
+    return ground_truth, predictions
