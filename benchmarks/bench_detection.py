@@ -137,10 +137,9 @@ def _api(name: str) -> tuple[Callable[..., Any], Callable[..., Any], Callable[[]
 
         return HCOCO, HCOCOeval, contextlib.nullcontext
     if name in (MODELMETRICS, MODELMETRICS_1T):
+        import modelmetrics
         from modelmetrics.coco import COCO as MCOCO
         from modelmetrics.coco import COCOeval as MCOCOeval
-
-        import modelmetrics
 
         def threads() -> AbstractContextManager[Any]:
             if name == MODELMETRICS_1T:
