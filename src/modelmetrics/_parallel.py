@@ -8,12 +8,13 @@ any thread count.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["get_num_threads", "num_threads", "run_parallel", "set_num_threads"]
 
@@ -106,13 +107,31 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 def run_parallel(tasks: Sequence[Callable[[], _T]], n_threads: int | None = None) -> list[_T]:
     """Run `tasks` (GIL-releasing callables) on up to `n_threads` threads, in order.
 
-    The calling thread runs one share itself, so a single task costs no thread hop.
-    Results come back in task order whatever the scheduling.
+    The calling thread and ``n_threads - 1`` pool threads take tasks from one shared
+    queue until it is empty, so uneven tasks balance out. Results come back in task
+    order whatever the scheduling; the first exception raised by a task is re-raised.
     """
     n = get_num_threads() if n_threads is None else _check_threads(n_threads)
     if n == 1 or len(tasks) <= 1:
         return [task() for task in tasks]
-    pool = _executor(min(n, len(tasks)) - 1)
-    futures = [pool.submit(task) for task in tasks[1:]]
-    first = tasks[0]()
-    return [first, *(f.result() for f in futures)]
+    results: list[Any] = [None] * len(tasks)
+    next_index = itertools.count()
+    claim = threading.Lock()
+
+    def drain() -> None:
+        while True:
+            with claim:
+                i = next(next_index)
+            if i >= len(tasks):
+                return
+            results[i] = tasks[i]()
+
+    workers = min(n, len(tasks)) - 1
+    pool = _executor(workers)
+    futures = [pool.submit(drain) for _ in range(workers)]
+    try:
+        drain()
+    finally:
+        for future in futures:
+            future.result()  # waits; re-raises a worker's exception
+    return results
