@@ -15,6 +15,7 @@ from modelmetrics._kernels._confusion import (
     label_presence,
     weighted_hits,
 )
+from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
 from modelmetrics._kernels._ranking import (
     average_precision_from_curve,
     average_precision_runs,
@@ -43,6 +44,7 @@ from modelmetrics._kernels._regression import (
 __all__ = [
     "N_STATS",
     "STATS",
+    "CocoJson",
     "average_precision_from_curve",
     "average_precision_runs",
     "coco_accumulate",
@@ -63,6 +65,9 @@ __all__ = [
     "moments_reduce",
     "pr_curve_points",
     "radix_sort",
+    "read_ground_truth",
+    "read_numbers",
+    "read_results",
     "roc_auc_from_curve",
     "roc_auc_runs",
     "roc_curve_points",
