@@ -445,7 +445,10 @@ static int skip_number(rd *r)
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Nonzero when one of 8 bytes is '"', '\\', a control character or non-ASCII. */
+/* Flags (bit 7 of a byte) the bytes of x (first byte lowest) that are '"', '\\', a
+ * control character or non-ASCII; nonzero when there is one. The lowest flag is exact:
+ * a borrow reaches a byte only from a lower byte that is flagged itself (higher flags may
+ * be spurious). */
 static inline uint64_t special8(uint64_t x)
 {
     uint64_t qt = x ^ (ONES * '"'), bs = x ^ (ONES * '\\');
@@ -547,10 +550,11 @@ static int scan_string(rd *r, const char **key, int *n, char *buf)
     int escaped = 0;
     for (;;) {
         while (end - p >= 8) {
-            uint64_t x;
-            memcpy(&x, p, 8);
-            if (special8(x))
+            uint64_t m = special8(load8(p));
+            if (m) {
+                p += ctz64(m) >> 3; /* the first special byte */
                 break;
+            }
             p += 8;
         }
         while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')

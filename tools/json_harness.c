@@ -3,6 +3,8 @@
  *   cc -O2 -g -Icsrc tools/json_harness.c csrc/mm_json.c -o /tmp/json_harness
  *   /tmp/json_harness time LAYOUT FILE [REPEATS]
  *   /tmp/json_harness fuzz LAYOUT FILE N [SEED]
+ *   /tmp/json_harness dump 2 FILE     (numbers: one line per value, its bits in hex,
+ *                                      "?" for a deferred one)
  *
  * LAYOUT is 0 (results), 1 (ground truth) or 2 (numbers). `fuzz` reads N truncated or
  * byte-mutated copies of FILE, each in a malloc'd block of exactly its size, so that
@@ -77,6 +79,28 @@ int main(int argc, char **argv)
                status, out.n, out.n_deferred, out.reason, out.offset, best * 1e3,
                (double)len / best / 1e6);
         mm_json_free(&out);
+        return 0;
+    }
+    if (strcmp(argv[1], "dump") == 0) {
+        int status = mm_json_read(buf, len, layout, &out);
+        if (status != MM_JSON_OK || layout != MM_JSON_NUMBERS) {
+            fprintf(stderr, "status %d: %s at %td\n", status, out.reason, out.offset);
+            return 1;
+        }
+        char *deferred = calloc((size_t)out.n + 1, 1);
+        for (ptrdiff_t j = 0; j < out.n_deferred; j++)
+            deferred[out.deferred[j].row] = 1;
+        for (ptrdiff_t i = 0; i < out.n; i++) {
+            uint64_t bits;
+            memcpy(&bits, &out.score[i], 8);
+            if (deferred[i])
+                printf("?\n");
+            else
+                printf("%016llx\n", (unsigned long long)bits);
+        }
+        free(deferred);
+        mm_json_free(&out);
+        free(buf);
         return 0;
     }
     long n = argc > 4 ? atol(argv[4]) : 1000;

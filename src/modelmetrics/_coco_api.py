@@ -252,11 +252,13 @@ class _FastGroundTruth:
 def _result_columns(read: _kernels.CocoJson) -> AnnotationColumns:
     """``extract_columns(results=True)`` for what the compiled reader read."""
     n = read.n
+    with np.errstate(over="ignore"):  # huge boxes: an infinite area, silently, as in C
+        area = read.bbox[:, 2] * read.bbox[:, 3]  # loadRes's bb[2] * bb[3], in float64
     return AnnotationColumns(
         image_id=read.image_id,
         category_id=read.category_id,
         bbox=read.bbox,
-        area=read.bbox[:, 2] * read.bbox[:, 3],  # loadRes's bb[2] * bb[3], in float64
+        area=area,
         crowd=np.zeros(n, np.uint8),
         ignore=np.zeros(n, np.uint8),
         id=np.arange(1, n + 1, dtype=np.int64),
@@ -619,8 +621,18 @@ class COCO:
         return res
 
     def _check_result_images(self, cols: AnnotationColumns, raw_id: Callable[[int], Any]) -> None:
-        known = set(self.getImgIds())
-        unknown = [i for i, image_id in enumerate(cols.image_id.tolist()) if image_id not in known]
+        known_ids = self.getImgIds()
+        unknown: Sequence[int]
+        if cols.image_id.dtype == np.int64 and all(type(k) is int for k in known_ids):
+            try:
+                known_arr = np.array(known_ids, dtype=np.int64)
+            except OverflowError:  # an id beyond int64 matches no result
+                known_arr = np.array([k for k in known_ids if -(2**63) <= k < 2**63], np.int64)
+            unknown = np.flatnonzero(~np.isin(cols.image_id, known_arr)).tolist()
+        else:
+            known = set(known_ids)
+            ids = cols.image_id.tolist()
+            unknown = [i for i, image_id in enumerate(ids) if image_id not in known]
         if unknown:
             first = unknown[0]
             raise ValueError(

@@ -2,7 +2,9 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import disjoint_base
 
+@disjoint_base
 class CocoJson:
     @property
     def status(self) -> Literal["ok", "invalid", "fallback", "syntax"]: ...
