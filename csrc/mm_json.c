@@ -644,18 +644,47 @@ static inline int key_code(const char *s, int n)
 #undef IS
 }
 
+/* Our keys spelt without escapes, quotes included: most keys are one of these. */
+static inline int known_key(const uchar *p, const uchar *end, int *code)
+{
+#define TRY(lit, k)                                                                      \
+    if (end - p >= (ptrdiff_t)sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0) { \
+        *code = k;                                                                       \
+        return (int)sizeof(lit) - 1;                                                     \
+    }
+    switch (p[1]) {
+    case 'i':
+        TRY("\"image_id\"", K_IMAGE_ID);
+        TRY("\"id\"", K_ID);
+        TRY("\"iscrowd\"", K_ISCROWD);
+        break;
+    case 'c': TRY("\"category_id\"", K_CATEGORY_ID); break;
+    case 'b': TRY("\"bbox\"", K_BBOX); break;
+    case 's': TRY("\"score\"", K_SCORE); break;
+    case 'a': TRY("\"area\"", K_AREA); break;
+    default: break;
+    }
+    return 0;
+#undef TRY
+}
+
 /* A member's key at r->p, then ':'; leaves r->p at the value. */
 static inline int read_key(rd *r, int *code)
 {
     if (r->p == r->end || *r->p != '"')
         return SYNTAX(r->p, "expected a string key");
-    char buf[KEY_MAX];
-    const char *key = NULL;
-    int n = -1;
-    if (scan_string(r, code ? &key : NULL, &n, buf))
-        return r->status;
-    if (code)
-        *code = n < 0 ? K_OTHER : key_code(key, n);
+    int known = code && r->end - r->p >= 2 ? known_key(r->p, r->end, code) : 0;
+    if (known) {
+        r->p += known; /* plainly spelt: nothing to check or decode */
+    } else {
+        char buf[KEY_MAX];
+        const char *key = NULL;
+        int n = -1;
+        if (scan_string(r, code ? &key : NULL, &n, buf))
+            return r->status;
+        if (code)
+            *code = n < 0 ? K_OTHER : key_code(key, n);
+    }
     r->p = ws(r->p, r->end);
     if (r->p == r->end || *r->p != ':')
         return SYNTAX(r->p, "expected ':'");
@@ -954,8 +983,12 @@ static int read_object(rd *r, obj *o, int gt)
     /* Results ignore area/id/iscrowd (loadRes overwrites them), annotations score. */
     const unsigned fields = BIT(K_IMAGE_ID) | BIT(K_CATEGORY_ID) | BIT(K_BBOX) |
                             (gt ? BIT(K_AREA) | BIT(K_ID) | BIT(K_ISCROWD) : BIT(K_SCORE));
-    memset(o, 0, sizeof *o);
+    /* Only what is read unconditionally; the rest is read once `seen` says it was set. */
+    o->seen = 0;
+    o->iscrowd = 0;
     o->bbox_n = -1;
+    o->bbox_slow = 0;
+    o->n_tok = 0;
     r->p = ws(r->p + 1, r->end);
     int more = 1;
     if (r->p < r->end && *r->p == '}') {
