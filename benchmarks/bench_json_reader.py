@@ -9,13 +9,15 @@ segmentations, ~25 MB). Every figure is the median wall time of ``--repeats`` ru
 process after one warm-up, from reading the file (bytes) to numpy columns:
 
 * ``json`` / ``orjson``: parse to dicts, then ``extract_columns`` (the path used before);
-* ``reader``: ``modelmetrics._kernels.read_results`` / ``read_ground_truth``, one core;
+* ``reader``: ``modelmetrics._kernels.read_results`` / ``read_ground_truth``, one core
+  (and the same on bytes already in memory: the parse alone);
 * ``COCO()`` / ``loadRes()``: the public API end to end (file -> columns, no dicts);
 * ``ultrafast-pycocotools`` when installed: its ``COCO(path)`` / ``loadRes(path)``.
 
 Before timing, the reader's columns are checked ``==`` against json + extract_columns.
 "peak RSS" is the growth of the peak resident memory of a fresh process over one call
-(file bytes, parsed objects and columns together; the objects it returns included).
+(file bytes, parsed objects and columns together; the objects it returns included; for
+"bytes in memory" the input is already there).
 """
 
 from __future__ import annotations
@@ -139,38 +141,50 @@ def _columns_via(loads: Callable[[bytes], Any], path: Path, results: bool) -> An
     return extract_columns(data if results else data["annotations"], results=results)
 
 
-def candidates(kind: str, path: Path, image_ids: list[int]) -> dict[str, Callable[[], Any]]:
-    """The ways to get from a file to columns, for one file."""
+def candidates(
+    kind: str, path: Path, image_ids: list[int], only: str | None = None
+) -> dict[str, Callable[[], Any]]:
+    """The ways to get from a file to columns, for one file (or just the one named)."""
     results = kind == "results"
     reader = _kernels.read_results if results else _kernels.read_ground_truth
-    out: dict[str, Callable[[], Any]] = {"json": lambda: _columns_via(json.loads, path, results)}
+    out: dict[str, Callable[[], Any]] = {}
+
+    def want(name: str) -> bool:
+        return only is None or only == name
+
+    if want("json"):
+        out["json"] = lambda: _columns_via(json.loads, path, results)
     try:
         import orjson
-
-        out["orjson"] = lambda: _columns_via(orjson.loads, path, results)
     except ImportError:
-        pass
-    out["reader"] = lambda: reader(path.read_bytes())
+        orjson = None
+    if orjson is not None and want("orjson"):
+        out["orjson"] = lambda: _columns_via(orjson.loads, path, results)
+    if want("reader"):
+        out["reader"] = lambda: reader(path.read_bytes())
+    if want("reader, bytes in memory"):
+        data = path.read_bytes()
+        out["reader, bytes in memory"] = lambda: reader(data)
     # loadRes checks image ids against the ground truth: give it one that has them.
     base_doc = {
         "images": [{"id": i} for i in image_ids],
         "annotations": [],
         "categories": [{"id": c} for c in range(1, 91)],
     }
-    if results:
+    if results and want("loadRes(path)"):
         base = COCO(base_doc)
         base.getImgIds()  # its index is built outside the timing
         out["loadRes(path)"] = lambda: base.loadRes(str(path))._columns()
-    else:
+    if not results and want("COCO(path)"):
         out["COCO(path)"] = lambda: COCO(str(path))._columns()
     try:
         import ultrafast_pycocotools as ufp  # type: ignore[import-not-found]
     except ImportError:
         return out
-    if results:
+    if results and want("ultrafast loadRes(path)"):
         ubase = ufp.COCO(base_doc, verbose=False)
         out["ultrafast loadRes(path)"] = lambda: ubase.loadRes(str(path))
-    else:
+    if not results and want("ultrafast COCO(path)"):
         out["ultrafast COCO(path)"] = lambda: ufp.COCO(str(path), verbose=False)
     return out
 
@@ -186,7 +200,7 @@ def _max_rss_mib() -> float:
 
 def _child(kind: str, path: Path, name: str, image_ids: list[int]) -> None:
     """Peak resident memory of one call, in a fresh process, above what setup used."""
-    fn = candidates(kind, path, image_ids)[name]
+    fn = candidates(kind, path, image_ids, only=name)[name]
     before = _max_rss_mib()
     result = fn()
     print(_max_rss_mib() - before)
