@@ -75,7 +75,7 @@ def decimal_tokens(draw: Any) -> str:
     return token
 
 
-def check_number(token: str) -> None:
+def assert_number_exact(token: str) -> None:
     res = read_one(token)
     value = float(json.loads(token))  # json: int for "12", float otherwise
     if res.status == "fallback":
@@ -112,7 +112,7 @@ def check_number(token: str) -> None:
 @example("-9223372036854775808")
 @example("-9223372036854775809")
 def test_numbers_are_correctly_rounded(token):
-    check_number(token)
+    assert_number_exact(token)
 
 
 @st.composite
@@ -131,7 +131,7 @@ def near_halfway(draw: Any) -> str:
 
 @given(near_halfway())
 def test_halfway_cases_are_correctly_rounded(token):
-    check_number(token)
+    assert_number_exact(token)
 
 
 def test_random_doubles_round_trip_through_repr():
@@ -161,7 +161,7 @@ def test_shortened_decimals_match_float():
     expected = np.array([float(t) for t in tokens])
     if res.status == "fallback":  # an overflow to inf somewhere: check one by one
         for token in tokens:
-            check_number(token)
+            assert_number_exact(token)
         return
     assert res.status == "ok"
     assert np.array_equal(res.score.view(np.uint64), expected.view(np.uint64))
@@ -360,9 +360,9 @@ def reference_results(doc: Any) -> tuple[Any, ...]:
     return outcome(run)
 
 
-def check_results_bytes(data: bytes) -> None:
+def assert_results_agree(data: bytes) -> None:
     res = _kernels.read_results(data)
-    check_syntax_verdict(data, res)
+    assert_syntax_verdict(data, res)
     if res.status in ("ok", "invalid"):
         doc = json.loads(data)
         ref = reference_results(doc)
@@ -378,9 +378,9 @@ def reference_ground_truth(doc: Any) -> tuple[Any, ...]:
     return outcome(lambda: extract_columns(doc.get("annotations", []), results=False))
 
 
-def check_ground_truth_bytes(data: bytes) -> None:
+def assert_ground_truth_agrees(data: bytes) -> None:
     res = _kernels.read_ground_truth(data)
-    check_syntax_verdict(data, res)
+    assert_syntax_verdict(data, res)
     if res.status not in ("ok", "invalid"):
         return
     doc = json.loads(data)
@@ -408,7 +408,7 @@ def _fast_coco(res: Any) -> COCO:
     return coco
 
 
-def check_syntax_verdict(data: bytes, res: Any) -> None:
+def assert_syntax_verdict(data: bytes, res: Any) -> None:
     """Accepted documents are JSON to json and orjson; syntax errors are to neither."""
 
     def json_text() -> Any:
@@ -430,13 +430,13 @@ def check_syntax_verdict(data: bytes, res: Any) -> None:
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(results_docs(), st.randoms(use_true_random=False))
 def test_results_documents_match_extract_columns(doc, rng):
-    check_results_bytes(render(doc, rng))
+    assert_results_agree(render(doc, rng))
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(gt_docs(), st.randoms(use_true_random=False))
 def test_ground_truth_documents_match_extract_columns(doc, rng):
-    check_ground_truth_bytes(render(doc, rng))
+    assert_ground_truth_agrees(render(doc, rng))
 
 
 def test_plain_documents_do_not_fall_back():
@@ -476,13 +476,13 @@ def mutated(draw: Any, docs: Any) -> bytes:
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
 @given(mutated(results_docs()))
 def test_mutated_results_never_crash_and_agree(data):
-    check_results_bytes(data)
+    assert_results_agree(data)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
 @given(mutated(gt_docs()))
 def test_mutated_ground_truth_never_crash_and_agree(data):
-    check_ground_truth_bytes(data)
+    assert_ground_truth_agrees(data)
 
 
 @pytest.mark.parametrize(
@@ -524,7 +524,7 @@ def test_mutated_ground_truth_never_crash_and_agree(data):
 def test_edge_documents(text, status):
     res = _kernels.read_results(text)
     assert res.status == status, res
-    check_results_bytes(text)
+    assert_results_agree(text)
 
 
 @pytest.mark.parametrize(
@@ -582,7 +582,7 @@ def scratch(tmp_path_factory: Any) -> Path:
     return tmp_path_factory.mktemp("json")
 
 
-def compare_coco(path: Path) -> None:
+def assert_coco_matches_dicts(path: Path) -> None:
     """COCO(path) against COCO(parsed dict): queries, columns, errors and dataset."""
     ref_doc = outcome(lambda: load_json(path))
     ours = outcome(lambda: COCO(str(path)))
@@ -609,7 +609,7 @@ def compare_coco(path: Path) -> None:
 def test_coco_on_files_behaves_as_on_dicts(scratch, doc, rng):
     path = scratch / "gt.json"
     path.write_bytes(doc if isinstance(doc, bytes) else render(doc, rng))
-    compare_coco(path)
+    assert_coco_matches_dicts(path)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
