@@ -346,6 +346,7 @@ class COCO:
         self._fast = None
         self._fast_index_used = False
         self._gt_source = None
+        self._results_completed = True  # loadRes's completion was for the old dataset
         self._dataset = value
         self._index = None
         self._cols = None
