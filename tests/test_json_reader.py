@@ -755,3 +755,24 @@ def test_huge_boxes_have_an_infinite_area_without_warnings(tmp_path):
     ref = gt.loadRes(copy.deepcopy(det))._columns()
     same_columns(ours, ref)
     assert ours.area.tolist() == [math.inf]
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [b'\\"', b"\\\\", b"\\u00e9", b"\\ud83d\\ude00", b"\xc3\xa9", b"\xe2\x82\xac",
+     b"\xf0\x9f\x98\x80", b"\x1f", b"\xff", b"\xc3", b"\xe2\x82", b"\\q", b"\x7f", b'"'],
+)  # fmt: skip
+def test_special_bytes_anywhere_in_long_strings(piece):
+    # Every offset relative to the 8-byte blocks the string scanner reads at once.
+    for before in range(20):
+        for after in range(12):
+            text = b"a" * before + piece + b"b" * after
+            doc = b'[{"bbox": [1, 2, 3, 4], "s": "' + text + b'", "image_id": 1}]'
+            assert_results_agree(doc)
+            res = _kernels.read_results(doc)
+            try:
+                json.loads(doc.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError included
+                assert res.status == "syntax", (doc, res)
+            else:
+                assert res.status == "invalid", (doc, res)  # category_id is missing
