@@ -711,6 +711,24 @@ static inline int next_or_close(rd *r, uchar close, int *more)
     return SYNTAX(r->p, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
 }
 
+/* At r->p, the opening bracket `open` of an array or object we read: steps inside, with
+ * *more = 0 when it is empty (and then already closed). Another value falls back (`why`):
+ * it is outside the layout. */
+static inline int open_container(rd *r, uchar open, const char *why, int *more)
+{
+    if (r->p == r->end)
+        return SYNTAX(r->p, "expected a value");
+    if (*r->p != open)
+        return FALLBACK(r->p, why);
+    r->p = ws(r->p + 1, r->end);
+    *more = 1;
+    if (r->p < r->end && *r->p == (open == '[' ? ']' : '}')) {
+        r->p++;
+        *more = 0;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Skipping any value, iteratively (bounded depth). */
 
@@ -940,16 +958,9 @@ static void keep_token(obj *o, int slot, const uchar *at, const uchar *end)
 
 static int read_bbox(rd *r, obj *o)
 {
-    if (r->p == r->end)
-        return SYNTAX(r->p, "expected a value");
-    if (*r->p != '[')
-        return FALLBACK(r->p, "a bbox is not an array");
-    r->p = ws(r->p + 1, r->end);
-    int n = 0, more = 1;
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        more = 0;
-    }
+    int n = 0, more;
+    if (open_container(r, '[', "a bbox is not an array", &more))
+        return r->status;
     while (more) {
         if (!is_number_start(r)) {
             /* Only matters in a 4-element bbox (the extractor checks the length first). */
@@ -989,12 +1000,9 @@ static int read_object(rd *r, obj *o, int gt)
     o->bbox_n = -1;
     o->bbox_slow = 0;
     o->n_tok = 0;
-    r->p = ws(r->p + 1, r->end);
-    int more = 1;
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
-        more = 0;
-    }
+    int more;
+    if (open_container(r, '{', "an element is not an object", &more))
+        return r->status;
     while (more) {
         int code = K_OTHER;
         if (read_key(r, &code))
@@ -1086,23 +1094,13 @@ static int store_object(rd *r, const obj *o, int layout)
 /* The array at r->p of results (gt = 0) or annotations (gt = 1). */
 static int read_objects(rd *r, int gt, int *missing_index_key, int *missing_category)
 {
-    int layout = gt ? MM_JSON_GROUND_TRUTH : MM_JSON_RESULTS;
-    if (r->p == r->end || *r->p != '[')
-        return FALLBACK(r->p, gt ? "annotations is not an array" : "the top level is not an array");
-    r->p = ws(r->p + 1, r->end);
-    int more = 1;
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        more = 0;
-    }
+    int layout = gt ? MM_JSON_GROUND_TRUTH : MM_JSON_RESULTS, more;
+    if (open_container(r, '[', gt ? "annotations is not an array" : "the top level is not an array",
+                       &more))
+        return r->status;
     ptrdiff_t index = 0;
     obj o;
     while (more) {
-        if (r->p == r->end || *r->p != '{') {
-            if (r->p == r->end)
-                return SYNTAX(r->p, "expected a value");
-            return FALLBACK(r->p, "an element is not an object");
-        }
         const uchar *at = r->p;
         if (read_object(r, &o, gt))
             return r->status;
@@ -1129,26 +1127,14 @@ static int read_objects(rd *r, int gt, int *missing_index_key, int *missing_cate
 /* images or categories: an array of objects whose "id" we keep. */
 static int read_id_list(rd *r, int64_t **ids, ptrdiff_t *n, ptrdiff_t *cap, int *missing)
 {
-    if (r->p == r->end || *r->p != '[')
-        return FALLBACK(r->p, "images or categories is not an array");
-    r->p = ws(r->p + 1, r->end);
-    int more = 1;
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        more = 0;
-    }
+    int more;
+    if (open_container(r, '[', "images or categories is not an array", &more))
+        return r->status;
     while (more) {
-        if (r->p == r->end)
-            return SYNTAX(r->p, "expected a value");
-        if (*r->p != '{')
-            return FALLBACK(r->p, "an element is not an object");
-        r->p = ws(r->p + 1, r->end);
         int64_t id = 0;
-        int seen = 0, in_obj = 1;
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
-            in_obj = 0;
-        }
+        int seen = 0, in_obj;
+        if (open_container(r, '{', "an element is not an object", &in_obj))
+            return r->status;
         while (in_obj) {
             int code = K_OTHER;
             if (read_key(r, &code))
@@ -1179,14 +1165,9 @@ static int read_id_list(rd *r, int64_t **ids, ptrdiff_t *n, ptrdiff_t *cap, int 
 static int read_ground_truth(rd *r)
 {
     mm_json_coco *o = r->out;
-    if (r->p == r->end || *r->p != '{')
-        return FALLBACK(r->p, "the top level is not an object");
-    r->p = ws(r->p + 1, r->end);
-    int more = 1, missing = 0, missing_category = 0;
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
-        more = 0;
-    }
+    int more, missing = 0, missing_category = 0;
+    if (open_container(r, '{', "the top level is not an object", &more))
+        return r->status;
     while (more) {
         int code = K_OTHER;
         if (read_key(r, &code))
@@ -1219,14 +1200,9 @@ static int read_ground_truth(rd *r)
 static int read_numbers(rd *r)
 {
     mm_json_coco *o = r->out;
-    if (r->p == r->end || *r->p != '[')
-        return FALLBACK(r->p, "the top level is not an array");
-    r->p = ws(r->p + 1, r->end);
-    int more = 1;
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        more = 0;
-    }
+    int more;
+    if (open_container(r, '[', "the top level is not an array", &more))
+        return r->status;
     while (more) {
         if (!is_number_start(r)) {
             if (r->p == r->end)

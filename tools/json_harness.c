@@ -10,6 +10,7 @@
  * byte-mutated copies of FILE, each in a malloc'd block of exactly its size, so that
  * AddressSanitizer (-fsanitize=address,undefined) catches any read past the end.
  */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c99 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
