@@ -221,3 +221,24 @@ def test_fix_max_dets_reports_ap_at_the_last_setting(capsys):
     precision = ours.eval["precision"][:, :, :, 0, 2]
     assert ours.stats[0] == np.mean(precision[precision > -1])
     assert "maxDets=300" in capsys.readouterr().out
+
+
+def test_assigning_dataset_to_results_does_not_complete_the_new_one():
+    gt_doc = {"images": [{"id": 1}], "annotations": [], "categories": [{"id": 1}]}
+    det = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 2, 3], "score": 0.5}]
+    new = {
+        "images": [],
+        "annotations": [{"id": 77, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1],
+                         "area": 9.0, "iscrowd": 1}],
+        "categories": [],
+    }  # fmt: skip
+    datasets = []
+    for module in (pc_coco, mm):
+        with contextlib.redirect_stdout(io.StringIO()):
+            gt = module.COCO()
+            gt.dataset = json.loads(json.dumps(gt_doc))
+            gt.createIndex()
+            res = gt.loadRes(json.loads(json.dumps(det)))
+        res.dataset = json.loads(json.dumps(new))
+        datasets.append(res.dataset)
+    assert datasets[0] == datasets[1] == new

@@ -11,17 +11,27 @@ The public surface is pycocotools' (``dataset``, ``anns``, ``imgs``, ``cats``,
 ``loadRes`` completes result dicts (``area``, ``id``, ``iscrowd``, and a box polygon
 ``segmentation``) the first time ``dataset`` or the indexes are read, exactly as
 pycocotools does eagerly; evaluation does not need them.
+
+Files (``COCO(path)``, ``loadRes(path)``) are read by a compiled JSON reader straight
+into the columns, the image ids and the category ids, without building a dict per
+annotation. The dicts are parsed from the same bytes (with orjson or json, as before)
+only when ``dataset``, an index or a method needing them is used; until then the object
+keeps the file's bytes, which cost the file's size where the dicts cost several times
+more (and re-reading the path later could see a different file). ``COCOeval`` never
+needs them. Documents outside the reader's layout (string ids, ``NaN``, ...) are parsed
+with orjson/json up front, as before, with the same results and errors.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import itertools
 import json
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +49,23 @@ def _is_array_like(obj: object) -> bool:
 
 def load_json(path: str | os.PathLike[str]) -> Any:
     """Parse a JSON file (with orjson when it is installed: several times faster)."""
+    return parse_json(_read_bytes(path))
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def parse_json(data: bytes) -> Any:
+    """Parse a JSON file's bytes: the same values and errors as ``load_json`` on the file."""
     try:
         import orjson
     except ImportError:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    with open(path, "rb") as f:
-        return orjson.loads(f.read())
+        # What json.load does on a file opened as UTF-8 text (strict decoding, universal
+        # newlines), so that errors are the same too.
+        return json.loads(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
+    return orjson.loads(data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +215,57 @@ def _extract_python(anns: Sequence[dict[str, Any]], *, results: bool) -> Annotat
     )
 
 
+@dataclass(eq=False)
+class _FastGroundTruth:
+    """What the compiled reader found in a ground-truth file, before any dict exists.
+
+    ``image_ids`` (deduplicated, in order: ``imgs``' keys) and ``cat_ids`` are None when
+    pycocotools' index building or ``getCatIds`` would fail on the file (a missing id):
+    the dict path then raises as before. ``columns`` or ``error`` is what
+    ``extract_columns`` gives for the annotations.
+    """
+
+    image_ids: list[Any] | None
+    cat_ids: list[Any] | None
+    columns: AnnotationColumns | None
+    error: tuple[int, str, str] | None
+
+    @classmethod
+    def from_read(cls, read: _kernels.CocoJson) -> _FastGroundTruth:
+        image_ids = list(dict.fromkeys(read.images.tolist())) if read.index_ok else None
+        cat_ids = read.categories.tolist() if read.index_ok and read.has_categories else None
+        if read.status != "ok":
+            return cls(image_ids, cat_ids, None, read.error)
+        columns = AnnotationColumns(
+            image_id=read.image_id,
+            category_id=read.category_id,
+            bbox=read.bbox,
+            area=read.area,
+            crowd=read.crowd,
+            ignore=read.crowd.copy(),  # bool(iscrowd) == (iscrowd != 0) for ints
+            id=read.ann_id,
+            score=None,
+        )
+        return cls(image_ids, cat_ids, columns, None)
+
+
+def _result_columns(read: _kernels.CocoJson) -> AnnotationColumns:
+    """``extract_columns(results=True)`` for what the compiled reader read."""
+    n = read.n
+    with np.errstate(over="ignore"):  # huge boxes: an infinite area, silently, as in C
+        area = read.bbox[:, 2] * read.bbox[:, 3]  # loadRes's bb[2] * bb[3], in float64
+    return AnnotationColumns(
+        image_id=read.image_id,
+        category_id=read.category_id,
+        bbox=read.bbox,
+        area=area,
+        crowd=np.zeros(n, np.uint8),
+        ignore=np.zeros(n, np.uint8),
+        id=np.arange(1, n + 1, dtype=np.int64),
+        score=read.score,
+    )
+
+
 class COCO:
     """COCO dataset API, the same as :class:`pycocotools.coco.COCO`.
 
@@ -223,13 +294,31 @@ class COCO:
         self._cols: AnnotationColumns | None = None
         self._is_results = False
         self._results_completed = True
+        # A file read by the compiled reader: its bytes, parsed into _dataset on first use.
+        self._lazy: bytes | None = None
+        # Ground truth: what the reader found (only while _lazy is set).
+        self._fast: _FastGroundTruth | None = None
+        self._fast_index_used = False  # getImgIds answered as if the index existed
+        # Lazy ground truth with lazy results: images/info/categories as they were when
+        # parsed, for the results to copy (as loadRes copies them).
+        self._n_lazy_results = 0
+        self._parts: tuple[Any, list[Any], Any] | None = None
+        # Results of loadRes on a lazy ground truth: where their images etc. come from.
+        self._gt_source: COCO | None = None
         if annotation_file is None:
             return
         if isinstance(annotation_file, dict):
             dataset = annotation_file
         else:
             self._say("loading annotations into memory...")
-            dataset = load_json(annotation_file)
+            data = _read_bytes(annotation_file)
+            read = _kernels.read_ground_truth(data)
+            if read.status in ("ok", "invalid"):
+                self._lazy = data
+                self._fast = _FastGroundTruth.from_read(read)
+                return
+            # Outside the reader's layout, or not JSON: parse (and fail) as before.
+            dataset = parse_json(data)
         if not isinstance(dataset, dict):
             raise ValueError(
                 f"annotation file format {type(dataset).__name__} not supported: "
@@ -251,9 +340,56 @@ class COCO:
 
     @dataset.setter
     def dataset(self, value: dict[str, Any]) -> None:
+        if self._n_lazy_results:
+            self._raw()  # results still to copy this file's images and categories
+        self._lazy = None
+        self._fast = None
+        self._fast_index_used = False
+        self._gt_source = None
+        self._results_completed = True  # loadRes's completion was for the old dataset
         self._dataset = value
         self._index = None
         self._cols = None
+
+    def _raw(self) -> dict[str, Any]:
+        """The dataset dict (results not completed), parsed from the file on first use."""
+        if self._lazy is not None:
+            data, self._lazy = self._lazy, None
+            parsed = parse_json(data)
+            if self._is_results:
+                self._take_ground_truth_parts()
+                self._dataset["annotations"] = parsed
+            else:
+                self._materialized(parsed)
+        return self._dataset
+
+    def _materialized(self, dataset: dict[str, Any]) -> None:
+        """Switch a lazy ground truth to its dicts, as if they had been there from the start."""
+        self._dataset = dataset
+        self._fast = None  # columns not taken yet come from the dicts, as they would have
+        if self._n_lazy_results:
+            self._parts = (
+                copy.deepcopy(dataset.get("info", {})),
+                list(dataset.get("images", [])),
+                copy.deepcopy(dataset.get("categories", [])),
+            )
+        if self._fast_index_used:
+            # getImgIds already answered: the index it stood for is built from the
+            # dicts before anyone can change them.
+            self._fast_index_used = False
+            self.createIndex()
+
+    def _take_ground_truth_parts(self) -> None:
+        """Results of a lazy ground truth: copy its info, images and categories now."""
+        gt, self._gt_source = self._gt_source, None
+        if gt is None:
+            return
+        gt._raw()
+        assert gt._parts is not None
+        info, images, categories = gt._parts
+        self._dataset["info"] = copy.deepcopy(info)
+        self._dataset["images"] = list(images)
+        self._dataset["categories"] = copy.deepcopy(categories)
 
     def createIndex(self) -> None:
         """Build ``anns``, ``imgs``, ``cats``, ``imgToAnns`` and ``catToImgs``."""
@@ -350,6 +486,9 @@ class COCO:
         names = catNms if _is_array_like(catNms) else [catNms]
         supers = supNms if _is_array_like(supNms) else [supNms]
         ids = catIds if _is_array_like(catIds) else [catIds]
+        fast = self._fast
+        if len(names) == len(supers) == len(ids) == 0 and fast and fast.cat_ids is not None:
+            return list(fast.cat_ids)
         cats = self.dataset["categories"]
         if len(names) != 0:
             cats = [cat for cat in cats if cat["name"] in names]
@@ -368,6 +507,10 @@ class COCO:
         img_ids = imgIds if _is_array_like(imgIds) else [imgIds]
         cat_ids = catIds if _is_array_like(catIds) else [catIds]
         if len(img_ids) == len(cat_ids) == 0:
+            fast = self._fast
+            if fast is not None and fast.image_ids is not None:
+                self._fast_index_used = True
+                return list(fast.image_ids)
             return list(self.imgs.keys())
         ids = set(img_ids)
         for i, cat_id in enumerate(cat_ids):
@@ -415,11 +558,14 @@ class COCO:
             dataset, or a field is missing or invalid (naming the index and field).
         """
         res = COCO(verbose=self.verbose)
-        res._dataset["info"] = copy.deepcopy(self._dataset.get("info", {}))
-        res._dataset["images"] = list(self._dataset.get("images", []))
         self._say("Loading and preparing results...")
         if isinstance(resFile, str | os.PathLike):
-            anns = load_json(resFile)
+            data = _read_bytes(resFile)
+            read = _kernels.read_results(data)
+            if read.status in ("ok", "invalid"):
+                return self._load_results_read(res, data, read, allow_empty)
+            # Outside the reader's layout, or not JSON: parse (and fail) as before.
+            anns = parse_json(data)
         elif isinstance(resFile, np.ndarray):
             anns = self.loadNumpyAnnotations(resFile)
         else:
@@ -440,15 +586,8 @@ class COCO:
                 f"{'a ' + repr(kind) if kind else 'no bbox'} field"
             )
         cols = extract_columns(anns, results=True)
-        known = set(self.getImgIds())
-        unknown = [i for i, image_id in enumerate(cols.image_id.tolist()) if image_id not in known]
-        if unknown:
-            first = unknown[0]
-            raise ValueError(
-                f"annotation {first}: field 'image_id' {anns[first]['image_id']!r} is not an "
-                f"image of the ground truth ({len(unknown)} results affected)"
-            )
-        res._dataset["categories"] = copy.deepcopy(self._dataset.get("categories", []))
+        self._check_result_images(cols, lambda i: anns[i]["image_id"])
+        self._give_ground_truth_parts(res)
         res._dataset["annotations"] = anns
         res._cols = cols
         res._is_results = True
@@ -456,8 +595,67 @@ class COCO:
         self._say("DONE")
         return res
 
+    def _load_results_read(
+        self, res: COCO, data: bytes, read: _kernels.CocoJson, allow_empty: bool
+    ) -> COCO:
+        """loadRes's checks and result for a file the compiled reader read.
+
+        The reader hands the documents loadRes rejects before extracting columns (not a
+        list, a first element without a bbox, ...) to the dict path, so the checks left
+        here run in loadRes's order.
+        """
+        if read.status == "ok" and read.n == 0 and not allow_empty:
+            raise ValueError(
+                "the result list is empty (pycocotools fails here with IndexError); pass "
+                "allow_empty=True to evaluate it as no detections"
+            )
+        if read.error is not None:
+            raise _bad(*read.error)
+        cols = _result_columns(read)
+        self._check_result_images(cols, lambda i: int(cols.image_id[i]))
+        self._give_ground_truth_parts(res)
+        res._lazy = data
+        res._cols = cols
+        res._is_results = True
+        res._results_completed = False
+        self._say("DONE")
+        return res
+
+    def _check_result_images(self, cols: AnnotationColumns, raw_id: Callable[[int], Any]) -> None:
+        known_ids = self.getImgIds()
+        unknown: Sequence[int]
+        if cols.image_id.dtype == np.int64 and all(type(k) is int for k in known_ids):
+            try:
+                known_arr = np.array(known_ids, dtype=np.int64)
+            except OverflowError:  # an id beyond int64 matches no result
+                known_arr = np.array([k for k in known_ids if -(2**63) <= k < 2**63], np.int64)
+            unknown = np.flatnonzero(~np.isin(cols.image_id, known_arr)).tolist()
+        else:
+            known = set(known_ids)
+            ids = cols.image_id.tolist()
+            unknown = [i for i, image_id in enumerate(ids) if image_id not in known]
+        if unknown:
+            first = unknown[0]
+            raise ValueError(
+                f"annotation {first}: field 'image_id' {raw_id(first)!r} is not an "
+                f"image of the ground truth ({len(unknown)} results affected)"
+            )
+
+    def _give_ground_truth_parts(self, res: COCO) -> None:
+        """The results' info, images and categories: copies of ours (as pycocotools')."""
+        if self._lazy is not None and not self._is_results:
+            # Copied when our file is parsed, i.e. before anyone can change them.
+            self._n_lazy_results += 1
+            res._gt_source = self
+            return
+        dataset = self._raw()
+        res._dataset["info"] = copy.deepcopy(dataset.get("info", {}))
+        res._dataset["images"] = list(dataset.get("images", []))
+        res._dataset["categories"] = copy.deepcopy(dataset.get("categories", []))
+
     def _complete_results(self) -> None:
         """Add what pycocotools' loadRes adds to every bbox result dict."""
+        self._raw()
         if self._results_completed:
             return
         self._results_completed = True
@@ -495,7 +693,14 @@ class COCO:
 
     def _columns(self) -> AnnotationColumns:
         if self._cols is None:
-            self._cols = extract_columns(self._dataset.get("annotations", []), results=False)
+            fast = self._fast
+            if fast is not None:
+                if fast.error is not None:
+                    raise _bad(*fast.error)
+                self._cols = fast.columns
+            else:
+                self._cols = extract_columns(self._raw().get("annotations", []), results=False)
+        assert self._cols is not None
         return self._cols
 
 

@@ -17,6 +17,7 @@ from modelmetrics._kernels._confusion import (
     label_presence,
     weighted_hits,
 )
+from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
 from modelmetrics._kernels._ranking import (
     average_precision_from_curve,
     average_precision_runs,
@@ -45,6 +46,7 @@ from modelmetrics._kernels._regression import (
 __all__ = [
     "N_STATS",
     "STATS",
+    "CocoJson",
     "average_precision_from_curve",
     "average_precision_runs",
     "coco_accumulate",
@@ -67,6 +69,9 @@ __all__ = [
     "moments_reduce",
     "pr_curve_points",
     "radix_sort",
+    "read_ground_truth",
+    "read_numbers",
+    "read_results",
     "roc_auc_from_curve",
     "roc_auc_runs",
     "roc_curve_points",

@@ -130,3 +130,48 @@ cdef extern from "mm_coco.h" nogil:
                           const double *gt_box, const uint8_t *gt_crowd,
                           const int64_t *dt_start, const int64_t *dt_cls, const double *dt_box,
                           double iou_thr, Py_ssize_t n_cls, int64_t *matrix)
+
+cdef extern from "mm_json.h" nogil:
+    enum:
+        MM_JSON_OK
+        MM_JSON_INVALID
+        MM_JSON_FALLBACK
+        MM_JSON_SYNTAX
+        MM_JSON_ENOMEM
+        MM_JSON_RESULTS
+        MM_JSON_GROUND_TRUTH
+        MM_JSON_NUMBERS
+        MM_JSON_D_BBOX0
+        MM_JSON_D_SCORE
+        MM_JSON_D_AREA
+    ctypedef struct mm_json_deferred:
+        Py_ssize_t row
+        Py_ssize_t offset
+        int32_t len
+        int32_t slot
+    ctypedef struct mm_json_coco:
+        Py_ssize_t n
+        int64_t *image_id
+        int64_t *category_id
+        int64_t *ann_id
+        double *bbox
+        double *area
+        double *score
+        uint8_t *crowd
+        Py_ssize_t n_images
+        int64_t *images
+        Py_ssize_t n_categories
+        int64_t *categories
+        int has_images
+        int has_annotations
+        int has_categories
+        int index_ok
+        Py_ssize_t n_deferred
+        mm_json_deferred *deferred
+        Py_ssize_t offset
+        const char *reason
+        Py_ssize_t err_index
+        int err_field
+        int err_problem
+    int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
+    void mm_json_free(mm_json_coco *out)

@@ -1,0 +1,118 @@
+/* A strict JSON reader for COCO files that writes numpy-ready columns directly.
+ *
+ * Three layouts are read; every other value in them is skipped, but only after being
+ * checked as strictly as a JSON parser checks it (RFC 8259, UTF-8), so that a document
+ * read here is one Python's json and orjson both accept:
+ *   - results: a top-level array of objects with image_id, category_id (integers),
+ *     bbox (4 numbers) and score (a number);
+ *   - ground truth: a top-level object; images[].id and categories[].id in order, and
+ *     per annotations[] entry id, image_id, category_id, bbox, area and iscrowd;
+ *   - numbers: a top-level array of numbers (for tests), written to `score`.
+ *
+ * Numbers become the double Python's float() gives for the same text: correctly
+ * rounded, ties to even. The rare tokens whose rounding 128-bit arithmetic cannot
+ * settle (within 2^-64 of a halfway point, or with more than 19 significant digits
+ * straddling one) are listed in `deferred` for the caller to convert; their sign is
+ * known and they are finite and nonzero, so validation does not wait for them.
+ *
+ * Outcomes:
+ *   MM_JSON_OK        columns are complete;
+ *   MM_JSON_INVALID   valid JSON, but annotation err_index fails a check (err_field,
+ *                     err_problem), the first in document order, as the dict extractor
+ *                     checks them; the rest of the document was still verified;
+ *   MM_JSON_FALLBACK  valid for all we know but outside the fast layout, or a case where
+ *                     json and orjson disagree (NaN literals, overflow to infinity, lone
+ *                     surrogate escapes, integers beyond 64 bits in a read field, deep
+ *                     nesting): parse the document with a full JSON parser instead;
+ *   MM_JSON_SYNTAX    not JSON: `offset` and `reason` say where and why;
+ *   MM_JSON_ENOMEM    out of memory.
+ * Plain C99, no Python.h; never reads outside [buf, buf + len).
+ */
+#ifndef MM_JSON_H
+#define MM_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    MM_JSON_OK = 0,
+    MM_JSON_INVALID = 1,
+    MM_JSON_FALLBACK = 2,
+    MM_JSON_SYNTAX = 3,
+    MM_JSON_ENOMEM = -1
+};
+
+enum { MM_JSON_RESULTS = 0, MM_JSON_GROUND_TRUTH = 1, MM_JSON_NUMBERS = 2 };
+
+/* Fields named in MM_JSON_INVALID reports. */
+enum {
+    MM_JSON_F_IMAGE_ID = 0,
+    MM_JSON_F_CATEGORY_ID = 1,
+    MM_JSON_F_BBOX = 2,
+    MM_JSON_F_SCORE = 3,
+    MM_JSON_F_AREA = 4,
+    MM_JSON_F_ID = 5
+};
+
+/* Problems: "is missing", "must be [x, y, width, height]", "has a negative width or
+ * height" (the dict extractor's wording for the same checks). */
+enum { MM_JSON_P_MISSING = 0, MM_JSON_P_BBOX_SHAPE = 1, MM_JSON_P_BBOX_NEGATIVE = 2 };
+
+/* Deferred numbers: which value of which row the token at [offset, offset + len) is. */
+enum {
+    MM_JSON_D_BBOX0 = 0, /* .. MM_JSON_D_BBOX0 + 3 */
+    MM_JSON_D_SCORE = 4,
+    MM_JSON_D_AREA = 5
+};
+
+typedef struct {
+    ptrdiff_t row;
+    ptrdiff_t offset;
+    int32_t len;
+    int32_t slot;
+} mm_json_deferred;
+
+/* Maximum nesting depth of skipped values; deeper documents fall back. */
+#define MM_JSON_MAX_DEPTH 512
+
+typedef struct {
+    /* Annotations (or results, or numbers): n rows. Columns the layout does not fill
+     * stay NULL. Arrays are malloc'd; the caller may take them (and set them to NULL)
+     * before mm_json_free. */
+    ptrdiff_t n, cap;
+    int64_t *image_id;
+    int64_t *category_id;
+    int64_t *ann_id;   /* ground truth */
+    double *bbox;      /* 4 per row */
+    double *area;      /* ground truth */
+    double *score;     /* results, numbers */
+    uint8_t *crowd;    /* ground truth: iscrowd != 0 (absent -> 0) */
+
+    /* Ground truth: images[].id and categories[].id, in document order. */
+    ptrdiff_t n_images, cap_images;
+    int64_t *images;
+    ptrdiff_t n_categories, cap_categories;
+    int64_t *categories;
+    int has_images, has_annotations, has_categories;
+    /* Every key pycocotools' createIndex reads is there: images[].id, categories[].id,
+     * annotations[].id and .image_id, and .category_id when categories are present. */
+    int index_ok;
+
+    ptrdiff_t n_deferred, cap_deferred;
+    mm_json_deferred *deferred;
+
+    /* Outcome details. */
+    ptrdiff_t offset;   /* SYNTAX / FALLBACK: byte offset where it was decided */
+    const char *reason; /* SYNTAX / FALLBACK: static text */
+    ptrdiff_t err_index;
+    int err_field;
+    int err_problem;
+} mm_json_coco;
+
+/* Read buf[0..len) in the given layout into *out (which this initialises). Returns one
+ * of the MM_JSON_* outcomes; release the arrays with mm_json_free either way. */
+int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out);
+
+void mm_json_free(mm_json_coco *out);
+
+#endif

@@ -1,0 +1,179 @@
+# cython: language_level=3, cdivision=True
+# cython: freethreading_compatible=True, autotestdict=False
+"""Read COCO JSON documents straight into numpy columns (csrc/mm_json.c).
+
+Private. The scan runs without the GIL and builds no Python object per annotation:
+the C reader fills malloc'd columns that become numpy arrays without a copy. The few
+numbers whose correct rounding needs more than 128-bit arithmetic come back as tokens
+and are converted here with Python's own ``float()``, which is what ``json`` uses.
+"""
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cython cimport view
+from libc.stdlib cimport free, realloc
+
+from ._csrc cimport (
+    MM_JSON_D_AREA,
+    MM_JSON_D_BBOX0,
+    MM_JSON_D_SCORE,
+    MM_JSON_ENOMEM,
+    MM_JSON_FALLBACK,
+    MM_JSON_GROUND_TRUTH,
+    MM_JSON_INVALID,
+    MM_JSON_NUMBERS,
+    MM_JSON_RESULTS,
+    MM_JSON_SYNTAX,
+    mm_json_coco,
+    mm_json_deferred,
+    mm_json_free,
+    mm_json_read,
+)
+
+import numpy as np
+
+# mm_json.h's MM_JSON_F_* and MM_JSON_P_*, in the dict extractor's wording.
+_FIELDS = ("image_id", "category_id", "bbox", "score", "area", "id")
+_PROBLEMS = ("is missing", "must be [x, y, width, height]", "has a negative width or height")
+
+
+cdef class CocoJson:
+    """What one read produced.
+
+    ``status`` is ``"ok"`` (columns filled), ``"invalid"`` (valid JSON, ``error`` is
+    ``(index, field, problem)``), ``"fallback"`` (use a full JSON parser; ``reason``
+    says why) or ``"syntax"`` (not JSON: ``offset`` and ``reason``). Columns a layout
+    or an outcome does not fill are empty arrays; ``images`` and ``categories`` are
+    filled for ground truth also when it is ``"invalid"``.
+    """
+
+    cdef readonly str status
+    cdef readonly str reason
+    cdef readonly Py_ssize_t offset
+    cdef readonly object error
+    cdef readonly Py_ssize_t n
+    cdef readonly object image_id
+    cdef readonly object category_id
+    cdef readonly object ann_id
+    cdef readonly object bbox
+    cdef readonly object area
+    cdef readonly object score
+    cdef readonly object crowd
+    cdef readonly object images
+    cdef readonly object categories
+    cdef readonly bint has_images
+    cdef readonly bint has_annotations
+    cdef readonly bint has_categories
+    cdef readonly bint index_ok
+    cdef readonly Py_ssize_t n_deferred
+
+    def __cinit__(self):
+        # Columns a read did not fill are empty, so that every attribute has one type.
+        self.image_id = self.category_id = self.ann_id = np.empty(0, np.int64)
+        self.images = self.categories = np.empty(0, np.int64)
+        self.bbox = np.empty((0, 4), np.float64)
+        self.area = self.score = np.empty(0, np.float64)
+        self.crowd = np.empty(0, np.uint8)
+        self.status = self.reason = ""
+        self.offset = -1
+
+    def __repr__(self):
+        return f"CocoJson(status={self.status!r}, n={self.n}, reason={self.reason!r})"
+
+
+cdef object _column(void **ptr, Py_ssize_t n, Py_ssize_t width, Py_ssize_t itemsize,
+                    str fmt, object dtype):
+    """Hand a malloc'd column over to numpy without copying; numpy frees it."""
+    if ptr[0] == NULL or n == 0:
+        return np.empty((n, width), dtype) if width > 1 else np.empty(n, dtype)
+    cdef void *block = realloc(ptr[0], <size_t>(n * width * itemsize))  # drop the slack
+    if block == NULL:
+        block = ptr[0]
+    ptr[0] = NULL
+    cdef view.array arr = view.array(shape=(n * width,), itemsize=itemsize, format=fmt,
+                                     mode="c", allocate_buffer=False)
+    arr.data = <char *>block
+    arr.callback_free_data = free
+    out = np.asarray(arr).view(dtype)  # "q" is long long: numpy's own int64 on every platform
+    return out.reshape(n, width) if width > 1 else out
+
+
+cdef void _resolve_deferred(mm_json_coco *c, const char *buf) except *:
+    """Exact conversion of the tokens the C reader left: Python's float(), as json."""
+    cdef Py_ssize_t j
+    cdef mm_json_deferred *d
+    cdef double v
+    for j in range(c.n_deferred):
+        d = &c.deferred[j]
+        v = float(PyBytes_FromStringAndSize(buf + d.offset, d.len))
+        if d.slot == MM_JSON_D_SCORE:
+            c.score[d.row] = v
+        elif d.slot == MM_JSON_D_AREA:
+            c.area[d.row] = v
+        else:
+            c.bbox[4 * d.row + d.slot - MM_JSON_D_BBOX0] = v
+
+
+cdef CocoJson _read(const unsigned char[::1] data, int layout):
+    cdef mm_json_coco c
+    cdef const char *buf = b""
+    cdef Py_ssize_t n = data.shape[0]
+    cdef int status
+    if n > 0:
+        buf = <const char *>&data[0]
+    with nogil:
+        status = mm_json_read(buf, n, layout, &c)
+    cdef CocoJson res = CocoJson.__new__(CocoJson)
+    try:
+        if status == MM_JSON_ENOMEM:
+            raise MemoryError("reading a JSON document")
+        res.reason = c.reason.decode("ascii")
+        res.offset = c.offset
+        res.n_deferred = c.n_deferred
+        if status == MM_JSON_FALLBACK:
+            res.status = "fallback"
+            return res
+        if status == MM_JSON_SYNTAX:
+            res.status = "syntax"
+            return res
+        res.has_images = c.has_images
+        res.has_annotations = c.has_annotations
+        res.has_categories = c.has_categories
+        res.index_ok = c.index_ok
+        if layout == MM_JSON_GROUND_TRUTH:
+            res.images = _column(<void **>&c.images, c.n_images, 1, 8, "q", np.int64)
+            res.categories = _column(<void **>&c.categories, c.n_categories, 1, 8, "q",
+                                     np.int64)
+        if status == MM_JSON_INVALID:
+            res.status = "invalid"
+            res.error = (c.err_index, _FIELDS[c.err_field], _PROBLEMS[c.err_problem])
+            return res
+        res.status = "ok"
+        _resolve_deferred(&c, buf)
+        res.n = c.n
+        if layout != MM_JSON_GROUND_TRUTH:
+            res.score = _column(<void **>&c.score, c.n, 1, 8, "d", np.float64)
+        if layout != MM_JSON_NUMBERS:
+            res.image_id = _column(<void **>&c.image_id, c.n, 1, 8, "q", np.int64)
+            res.category_id = _column(<void **>&c.category_id, c.n, 1, 8, "q", np.int64)
+            res.bbox = _column(<void **>&c.bbox, c.n, 4, 8, "d", np.float64)
+        if layout == MM_JSON_GROUND_TRUTH:
+            res.ann_id = _column(<void **>&c.ann_id, c.n, 1, 8, "q", np.int64)
+            res.area = _column(<void **>&c.area, c.n, 1, 8, "d", np.float64)
+            res.crowd = _column(<void **>&c.crowd, c.n, 1, 1, "B", np.uint8)
+        return res
+    finally:
+        mm_json_free(&c)
+
+
+def read_results(const unsigned char[::1] data):
+    """A results document: a top-level array of objects."""
+    return _read(data, MM_JSON_RESULTS)
+
+
+def read_ground_truth(const unsigned char[::1] data):
+    """A ground-truth document: a top-level object with images, annotations, categories."""
+    return _read(data, MM_JSON_GROUND_TRUTH)
+
+
+def read_numbers(const unsigned char[::1] data):
+    """A top-level array of numbers, converted into ``score`` (for testing conversion)."""
+    return _read(data, MM_JSON_NUMBERS)

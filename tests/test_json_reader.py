@@ -1,0 +1,778 @@
+"""The compiled COCO JSON reader against Python's json, orjson and the dict extractor.
+
+Numbers must be the doubles ``json.loads`` gives (correctly rounded); documents must
+give the columns and errors ``extract_columns`` gives on the parsed dicts; anything the
+reader accepts must be JSON to both json and orjson, and what it calls a syntax error
+must fail in both; ``COCO(path)`` / ``loadRes(path)`` must behave as on the dicts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import decimal
+import io
+import json
+import math
+import random
+import runpy
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import modelmetrics.coco as mm
+from modelmetrics import _kernels
+from modelmetrics._coco_api import (
+    COCO,
+    _bad,
+    _result_columns,
+    extract_columns,
+    load_json,
+    parse_json,
+)
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is optional
+    orjson = None
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bits(values: Any) -> list[int]:
+    """Exact bit patterns (so that -0.0 != 0.0)."""
+    arr = np.asarray(values, dtype=np.float64)
+    return arr.view(np.uint64).tolist()
+
+
+def read_one(token: str) -> Any:
+    return _kernels.read_numbers(f"[{token}]".encode())
+
+
+# -- numbers ----------------------------------------------------------------------------
+
+
+@st.composite
+def decimal_tokens(draw: Any) -> str:
+    """JSON number tokens: 1-25 random digits, leading zeros, exponents -350..350."""
+    digits = draw(st.text("0123456789", min_size=1, max_size=25))
+    sign = draw(st.sampled_from(["", "", "-"]))
+    split = draw(st.integers(0, len(digits)))
+    int_part = digits[:split].lstrip("0") or "0"
+    frac = "0" * draw(st.integers(0, 30)) + digits[split:]
+    token = sign + int_part
+    if frac and draw(st.booleans()):
+        token += "." + frac
+    if draw(st.booleans()):
+        token += draw(st.sampled_from("eE")) + draw(st.sampled_from(["", "+", "-"]))
+        token += str(draw(st.integers(0, 350)))
+    return token
+
+
+def assert_number_exact(token: str) -> None:
+    res = read_one(token)
+    value = float(json.loads(token))  # json: int for "12", float otherwise
+    if res.status == "fallback":
+        # Only where json and orjson disagree or exactness would need more: overflow
+        # to infinity, integers beyond 64 bits, or a tie between 0 and 5e-324.
+        big_int = token.lstrip("-").isdigit() and abs(int(token)) >= 2**63
+        assert math.isinf(value) or big_int or abs(value) <= 5e-324, (token, res.reason)
+        return
+    assert res.status == "ok", (token, res)
+    assert bits(res.score) == bits([value]), (token, res.score[0], value)
+
+
+@given(decimal_tokens())
+@example("9007199254740993")  # halfway between two doubles: to even
+@example("9007199254740995")
+@example("9007199254740993.000000000000000000001")
+@example("4.9e-324")
+@example("2.4703282292062327e-324")  # just below half the smallest subnormal
+@example("2.4703282292062328e-324")
+@example("2.2250738585072011e-308")
+@example("2.2250738585072012e-308")
+@example("1.7976931348623157e308")
+@example("1.7976931348623158e308")
+@example("1e400")
+@example("-1e-400")
+@example("-0")
+@example("-0.0")
+@example("0e999999999999")
+@example("1e-999999999999")
+@example("123456789012345678901234567890e-30")
+@example("0.1000000000000000055511151231257827021181583404541015625")
+@example("4503599627370496.5")  # an exact tie with q < 0: deferred to float()
+@example("18446744073709551615")
+@example("-9223372036854775808")
+@example("-9223372036854775809")
+def test_numbers_are_correctly_rounded(token):
+    assert_number_exact(token)
+
+
+@st.composite
+def near_halfway(draw: Any) -> str:
+    """Decimal strings at, just below and just above the midpoint of two doubles."""
+    raw = draw(st.integers(1, 0x7FEFFFFFFFFFFFFF))
+    x = struct.unpack("<d", struct.pack("<Q", raw))[0]
+    y = math.nextafter(x, math.inf)
+    mid = (decimal.Decimal(x) + decimal.Decimal(y)) / 2
+    with decimal.localcontext() as ctx:
+        ctx.prec = draw(st.sampled_from([16, 17, 18, 19, 20, 21, 25, 40, 800]))
+        ctx.rounding = draw(st.sampled_from([decimal.ROUND_DOWN, decimal.ROUND_UP]))
+        mid = +mid
+    return f"{mid:e}".replace("E", "e")
+
+
+@given(near_halfway())
+def test_halfway_cases_are_correctly_rounded(token):
+    assert_number_exact(token)
+
+
+def test_random_doubles_round_trip_through_repr():
+    rng = np.random.default_rng(20260101)
+    raw = rng.integers(0, 2**64, size=1_000_000, dtype=np.uint64)
+    values = raw.view(np.float64)
+    values = values[np.isfinite(values)]
+    # Plus doubles of ordinary magnitudes, as in COCO files.
+    values = np.concatenate([values, rng.normal(0, 1e3, 500_000), rng.random(500_000)])
+    text = "[" + ",".join(map(repr, values.tolist())) + "]"
+    res = _kernels.read_numbers(text.encode())
+    assert res.status == "ok"
+    assert res.n == len(values)
+    assert np.array_equal(res.score.view(np.uint64), values.view(np.uint64))
+    # repr strings are never ambiguous: nothing needed Python's float().
+    assert res.n_deferred == 0
+
+
+def test_shortened_decimals_match_float():
+    # Fewer digits than repr: not round trips, but each must still be float(s).
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 2**64, size=300_000, dtype=np.uint64).view(np.float64)
+    values = values[np.isfinite(values)]
+    digits = rng.integers(1, 20, size=len(values))
+    tokens = [f"{v:.{d}e}" for v, d in zip(values.tolist(), digits.tolist(), strict=True)]
+    res = _kernels.read_numbers(("[" + ",".join(tokens) + "]").encode())
+    expected = np.array([float(t) for t in tokens])
+    if res.status == "fallback":  # an overflow to inf somewhere: check one by one
+        for token in tokens:
+            assert_number_exact(token)
+        return
+    assert res.status == "ok"
+    assert np.array_equal(res.score.view(np.uint64), expected.view(np.uint64))
+
+
+def test_powers_of_five_table_is_the_generator_output():
+    gen = ROOT / "tools" / "gen_pow5.py"
+    table = ROOT / "csrc" / "mm_pow5.inc"
+    if not gen.exists() or not table.exists():
+        pytest.skip("source tree not available (installed wheel)")
+    assert table.read_text() == runpy.run_path(str(gen), run_name="gen_pow5")["render"]()
+
+
+# -- documents ---------------------------------------------------------------------------
+
+
+class Raw:
+    """A number token written as is."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def dumps(obj: Any, rng: random.Random) -> str:
+    """JSON text with random whitespace, escapes and number spellings."""
+
+    def ws() -> str:
+        return rng.choice(["", "", "", " ", "\n", "\t", "  \r\n "])
+
+    def string(s: str) -> str:
+        out = []
+        for ch in s:
+            c = ord(ch)
+            if ch in '"\\' or c < 0x20 or (rng.random() < 0.2 and c < 0x10000):
+                simple = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "/": "\\/"}
+                out.append(simple.get(ch) if ch in simple and rng.random() < 0.5 else f"\\u{c:04x}")
+            elif c >= 0x10000 and rng.random() < 0.3:
+                hi, lo = 0xD800 + ((c - 0x10000) >> 10), 0xDC00 + ((c - 0x10000) & 0x3FF)
+                out.append(f"\\u{hi:04X}\\u{lo:04x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+
+    def value(v: Any) -> str:
+        if isinstance(v, Raw):
+            return v.text
+        if v is None:
+            return "null"
+        if v is True:
+            return "true"
+        if v is False:
+            return "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, float):
+            return rng.choice([repr(v), f"{v:.17e}", f"{v:.17E}".replace("E+", "E")])
+        if isinstance(v, str):
+            return string(v)
+        if isinstance(v, list):
+            if not v:
+                return "[" + ws() + "]"
+            return "[" + ws() + ("," + ws()).join(value(x) + ws() for x in v) + "]"
+        assert isinstance(v, dict)
+        if not v:
+            return "{" + ws() + "}"
+        members = [ws() + string(k) + ws() + ":" + ws() + value(x) + ws() for k, x in v.items()]
+        return "{" + ",".join(members) + "}"
+
+    return ws() + value(obj) + ws()
+
+
+texts = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
+) | st.sampled_from(["", "ü", "日本", "\U0001f600", 'a"b\\c/d', "\x00\x1f\x7f", "bbox", "id"])
+scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | texts
+scalars |= st.floats(allow_nan=False, allow_infinity=False) | decimal_tokens().map(Raw)
+nested = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(texts, children, max_size=4),
+    max_leaves=12,
+)
+small_ints = st.integers(0, 60)
+ids = small_ints | st.integers(-(2**63), 2**63 - 1)
+numbers = (
+    st.integers(0, 500)
+    | st.floats(0, 1e4, allow_nan=False)
+    | decimal_tokens().filter(lambda t: abs(float(t)) < 1e300).map(Raw)
+)
+odd_values = st.sampled_from(["7", 1.0, True, None, [1], {"a": 1}, 2**64, -(2**64), Raw("1e400")])
+
+
+@st.composite
+def annotation(draw: Any, *, results: bool) -> dict[str, Any]:
+    box = [draw(numbers) for _ in range(4)]
+    if draw(st.integers(0, 20)) == 0:
+        box[draw(st.integers(2, 3))] = Raw("-" + str(draw(st.integers(1, 9))))
+    if draw(st.integers(0, 25)) == 0:
+        box = draw(st.lists(numbers, max_size=6))
+    ann: dict[str, Any] = {
+        "image_id": draw(small_ints),
+        "category_id": draw(small_ints),
+        "bbox": box,
+    }
+    if results:
+        ann["score"] = draw(numbers)
+    else:
+        ann.update(area=draw(numbers), id=draw(ids))
+        if draw(st.booleans()):
+            ann["iscrowd"] = draw(st.sampled_from([0, 1, 0, 2, -1]))
+    for key in draw(st.lists(st.sampled_from(sorted(ann)), max_size=1)):
+        if draw(st.integers(0, 3)) == 0:
+            del ann[key]  # a missing field
+        elif draw(st.integers(0, 3)) == 0:
+            ann[key] = draw(odd_values)  # a value of another type
+    extra = draw(
+        st.dictionaries(
+            st.sampled_from(["segmentation", "caption", "area", "id", "iscrowd", "score", "x"])
+            | texts,
+            nested,
+            max_size=3,
+        )
+    )
+    for key, value in extra.items():
+        ann.setdefault(key, value)
+    keys = list(ann)
+    draw(st.randoms(use_true_random=False)).shuffle(keys)
+    return {k: ann[k] for k in keys}
+
+
+@st.composite
+def results_docs(draw: Any) -> Any:
+    return draw(st.lists(annotation(results=True), max_size=6))
+
+
+@st.composite
+def gt_docs(draw: Any) -> dict[str, Any]:
+    def id_list(prefix: str) -> list[dict[str, Any]]:
+        items = []
+        for _ in range(draw(st.integers(0, 5))):
+            item: dict[str, Any] = {"id": draw(small_ints), "name": prefix + draw(texts)}
+            if draw(st.integers(0, 30)) == 0:
+                del item["id"]
+            items.append(item)
+        return items
+
+    doc: dict[str, Any] = {
+        "info": draw(nested),
+        "images": id_list("img"),
+        "annotations": draw(st.lists(annotation(results=False), max_size=6)),
+        "categories": id_list("cat"),
+    }
+    for key in ("images", "annotations", "categories", "info"):
+        if draw(st.integers(0, 12)) == 0:
+            del doc[key]
+    return doc
+
+
+def render(doc: Any, rng: random.Random) -> bytes:
+    return dumps(doc, rng).encode("utf-8")
+
+
+def outcome(fn: Any) -> tuple[Any, ...]:
+    try:
+        return ("ok", fn())
+    except Exception as exc:  # comparing what each side raises
+        return ("raise", type(exc), str(exc))
+
+
+def same_columns(a: Any, b: Any) -> None:
+    for name in ("image_id", "category_id", "id", "crowd", "ignore"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        assert np.array_equal(x, y), name
+    for name in ("bbox", "area", "score"):
+        x, y = getattr(a, name), getattr(b, name)
+        if x is None or y is None:
+            assert x is y, name
+            continue
+        assert x.shape == y.shape, name
+        assert np.array_equal(x.view(np.uint64), y.view(np.uint64)), name
+
+
+def reference_results(doc: Any) -> tuple[Any, ...]:
+    """What loadRes does before checking image ids, on the parsed document."""
+
+    def run() -> Any:
+        if not isinstance(doc, list) or (doc and not isinstance(doc[0], dict)):
+            return "not a result list"
+        if doc and ("bbox" not in doc[0] or doc[0]["bbox"] == []):
+            return "no bbox"
+        return extract_columns(doc, results=True)
+
+    return outcome(run)
+
+
+def assert_results_agree(data: bytes) -> None:
+    res = _kernels.read_results(data)
+    assert_syntax_verdict(data, res)
+    if res.status in ("ok", "invalid"):
+        doc = json.loads(data)
+        ref = reference_results(doc)
+        if res.status == "ok":
+            assert ref[0] == "ok", ref
+            same_columns(_result_columns(res), ref[1])
+        else:
+            assert ref[:2] == ("raise", ValueError), ref
+            assert str(_bad(*res.error)) == ref[2]
+
+
+def reference_ground_truth(doc: Any) -> tuple[Any, ...]:
+    return outcome(lambda: extract_columns(doc.get("annotations", []), results=False))
+
+
+def assert_ground_truth_agrees(data: bytes) -> None:
+    res = _kernels.read_ground_truth(data)
+    assert_syntax_verdict(data, res)
+    if res.status not in ("ok", "invalid"):
+        return
+    doc = json.loads(data)
+    assert isinstance(doc, dict)
+    ref = reference_ground_truth(doc)
+    if res.status == "ok":
+        assert ref[0] == "ok", ref
+        same_columns(_fast_coco(res)._columns(), ref[1])
+    else:
+        assert ref[:2] == ("raise", ValueError), ref
+        assert str(_bad(*res.error)) == ref[2]
+    index = outcome(lambda: COCO(copy.deepcopy(doc)).createIndex())
+    assert res.index_ok == (index[0] == "ok")
+    if res.index_ok:
+        assert res.images.tolist() == [img["id"] for img in doc.get("images", [])]
+        assert res.categories.tolist() == [cat["id"] for cat in doc.get("categories", [])]
+
+
+def _fast_coco(res: Any) -> COCO:
+    from modelmetrics._coco_api import _FastGroundTruth
+
+    coco = COCO()
+    coco._lazy = b"{}"
+    coco._fast = _FastGroundTruth.from_read(res)
+    return coco
+
+
+def assert_syntax_verdict(data: bytes, res: Any) -> None:
+    """Accepted documents are JSON to json and orjson; syntax errors are to neither."""
+
+    def json_text() -> Any:
+        return json.loads(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
+
+    parsers = [json_text] + ([lambda: orjson.loads(data)] if orjson is not None else [])
+    if res.status == "syntax":
+        for parse in parsers:
+            with pytest.raises((ValueError, UnicodeDecodeError)):
+                parse()
+        assert 0 <= res.offset <= len(data)
+    elif res.status in ("ok", "invalid"):
+        # Both parse it (their values may differ where the reader does not look: orjson
+        # makes integers beyond 64 bits floats).
+        for parse in parsers:
+            parse()
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(results_docs(), st.randoms(use_true_random=False))
+def test_results_documents_match_extract_columns(doc, rng):
+    assert_results_agree(render(doc, rng))
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(gt_docs(), st.randoms(use_true_random=False))
+def test_ground_truth_documents_match_extract_columns(doc, rng):
+    assert_ground_truth_agrees(render(doc, rng))
+
+
+def test_plain_documents_do_not_fall_back():
+    rng = random.Random(0)
+    doc = [
+        {"image_id": i, "category_id": 3, "bbox": [1.5, 2, 3e1, 4.25], "score": 0.5, "x": [{}]}
+        for i in range(50)
+    ]
+    res = _kernels.read_results(render(doc, rng))
+    assert res.status == "ok", res.reason
+    gt = {"images": [{"id": 1}], "annotations": [], "categories": [{"id": 1, "name": "a"}]}
+    gres = _kernels.read_ground_truth(render(gt, rng))
+    assert gres.status == "ok", gres.reason
+    assert gres.index_ok
+
+
+@st.composite
+def mutated(draw: Any, docs: Any) -> bytes:
+    data = bytearray(render(draw(docs), draw(st.randoms(use_true_random=False))))
+    if draw(st.booleans()) and data:
+        del data[draw(st.integers(0, len(data) - 1)) :]  # truncated
+    pieces = b'{}[]",:\\ 0123456789.eE-+tfnulNI\x00\x80\xc3\xed\xf4\xff'
+    for _ in range(draw(st.integers(0, 3))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.integers(0, 2))
+        if kind == 0:
+            data[at] = draw(st.sampled_from(pieces))
+        elif kind == 1:
+            del data[at]
+        else:
+            data.insert(at, draw(st.sampled_from(pieces)))
+    return bytes(data)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@given(mutated(results_docs()))
+def test_mutated_results_never_crash_and_agree(data):
+    assert_results_agree(data)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=200)
+@given(mutated(gt_docs()))
+def test_mutated_ground_truth_never_crash_and_agree(data):
+    assert_ground_truth_agrees(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        (b"", "syntax"),
+        (b"  ", "syntax"),
+        (b"\xef\xbb\xbf[]", "fallback"),  # a BOM: the full parsers decide (both reject it)
+        (b"[] x", "syntax"),
+        (b"[1,]", "fallback"),  # not an object: the layout check comes first
+        (b'[{"image_id": 1,}]', "syntax"),
+        (b'[{"image_id": 01}]', "syntax"),
+        (b'[{"a": NaN}]', "fallback"),
+        (b'[{"a": -Infinity}]', "fallback"),
+        (b'[{"a": 1e400}]', "fallback"),
+        (b'[{"a": ' + b"9" * 400 + b"}]", "fallback"),
+        (b'[{"a": "\\ud800"}]', "fallback"),
+        (b'[{"a": "\\udc00\\ud800"}]', "fallback"),
+        (b'[{"bbox": [1], "a": "\\ud83d\\ude00"}]', "invalid"),  # a valid pair
+        (b'[{"a": "\\x"}]', "syntax"),
+        (b'[{"a": "\xed\xa0\x80"}]', "syntax"),  # an encoded surrogate is not UTF-8
+        (b'[{"a": "\xc0\xaf"}]', "syntax"),  # overlong
+        (b'[{"a": "\xf4\x90\x80\x80"}]', "syntax"),  # beyond U+10FFFF
+        (b'[{"a": "\x1f"}]', "syntax"),
+        (b'[{"bbox": [1], "a": "\x7f"}]', "invalid"),
+        (b'[{"a": ' + b"[" * 600 + b"]" * 600 + b"}]", "fallback"),
+        (b'[{"a": ' + b"[" * 600, "fallback"),
+        (b'[{"a": ' + b"[" * 100 + b"]" * 99 + b"}]", "syntax"),
+        (b'[{"image_id": 1, "image_id": 2}]', "fallback"),
+        (b'[{"image\\u005fid": "x"}]', "fallback"),  # an escaped key is still image_id
+        (b'[{"image_id": 1.0}]', "fallback"),
+        (b'[{"image_id": 9223372036854775808}]', "fallback"),
+        (b'[{"image_id": -9223372036854775808, "category_id": 1, "bbox": [0,0,1,1], '
+         b'"score": 1}]', "ok"),
+        (b'[{"bbox": []}]', "fallback"),  # loadRes's own message for result 0
+        (b'[{"bbox": [1,2,3,4]}, {"bbox": []}]', "invalid"),
+    ],
+)  # fmt: skip
+def test_edge_documents(text, status):
+    res = _kernels.read_results(text)
+    assert res.status == status, res
+    assert_results_agree(text)
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([{"category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}],
+         "annotation 0: field 'image_id' is missing"),
+        ([{"image_id": 1, "bbox": [0, 0, 1, 1], "score": 1}],
+         "annotation 0: field 'category_id' is missing"),
+        ([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1},
+          {"image_id": 1, "category_id": 1, "score": 1}], "annotation 1: field 'bbox' is missing"),
+        ([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1},
+          {"image_id": 1, "category_id": 1, "bbox": [0, 0, 1], "score": 1}],
+         "annotation 1: field 'bbox' must be [x, y, width, height]"),
+        ([{"image_id": 1, "category_id": 1, "bbox": [0, 0, -1, 1], "score": 1}],
+         "annotation 0: field 'bbox' has a negative width or height"),
+        ([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}],
+         "annotation 0: field 'score' is missing"),
+    ],
+)  # fmt: skip
+def test_errors_name_the_annotation_and_field(doc, message, tmp_path):
+    path = tmp_path / "res.json"
+    path.write_text(json.dumps(doc))
+    res = _kernels.read_results(path.read_bytes())
+    assert res.status == "invalid"
+    assert str(_bad(*res.error)) == message
+    gt = COCO({"images": [{"id": 1}], "annotations": [], "categories": [{"id": 1}]})
+    with pytest.raises(ValueError, match=message.replace("[", r"\[")):
+        gt.loadRes(str(path))
+    with pytest.raises(ValueError, match=message.replace("[", r"\[")):
+        gt.loadRes(copy.deepcopy(doc))
+
+
+def test_ground_truth_errors_wait_for_the_columns(tmp_path):
+    doc = {
+        "images": [{"id": 1}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1]}],
+        "categories": [{"id": 1}],
+    }
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps(doc))
+    coco = COCO(str(path))
+    assert coco.getImgIds() == [1]
+    with pytest.raises(ValueError, match="annotation 0: field 'area' is missing"):
+        coco._columns()
+    with pytest.raises(ValueError, match="annotation 0: field 'area' is missing"):
+        COCO(copy.deepcopy(doc))._columns()
+
+
+# -- the public API on files ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: Any) -> Path:
+    return tmp_path_factory.mktemp("json")
+
+
+def assert_coco_matches_dicts(path: Path) -> None:
+    """COCO(path) against COCO(parsed dict): queries, columns, errors and dataset."""
+    ref_doc = outcome(lambda: load_json(path))
+    ours = outcome(lambda: COCO(str(path)))
+    if ref_doc[0] == "raise" or not isinstance(ref_doc[1], dict):
+        assert ours[0] == "raise"
+        ref = outcome(lambda: COCO(str(path)) if ref_doc[0] == "ok" else load_json(path))
+        assert ours[1:] == ref[1:]
+        return
+    coco, ref_coco = ours[1], COCO(ref_doc[1])
+    assert outcome(coco.getImgIds) == outcome(ref_coco.getImgIds)
+    assert outcome(coco.getCatIds) == outcome(ref_coco.getCatIds)
+    cols, ref_cols = outcome(coco._columns), outcome(ref_coco._columns)
+    assert cols[0] == ref_cols[0], (cols, ref_cols)
+    if cols[0] == "ok":
+        same_columns(cols[1], ref_cols[1])
+    else:
+        assert cols == ref_cols
+    assert coco.dataset == load_json(path)
+    assert outcome(coco.getImgIds) == outcome(ref_coco.getImgIds)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+@given(gt_docs() | mutated(gt_docs()), st.randoms(use_true_random=False))
+def test_coco_on_files_behaves_as_on_dicts(scratch, doc, rng):
+    path = scratch / "gt.json"
+    path.write_bytes(doc if isinstance(doc, bytes) else render(doc, rng))
+    assert_coco_matches_dicts(path)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=60)
+@given(results_docs() | mutated(results_docs()), st.randoms(use_true_random=False))
+def test_load_res_on_files_behaves_as_on_lists(scratch, doc, rng):
+    path = scratch / "res.json"
+    path.write_bytes(doc if isinstance(doc, bytes) else render(doc, rng))
+    gt = COCO({"images": [{"id": i} for i in range(0, 60, 2)], "categories": [{"id": 1}]})
+    ours = outcome(lambda: gt.loadRes(str(path)))
+    loaded = outcome(lambda: load_json(path))
+    if loaded[0] == "raise":
+        assert ours[1:] == loaded[1:]
+        return
+    ref = outcome(lambda: gt.loadRes(loaded[1]))
+    assert ours[0] == ref[0], (ours, ref)
+    if ours[0] == "raise":
+        assert ours[1:] == ref[1:]
+        return
+    same_columns(ours[1]._columns(), ref[1]._columns())
+    assert ours[1].dataset == ref[1].dataset
+    assert outcome(ours[1].getImgIds) == outcome(ref[1].getImgIds)
+
+
+def test_evaluation_on_files_builds_no_dicts(tmp_path):
+    rng = random.Random(3)
+    images = [{"id": i, "file_name": f"{i}.jpg"} for i in range(1, 6)]
+    anns, dets = [], []
+    for k in range(40):
+        box = [rng.uniform(0, 50), rng.uniform(0, 50), rng.uniform(1, 40), rng.uniform(1, 40)]
+        img, cat = rng.randrange(1, 6), rng.randrange(1, 4)
+        anns.append({"id": k + 1, "image_id": img, "category_id": cat, "bbox": box,
+                     "area": box[2] * box[3], "iscrowd": int(k % 9 == 0),
+                     "segmentation": [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]})  # fmt: skip
+        jitter = [v + rng.uniform(-2, 2) for v in box]
+        jitter[2:] = [max(v, 0.0) for v in jitter[2:]]
+        dets.append({"image_id": img, "category_id": cat, "bbox": jitter, "score": rng.random()})
+    gt_doc = {"info": {"v": 1}, "images": images, "annotations": anns,
+              "categories": [{"id": c, "name": str(c)} for c in (1, 2, 3)]}  # fmt: skip
+    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_path.write_text(json.dumps(gt_doc))
+    dt_path.write_text(json.dumps(dets))
+
+    gt = mm.COCO(str(gt_path))
+    dt = gt.loadRes(str(dt_path))
+    ev = mm.COCOeval(gt, dt, "bbox")
+    ev.evaluate()
+    ev.accumulate()
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev.summarize()
+    assert gt._lazy is not None  # nothing parsed the files into dicts
+    assert dt._lazy is not None
+
+    ref_gt = mm.COCO(copy.deepcopy(gt_doc))
+    ref = mm.COCOeval(ref_gt, ref_gt.loadRes(copy.deepcopy(dets)), "bbox")
+    ref.evaluate()
+    ref.accumulate()
+    with contextlib.redirect_stdout(io.StringIO()):
+        ref.summarize()
+    for key in ("precision", "recall", "scores"):
+        assert np.array_equal(ev.eval[key], ref.eval[key])
+    assert list(ev.stats) == list(ref.stats)
+
+    # The dicts, once asked for, are what pycocotools would hold.
+    assert dt.dataset == ref.cocoDt.dataset
+    assert gt.dataset == gt_doc
+    assert dt.dataset["images"][0] is gt.dataset["images"][0]  # shared, as loadRes shares
+    assert dt.loadAnns([3]) == ref.cocoDt.loadAnns([3])
+    assert gt.loadAnns([5]) == ref_gt.loadAnns([5])
+
+
+def test_results_copy_the_ground_truth_as_it_was_at_load_res(tmp_path):
+    gt_doc = {"info": {"a": [1]}, "images": [{"id": 1}, {"id": 2}], "annotations": [],
+              "categories": [{"id": 7, "name": "x"}]}  # fmt: skip
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps(gt_doc))
+    det = [{"image_id": 1, "category_id": 7, "bbox": [0, 0, 1, 1], "score": 0.5}]
+    det_path = tmp_path / "dt.json"
+    det_path.write_text(json.dumps(det))
+
+    gt = COCO(str(path))
+    assert sorted(gt.getImgIds()) == [1, 2]
+    dt = gt.loadRes(str(det_path))
+    gt.dataset["images"].append({"id": 3})  # after loadRes: the results do not see it
+    gt.dataset["categories"][0]["name"] = "changed"
+    gt.dataset = {"images": [], "annotations": [], "categories": []}
+    assert [img["id"] for img in dt.dataset["images"]] == [1, 2]
+    assert dt.dataset["categories"] == [{"id": 7, "name": "x"}]
+    assert dt.dataset["info"] == {"a": [1]}
+    assert list(dt.dataset) == ["info", "images", "categories", "annotations"]
+    # getImgIds answered before the dicts existed: its index is the file's.
+    gt2 = COCO(str(path))
+    assert gt2.getImgIds() == [1, 2]
+    gt2.dataset["images"].append({"id": 3})
+    assert gt2.getImgIds() == [1, 2]
+
+
+def test_index_failures_are_the_dict_paths(tmp_path):
+    doc = {"images": [{"id": 1}, {"file_name": "x"}], "annotations": [], "categories": []}
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(KeyError, match="'id'"):
+        COCO(str(path)).getImgIds()
+    doc = {"images": [{"id": 1}], "annotations": []}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(KeyError, match="'categories'"):
+        COCO(str(path)).getCatIds()
+
+
+@pytest.mark.skipif(orjson is None, reason="orjson not installed")
+def test_json_errors_are_load_jsons(tmp_path, monkeypatch):
+    path = tmp_path / "bad.json"
+    path.write_bytes(b'{"images": [1, 2,]}')
+    with pytest.raises(orjson.JSONDecodeError) as ours:
+        COCO(str(path))
+    with pytest.raises(orjson.JSONDecodeError) as ref:
+        load_json(path)
+    assert str(ours.value) == str(ref.value)
+    # Without orjson, json's errors (through the same text decoding as json.load).
+    monkeypatch.setitem(sys.modules, "orjson", None)
+    with pytest.raises(json.JSONDecodeError, match="Expecting value: line 1 column 18"):
+        COCO(str(path))
+    path.write_bytes(b'[{"a": "\xff"}]')
+    with pytest.raises(UnicodeDecodeError):
+        COCO().loadRes(str(path))
+    assert parse_json(b'[1.5, "\\u00e9"]') == [1.5, "é"]
+
+
+def test_read_accepts_any_contiguous_buffer():
+    text = b'[{"image_id": 2, "category_id": 5, "bbox": [1, 2, 3, 4], "score": 0.25}]'
+    for data in (text, bytearray(text), memoryview(text)):
+        res = _kernels.read_results(data)
+        assert res.status == "ok"
+        assert res.bbox.tolist() == [[1.0, 2.0, 3.0, 4.0]]
+        assert res.bbox.flags.writeable
+
+
+def test_huge_boxes_have_an_infinite_area_without_warnings(tmp_path):
+    det = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1e200, 1e200], "score": 0.5}]
+    path = tmp_path / "dt.json"
+    path.write_text(json.dumps(det))
+    gt = COCO({"images": [{"id": 1}], "annotations": [], "categories": [{"id": 1}]})
+    ours = gt.loadRes(str(path))._columns()  # warnings are errors in this suite
+    ref = gt.loadRes(copy.deepcopy(det))._columns()
+    same_columns(ours, ref)
+    assert ours.area.tolist() == [math.inf]
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [b'\\"', b"\\\\", b"\\u00e9", b"\\ud83d\\ude00", b"\xc3\xa9", b"\xe2\x82\xac",
+     b"\xf0\x9f\x98\x80", b"\x1f", b"\xff", b"\xc3", b"\xe2\x82", b"\\q", b"\x7f", b'"'],
+)  # fmt: skip
+def test_special_bytes_anywhere_in_long_strings(piece):
+    # Every offset relative to the 8-byte blocks the string scanner reads at once.
+    for before in range(20):
+        for after in range(12):
+            text = b"a" * before + piece + b"b" * after
+            doc = b'[{"bbox": [1, 2, 3, 4], "s": "' + text + b'", "image_id": 1}]'
+            assert_results_agree(doc)
+            res = _kernels.read_results(doc)
+            try:
+                json.loads(doc.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError included
+                assert res.status == "syntax", (doc, res)
+            else:
+                assert res.status == "invalid", (doc, res)  # category_id is missing
