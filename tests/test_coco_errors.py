@@ -46,6 +46,7 @@ RESULT_CASES = [
     ({"bbox": [0, 0, -1, 10]}, r"annotation 1: field 'bbox' has a negative width"),
     ({"score": "high"}, r"annotation 1: field 'score'"),
     ({"image_id": 99}, r"annotation 1: field 'image_id' 99 is not an image"),
+    ({"category_id": 7}, r"annotation 1: field 'category_id' 7 is not a category"),
 ]
 
 

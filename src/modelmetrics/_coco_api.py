@@ -586,7 +586,7 @@ class COCO:
                 f"{'a ' + repr(kind) if kind else 'no bbox'} field"
             )
         cols = extract_columns(anns, results=True)
-        self._check_result_images(cols, lambda i: anns[i]["image_id"])
+        self._check_result_ids(cols, lambda i, field: anns[i][field])
         self._give_ground_truth_parts(res)
         res._dataset["annotations"] = anns
         res._cols = cols
@@ -612,7 +612,10 @@ class COCO:
         if read.error is not None:
             raise _bad(*read.error)
         cols = _result_columns(read)
-        self._check_result_images(cols, lambda i: int(cols.image_id[i]))
+        self._check_result_ids(
+            cols,
+            lambda i, field: int(cols.image_id[i] if field == "image_id" else cols.category_id[i]),
+        )
         self._give_ground_truth_parts(res)
         res._lazy = data
         res._cols = cols
@@ -621,25 +624,24 @@ class COCO:
         self._say("DONE")
         return res
 
-    def _check_result_images(self, cols: AnnotationColumns, raw_id: Callable[[int], Any]) -> None:
-        known_ids = self.getImgIds()
-        unknown: Sequence[int]
-        if cols.image_id.dtype == np.int64 and all(type(k) is int for k in known_ids):
-            try:
-                known_arr = np.array(known_ids, dtype=np.int64)
-            except OverflowError:  # an id beyond int64 matches no result
-                known_arr = np.array([k for k in known_ids if -(2**63) <= k < 2**63], np.int64)
-            unknown = np.flatnonzero(~np.isin(cols.image_id, known_arr)).tolist()
-        else:
-            known = set(known_ids)
-            ids = cols.image_id.tolist()
-            unknown = [i for i, image_id in enumerate(ids) if image_id not in known]
-        if unknown:
-            first = unknown[0]
-            raise ValueError(
-                f"annotation {first}: field 'image_id' {raw_id(first)!r} is not an "
-                f"image of the ground truth ({len(unknown)} results affected)"
-            )
+    def _check_result_ids(self, cols: AnnotationColumns, raw: Callable[[int, str], Any]) -> None:
+        """Every result's image and category must be one of the ground truth's.
+
+        pycocotools asserts the first (a bare AssertionError) and silently drops results
+        of unknown categories; both are input mistakes, reported as ValueError.
+        """
+        checks = (
+            ("image_id", cols.image_id, self.getImgIds(), "an image"),
+            ("category_id", cols.category_id, self.getCatIds(), "a category"),
+        )
+        for field, values, known_ids, kind in checks:
+            unknown = _unknown_ids(values, known_ids)
+            if unknown:
+                first = unknown[0]
+                raise ValueError(
+                    f"annotation {first}: field '{field}' {raw(first, field)!r} is not "
+                    f"{kind} of the ground truth ({len(unknown)} results affected)"
+                )
 
     def _give_ground_truth_parts(self, res: COCO) -> None:
         """The results' info, images and categories: copies of ours (as pycocotools')."""
@@ -702,6 +704,18 @@ class COCO:
                 self._cols = extract_columns(self._raw().get("annotations", []), results=False)
         assert self._cols is not None
         return self._cols
+
+
+def _unknown_ids(values: NDArray[Any], known_ids: Sequence[Any]) -> list[int]:
+    """Positions of `values` not among `known_ids` (== semantics, as pycocotools)."""
+    if values.dtype == np.int64 and all(type(k) is int for k in known_ids):
+        # Ids beyond int64 can match no int64 value.
+        in_range = [k for k in known_ids if -(2**63) <= k < 2**63]
+        known_arr = np.array(in_range, dtype=np.int64)
+        positions: list[int] = np.flatnonzero(~np.isin(values, known_arr)).tolist()
+        return positions
+    known = set(known_ids)
+    return [i for i, value in enumerate(values.tolist()) if value not in known]
 
 
 def _load(index: dict[Any, Any], ids: Any) -> list[Any] | None:
