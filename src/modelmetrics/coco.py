@@ -15,10 +15,12 @@ thresholds, ``np.spacing(1)`` in precision, stable tie order, inclusive area bou
 ``ignore`` taken from ``iscrowd``), computed by compiled kernels on all cores.
 
 Differences, all for inputs pycocotools mishandles: invalid annotations (missing or
-non-numeric fields, negative box sizes, non-finite scores, result image ids absent from
-the ground truth) raise ``ValueError`` naming the annotation index and field, an empty
-result list raises ``ValueError`` unless ``loadRes(..., allow_empty=True)``, and
-progress messages print only with ``verbose=True``.
+non-numeric fields, negative box sizes, non-finite scores, result image or category ids
+absent from the ground truth, which pycocotools asserts on or silently drops) raise
+``ValueError`` naming the annotation index and field, an empty result list raises
+``ValueError`` unless ``loadRes(..., allow_empty=True)``, ``summarize(fix_max_dets=True)``
+reports AP@[.50:.95] at ``maxDets[2]`` instead of a hard-coded 100, and progress messages
+print only with ``verbose=True``. Only ``iouType="bbox"`` is evaluated so far.
 
 JSON files given by path are read by a compiled reader straight into columns (several
 times faster than ``json``/``orjson`` plus dicts, and without a Python object per
