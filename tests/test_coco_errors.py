@@ -115,3 +115,28 @@ def test_unsupported_iou_types_say_so():
         ev.evaluate()
     with pytest.raises(ValueError, match="iouType"):
         COCOeval(coco, coco, "masks")
+
+
+def test_dicts_of_a_file_changed_after_loading_are_refused(tmp_path):
+    gt_file, dt_file = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_file.write_text(json.dumps(GT))
+    dt_file.write_text(json.dumps([RESULT]))
+    coco = COCO(str(gt_file))
+    dt = coco.loadRes(str(dt_file))
+    ev = COCOeval(coco, dt, "bbox")
+    ev.evaluate()  # evaluation reads columns only: the files are not needed again
+    ev.accumulate()
+    dt_file.write_text(json.dumps([RESULT, RESULT]))
+    with pytest.raises(ValueError, match="changed after it was loaded"):
+        dt.dataset
+    gt_file.unlink()
+    with pytest.raises(ValueError, match="no longer readable"):
+        coco.loadImgs([1])
+
+
+def test_dicts_of_an_unchanged_file_are_parsed_on_first_use(tmp_path):
+    gt_file = tmp_path / "gt.json"
+    gt_file.write_text(json.dumps(GT))
+    coco = COCO(str(gt_file))
+    assert coco.loadImgs([2]) == [GT["images"][1]]
+    assert coco.dataset == GT

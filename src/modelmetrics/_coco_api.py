@@ -57,6 +57,41 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
         return f.read()
 
 
+class _FileSnapshot:
+    """A JSON file the compiled reader read, to be parsed again only if its dicts are
+    ever needed.
+
+    Holding the path instead of the bytes keeps a loaded ``COCO`` as small as its
+    columns (a 45 MB results file costs 45 MB otherwise). The file must then stay as it
+    was: a later change, detected by size, modification time and inode, is an error
+    rather than silently different dicts.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], size: int) -> None:
+        self.path = os.fspath(path)
+        stat = os.stat(self.path)
+        self.key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if stat.st_size != size:  # changed while we were reading it
+            raise ValueError(f"{self.path} changed while it was being read")
+
+    def read(self) -> bytes:
+        """The file's bytes, as they were when it was loaded."""
+        try:
+            stat = os.stat(self.path)
+            data = _read_bytes(self.path)
+        except OSError as exc:
+            raise ValueError(
+                f"{self.path} is no longer readable ({exc.strerror}); its annotation "
+                "dicts are parsed from the file on first use"
+            ) from exc
+        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key or len(data) != self.key[0]:
+            raise ValueError(
+                f"{self.path} changed after it was loaded; load it again to read its "
+                "annotation dicts (they are parsed from the file on first use)"
+            )
+        return data
+
+
 def parse_json(data: bytes) -> Any:
     """Parse a JSON file's bytes: the same values and errors as ``load_json`` on the file."""
     try:
@@ -294,8 +329,8 @@ class COCO:
         self._cols: AnnotationColumns | None = None
         self._is_results = False
         self._results_completed = True
-        # A file read by the compiled reader: its bytes, parsed into _dataset on first use.
-        self._lazy: bytes | None = None
+        # A file read by the compiled reader, parsed into _dataset on first use.
+        self._lazy: _FileSnapshot | None = None
         # Ground truth: what the reader found (only while _lazy is set).
         self._fast: _FastGroundTruth | None = None
         self._fast_index_used = False  # getImgIds answered as if the index existed
@@ -314,7 +349,7 @@ class COCO:
             data = _read_bytes(annotation_file)
             read = _kernels.read_ground_truth(data)
             if read.status in ("ok", "invalid"):
-                self._lazy = data
+                self._lazy = _FileSnapshot(annotation_file, len(data))
                 self._fast = _FastGroundTruth.from_read(read)
                 return
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
@@ -354,8 +389,8 @@ class COCO:
     def _raw(self) -> dict[str, Any]:
         """The dataset dict (results not completed), parsed from the file on first use."""
         if self._lazy is not None:
-            data, self._lazy = self._lazy, None
-            parsed = parse_json(data)
+            snapshot, self._lazy = self._lazy, None
+            parsed = parse_json(snapshot.read())
             if self._is_results:
                 self._take_ground_truth_parts()
                 self._dataset["annotations"] = parsed
@@ -563,7 +598,9 @@ class COCO:
             data = _read_bytes(resFile)
             read = _kernels.read_results(data)
             if read.status in ("ok", "invalid"):
-                return self._load_results_read(res, data, read, allow_empty)
+                snapshot = _FileSnapshot(resFile, len(data))
+                del data  # the columns are all evaluation needs
+                return self._load_results_read(res, snapshot, read, allow_empty)
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
             anns = parse_json(data)
         elif isinstance(resFile, np.ndarray):
@@ -596,7 +633,7 @@ class COCO:
         return res
 
     def _load_results_read(
-        self, res: COCO, data: bytes, read: _kernels.CocoJson, allow_empty: bool
+        self, res: COCO, data: _FileSnapshot, read: _kernels.CocoJson, allow_empty: bool
     ) -> COCO:
         """loadRes's checks and result for a file the compiled reader read.
 
