@@ -190,9 +190,18 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         }
         for (ptrdiff_t k = 0; k < nk; k++) {
             mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
+            /* The best IoU lets the matching skip thresholds no gt can reach. An IoU
+             * can be NaN (0 / 0 for boxes whose area underflows), and pycocotools'
+             * "iou < threshold" test lets NaN match: then always scan. */
             double top = 0.0;
-            for (ptrdiff_t j = 0; j < ng; j++)
-                if (s.iou[k * ng + j] > top) top = s.iou[k * ng + j];
+            for (ptrdiff_t j = 0; j < ng; j++) {
+                const double v = s.iou[k * ng + j];
+                if (v != v) {
+                    top = INFINITY;
+                    break;
+                }
+                if (v > top) top = v;
+            }
             s.top[k] = top;
         }
 

@@ -242,3 +242,23 @@ def test_assigning_dataset_to_results_does_not_complete_the_new_one():
         res.dataset = json.loads(json.dumps(new))
         datasets.append(res.dataset)
     assert datasets[0] == datasets[1] == new
+
+
+def test_boxes_whose_area_underflows_match_as_in_pycocotools():
+    # w * h underflows to 0 while w and h are positive: IoU is 0 / 0 = NaN, and
+    # pycocotools' "iou < threshold" test lets NaN match.
+    tiny = [0.0, 0.0, 4.8e-208, 5.1e-263]
+    case = {
+        "gt": {
+            "images": [{"id": 1}],
+            "categories": [{"id": 1, "name": "a"}],
+            "annotations": [
+                {"id": 1, "image_id": 1, "category_id": 1, "bbox": tiny, "area": 0.0,
+                 "iscrowd": 0},
+            ],
+        },
+        "results": [{"image_id": 1, "category_id": 1, "bbox": tiny, "score": 0.5}],
+    }  # fmt: skip
+    ref = run_eval(pc_coco, pc_eval, case)
+    assert ref.eval["recall"][0, 0, 0, -1] == 1.0  # the NaN IoU matched
+    assert_same_eval(run_eval(mm, mm, case), ref)

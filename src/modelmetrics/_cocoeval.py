@@ -93,6 +93,20 @@ class Params:
             / 10.0
         )
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Params:
+        # The lists hold immutable ids and numbers: copying them shallowly is a deep
+        # copy, without visiting every one of thousands of image ids.
+        clone = Params.__new__(Params)
+        for name, value in vars(self).items():
+            if isinstance(value, list):
+                value = [list(v) if isinstance(v, list) else copy.copy(v) for v in value]
+            elif isinstance(value, np.ndarray):
+                value = value.copy()
+            else:
+                value = copy.deepcopy(value, memo)
+            setattr(clone, name, value)
+        return clone
+
     def __init__(self, iouType: str = "segm") -> None:
         if iouType in ("segm", "bbox"):
             self.setDetParams()
@@ -146,26 +160,34 @@ def _as_float_ids(ids: NDArray[Any], side: str) -> NDArray[np.float64]:
 
 
 def _positions(values: NDArray[Any], keys: Sequence[Any]) -> NDArray[np.int64]:
-    """Index of each value in `keys` (-1 when absent), with dict (==, hash) semantics."""
-    lookup = {key: i for i, key in enumerate(keys)}
-    if values.dtype.kind in "iu" and all(isinstance(k, int | np.integer) for k in lookup):
-        if not lookup or len(values) == 0:
+    """Index of each value in `keys` (-1 when absent), with dict (==, hash) semantics.
+
+    A key repeated in `keys` maps to its last position, as a dict built from them would.
+    """
+    key_arr = np.asarray(keys) if len(keys) else np.empty(0, np.int64)
+    if values.dtype.kind in "iu" and key_arr.dtype.kind in "iu":
+        if len(key_arr) == 0 or len(values) == 0:
             return np.full(len(values), -1, np.int64)
-        key_arr = np.fromiter(lookup, np.int64, len(lookup))
-        pos_arr = np.fromiter(lookup.values(), np.int64, len(lookup))
+        key_arr = key_arr.astype(np.int64, copy=False)
+        pos_arr = np.arange(len(key_arr), dtype=np.int64)
         low, high = int(key_arr.min()), int(key_arr.max())
         if high - low <= 4 * len(key_arr) + 4096:
-            # Dense ids (the usual 1..N): a lookup table, one gather.
+            # Dense ids (the usual 1..N): a lookup table, one gather. Later duplicates
+            # overwrite earlier ones, like dict insertion.
             table = np.full(high - low + 1, -1, np.int64)
             table[key_arr - low] = pos_arr
             inside = (values >= low) & (values <= high)
             out = np.full(len(values), -1, np.int64)
             out[inside] = table[values[inside] - low]
             return out
-        order = np.argsort(key_arr)
-        key_sorted = key_arr[order]
+        # Sparse ids: the last occurrence of each key, then a binary search.
+        order = np.argsort(key_arr, kind="stable")
+        key_sorted, pos_sorted = key_arr[order], pos_arr[order]
+        last = np.r_[key_sorted[1:] != key_sorted[:-1], True]
+        key_sorted, pos_sorted = key_sorted[last], pos_sorted[last]
         idx = np.minimum(np.searchsorted(key_sorted, values), len(key_sorted) - 1)
-        return np.where(key_sorted[idx] == values, pos_arr[order][idx], -1)
+        return np.where(key_sorted[idx] == values, pos_sorted[idx], -1)
+    lookup = {key: i for i, key in enumerate(keys)}
     return np.fromiter((lookup.get(v, -1) for v in values.tolist()), np.int64, len(values))
 
 
