@@ -17,6 +17,17 @@ from modelmetrics._kernels._confusion import (
     label_presence,
     weighted_hits,
 )
+from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
+from modelmetrics._kernels._mask import RLEs
+from modelmetrics._kernels._mask import as_dim as rle_as_dim
+from modelmetrics._kernels._mask import box_iou as rle_box_iou
+from modelmetrics._kernels._mask import encode as rle_encode
+from modelmetrics._kernels._mask import from_boxes as rle_from_boxes
+from modelmetrics._kernels._mask import from_counts as rle_from_counts
+from modelmetrics._kernels._mask import from_polygons as rle_from_polygons
+from modelmetrics._kernels._mask import gather_polygons as rle_gather_polygons
+from modelmetrics._kernels._mask import iou as rle_iou
+from modelmetrics._kernels._mask import merge as rle_merge
 from modelmetrics._kernels._ranking import (
     average_precision_from_curve,
     average_precision_runs,
@@ -44,7 +55,9 @@ from modelmetrics._kernels._regression import (
 
 __all__ = [
     "N_STATS",
+    "RLE_MAX_AREA",
     "STATS",
+    "RLEs",
     "average_precision_from_curve",
     "average_precision_runs",
     "coco_accumulate",
@@ -67,6 +80,15 @@ __all__ = [
     "moments_reduce",
     "pr_curve_points",
     "radix_sort",
+    "rle_as_dim",
+    "rle_box_iou",
+    "rle_encode",
+    "rle_from_boxes",
+    "rle_from_counts",
+    "rle_from_polygons",
+    "rle_gather_polygons",
+    "rle_iou",
+    "rle_merge",
     "roc_auc_from_curve",
     "roc_auc_runs",
     "roc_curve_points",
