@@ -73,36 +73,33 @@ static void cursor_init(str_cursor *c, const mm_rle_str *r)
     c->prev1 = c->prev2 = 0;
 }
 
-/* Read the 5-bit groups of one value. A value has at most 7 groups (35 bits cover
- * any difference of two uint32 counts); longer ones are malformed, as are characters
- * outside '0'..'o' and a string ending inside a value. */
-static int read_value(str_cursor *c, int64_t *value)
+#if defined(__GNUC__) || defined(__clang__)
+#define MM_HOT static inline __attribute__((always_inline))
+#else
+#define MM_HOT static inline
+#endif
+
+/* Next count into *out: 1, 0 at the end of the string, or an error code. A value has
+ * at most 7 groups of 5 bits (35 bits cover any difference of two uint32 counts);
+ * longer ones are malformed, as are characters outside '0'..'o' and a string ending
+ * inside a value. */
+MM_HOT int next_count(str_cursor *c, uint32_t *out)
 {
+    const unsigned char *p = c->p;
+    if (p == c->end) return 0;
     uint64_t bits = 0;
     int shift = 0;
     unsigned g;
-    for (;;) {
-        if (c->p == c->end || shift > 30) return MM_RLE_ESTRING;
-        unsigned ch = *c->p++;
-        if (ch < 48 || ch > 111) return MM_RLE_ESTRING;
-        g = ch - 48;
+    do {
+        if (p == c->end || shift > 30) return MM_RLE_ESTRING;
+        g = (unsigned)*p++ - 48u; /* wraps for characters below '0' */
+        if (g > 63u) return MM_RLE_ESTRING;
         bits |= (uint64_t)(g & 0x1f) << shift;
         shift += 5;
-        if (!(g & 0x20)) break;
-    }
+    } while (g & 0x20);
+    c->p = p;
     int64_t x = (int64_t)bits;
     if (g & 0x10) x -= (int64_t)1 << shift; /* sign-extend from `shift` bits */
-    *value = x;
-    return MM_RLE_OK;
-}
-
-/* Next count into *out: 1, 0 at the end of the string, or an error code. */
-static int next_count(str_cursor *c, uint32_t *out)
-{
-    if (c->p == c->end) return 0;
-    int64_t x;
-    int st = read_value(c, &x);
-    if (st != MM_RLE_OK) return st;
     if (c->i > 2) x += c->prev2;
     if (x < 0 || x > (int64_t)UINT32_MAX) return MM_RLE_ECOUNTS;
     c->prev2 = c->prev1;
@@ -112,30 +109,10 @@ static int next_count(str_cursor *c, uint32_t *out)
     return 1;
 }
 
-int mm_rle_str_ncounts(const mm_rle_str *r, ptrdiff_t *m)
-{
-    /* A value ends at each character without the continuation bit. */
-    const unsigned char *p = (const unsigned char *)r->s;
-    ptrdiff_t n = 0, run = 0;
-    *m = 0;
-    for (ptrdiff_t j = 0; j < r->len; j++) {
-        unsigned ch = p[j];
-        if (ch < 48 || ch > 111) return MM_RLE_ESTRING;
-        if ((ch - 48) & 0x20) {
-            if (++run >= 7) return MM_RLE_ESTRING;
-        } else {
-            run = 0;
-            n++;
-        }
-    }
-    if (run) return MM_RLE_ESTRING;
-    *m = n;
-    return MM_RLE_OK;
-}
-
-int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t m)
+int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t cap, ptrdiff_t *m)
 {
     uint64_t area, sum = 0;
+    *m = 0;
     if (area_of(r->h, r->w, &area) != MM_RLE_OK) return MM_RLE_ESIZE;
     str_cursor c;
     cursor_init(&c, r);
@@ -143,14 +120,15 @@ int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t m)
     uint32_t v;
     int st;
     while ((st = next_count(&c, &v)) == 1) {
-        if (k == m) return MM_RLE_ESTRING;
+        if (k == cap) return MM_RLE_ENOMEM;
         cnts[k++] = v;
         sum += v;
         if (sum > area) return MM_RLE_ECOUNTS;
     }
     if (st < 0) return st;
-    if (k != m) return MM_RLE_ESTRING;
-    return sum == area ? MM_RLE_OK : MM_RLE_ECOUNTS;
+    if (sum != area) return MM_RLE_ECOUNTS;
+    *m = k;
+    return MM_RLE_OK;
 }
 
 int mm_rle_str_area(const mm_rle_str *r, uint32_t *out)
@@ -175,9 +153,11 @@ int mm_rle_str_area(const mm_rle_str *r, uint32_t *out)
 
 /* rleToBbox's accumulation, one count at a time. Its arithmetic is uint32 throughout;
  * with valid counts nothing wraps except the final width/height of a mask without
- * foreground, which is reproduced. */
+ * foreground, which is reproduced. The position is tracked as (column, row) so that
+ * short runs need no division. */
 typedef struct {
-    uint32_t h, w, xs, ys, xe, ye, cc;
+    uint32_t h, w, xs, ys, xe, ye;
+    uint64_t col, row; /* position of the next run's first pixel */
     ptrdiff_t m;
 } bbox_acc;
 
@@ -188,24 +168,43 @@ static void bbox_init(bbox_acc *a, uint32_t h, uint32_t w)
     a->xs = w;
     a->ys = h;
     a->xe = a->ye = 0;
-    a->cc = 0;
+    a->col = a->row = 0;
     a->m = 0;
+}
+
+/* Move (col, row) forward by c pixels, column-major; h > 0. */
+static void advance(bbox_acc *a, uint64_t c)
+{
+    a->row += c;
+    if (a->row < a->h) return;
+    if (a->row < 4 * (uint64_t)a->h) {
+        do {
+            a->row -= a->h;
+            a->col++;
+        } while (a->row >= a->h);
+    } else {
+        a->col += a->row / a->h;
+        a->row %= a->h;
+    }
 }
 
 static void bbox_add(bbox_acc *a, uint32_t cnt)
 {
-    uint32_t start = a->cc;
-    a->cc += cnt;
     ptrdiff_t j = a->m++;
-    if (j % 2 == 0 || cnt == 0 || a->h == 0) return; /* background, or an empty run of 1s */
-    uint32_t h = a->h;
-    uint32_t y0 = start % h, x0 = start / h;
-    uint32_t y1 = (a->cc - 1) % h, x1 = (a->cc - 1) / h;
+    if (a->h == 0) return; /* an empty mask: all counts are 0 */
+    if (j % 2 == 0 || cnt == 0) { /* background, or an empty run of 1s */
+        advance(a, cnt);
+        return;
+    }
+    uint32_t x0 = (uint32_t)a->col, y0 = (uint32_t)a->row;
+    advance(a, cnt - 1u);
+    uint32_t x1 = (uint32_t)a->col, y1 = (uint32_t)a->row;
+    advance(a, 1);
     if (x0 < a->xs) a->xs = x0;
     if (x1 > a->xe) a->xe = x1;
     if (x0 < x1) { /* the run spans columns: full height */
         a->ys = 0;
-        a->ye = h - 1;
+        a->ye = a->h - 1;
     } else {
         if (y0 < a->ys) a->ys = y0;
         if (y1 > a->ye) a->ye = y1;
@@ -328,17 +327,27 @@ int mm_rle_decode(const mm_rle *r, uint8_t *mask)
     return MM_RLE_OK;
 }
 
-/* First index in [j, n) whose byte differs from p, or n. Eight bytes at a time: masks
- * are mostly long runs. */
+/* First index in [j, n) whose byte differs from p, or n. Masks are mostly long runs:
+ * compare 64 bytes per step (wide enough for the loads to keep memory busy), then
+ * find the byte. */
 static uint64_t run_end(const uint8_t *mask, uint64_t j, uint64_t n, uint8_t p)
 {
     const uint64_t pat = 0x0101010101010101ull * p;
-    while (n - j >= 16) {
-        uint64_t a, b;
-        memcpy(&a, mask + j, 8);
-        memcpy(&b, mask + j + 8, 8);
-        if ((a ^ pat) | (b ^ pat)) break;
-        j += 16;
+    while (n - j >= 64) {
+#if defined(__GNUC__) || defined(__clang__)
+        __builtin_prefetch(mask + j + 1024);
+#endif
+        uint64_t v[8], diff = 0;
+        memcpy(v, mask + j, sizeof v);
+        for (int k = 0; k < 8; k++) diff |= v[k] ^ pat;
+        if (diff) break;
+        j += 64;
+    }
+    while (n - j >= 8) {
+        uint64_t v;
+        memcpy(&v, mask + j, 8);
+        if (v != pat) break;
+        j += 8;
     }
     while (j < n && mask[j] == p) j++;
     return j;
@@ -369,18 +378,26 @@ ptrdiff_t mm_rle_merge_capacity(const mm_rle *r, ptrdiff_t n)
     return cap;
 }
 
-/* One step of rleMerge: a, b -> out. Returns the number of counts written, or -1 when
- * the inputs do not cover the same number of pixels (the walk would not end). */
+/* One step of rleMerge: A, B (both covering `area` pixels) -> out. Returns the number
+ * of counts written, or -1 when the inputs do not cover the same pixels.
+ *
+ * pycocotools ends its walk as soon as both remaining runs are empty after a step.
+ * With empty runs inside the counts (valid, though no encoder writes them) that can
+ * happen before the last pixel: it then returns counts that do not cover the mask (and
+ * merging three or more such masks never ends). Here the walk goes on to the last
+ * pixel in that case; everywhere else the counts are pycocotools', step for step. */
 static ptrdiff_t merge2(const uint32_t *A, ptrdiff_t ma, const uint32_t *B, ptrdiff_t mb,
-                        int intersect, uint32_t *out, ptrdiff_t cap)
+                        uint64_t area, int intersect, uint32_t *out, ptrdiff_t cap)
 {
     uint32_t ca = ma > 0 ? A[0] : 0, cb = mb > 0 ? B[0] : 0, cc = 0;
+    uint64_t pos = 0;
     ptrdiff_t a = 1, b = 1, m = 0;
     int va = 0, vb = 0, v = 0;
     /* Each step but the last moves a or b on: at most ma + mb steps for valid input. */
     for (ptrdiff_t steps = 0; steps <= ma + mb + 1; steps++) {
         uint32_t c = ca < cb ? ca : cb;
         cc += c;
+        pos += c;
         ca -= c;
         if (!ca && a < ma) {
             ca = A[a++];
@@ -391,7 +408,7 @@ static ptrdiff_t merge2(const uint32_t *A, ptrdiff_t ma, const uint32_t *B, ptrd
             cb = B[b++];
             vb = !vb;
         }
-        int done = ca == 0 && cb == 0;
+        int done = ca == 0 && cb == 0 && pos == area;
         int vp = v;
         v = intersect ? (va && vb) : (va || vb);
         if (v != vp || done) {
@@ -420,7 +437,8 @@ int mm_rle_merge(const mm_rle *r, ptrdiff_t n, int intersect, uint32_t *out, uin
     if (r[0].m > 0) memcpy(cur, r[0].cnts, (size_t)r[0].m * sizeof *cur);
     ptrdiff_t mc = r[0].m;
     for (ptrdiff_t i = 1; i < n; i++) {
-        ptrdiff_t k = merge2(cur, mc, r[i].cnts, r[i].m, intersect, nxt, cap);
+        ptrdiff_t k = merge2(cur, mc, r[i].cnts, r[i].m, (uint64_t)r[0].h * r[0].w, intersect,
+                             nxt, cap);
         if (k < 0) return MM_RLE_ECOUNTS;
         uint32_t *t = cur;
         cur = nxt;
@@ -431,35 +449,39 @@ int mm_rle_merge(const mm_rle *r, ptrdiff_t n, int intersect, uint32_t *out, uin
     return MM_RLE_OK;
 }
 
-/* Next run of 1s [*s, *e) of an RLE at or after count index *j (position *pos). */
-static int next_ones(const mm_rle *r, ptrdiff_t *j, uint64_t *pos, uint64_t *s, uint64_t *e)
+/* rleIou's walk over two RLEs: intersection *inter and union *uni of the pixels it
+ * visits. It stops as soon as both remaining runs are empty after a step, which for
+ * counts with empty runs inside (not what encoders write, but valid) can be before
+ * the end of the masks; pycocotools' IoU of such masks depends on that, so the walk
+ * is reproduced step for step. */
+static void iou_walk(const mm_rle *A, const mm_rle *B, uint64_t *inter, uint64_t *uni)
 {
-    while (*j + 1 < r->m) {
-        uint64_t st = *pos + r->cnts[*j];
-        uint64_t en = st + r->cnts[*j + 1];
-        *j += 2;
-        *pos = en;
-        if (en > st) {
-            *s = st;
-            *e = en;
-            return 1;
+    uint32_t ca = A->m > 0 ? A->cnts[0] : 0, cb = B->m > 0 ? B->cnts[0] : 0;
+    ptrdiff_t a = 1, b = 1;
+    int va = 0, vb = 0;
+    uint64_t i = 0, u = 0;
+    /* Each step but the last moves a or b on; the bound only guards against counts of
+     * different totals, which callers never pass. */
+    for (ptrdiff_t steps = 0; steps <= A->m + B->m + 1; steps++) {
+        uint32_t c = ca < cb ? ca : cb;
+        if (va || vb) {
+            u += c;
+            if (va && vb) i += c;
         }
+        ca -= c;
+        if (!ca && a < A->m) {
+            ca = A->cnts[a++];
+            va = !va;
+        }
+        cb -= c;
+        if (!cb && b < B->m) {
+            cb = B->cnts[b++];
+            vb = !vb;
+        }
+        if (ca == 0 && cb == 0) break;
     }
-    return 0;
-}
-
-static uint64_t intersection(const mm_rle *a, const mm_rle *b)
-{
-    ptrdiff_t ja = 0, jb = 0;
-    uint64_t pa = 0, pb = 0, sa, ea, sb, eb, inter = 0;
-    int ha = next_ones(a, &ja, &pa, &sa, &ea), hb = next_ones(b, &jb, &pb, &sb, &eb);
-    while (ha && hb) {
-        uint64_t lo = sa > sb ? sa : sb, hi = ea < eb ? ea : eb;
-        if (hi > lo) inter += hi - lo;
-        if (ea <= eb) ha = next_ones(a, &ja, &pa, &sa, &ea);
-        else hb = next_ones(b, &jb, &pb, &sb, &eb);
-    }
-    return inter;
+    *inter = i;
+    *uni = u;
 }
 
 void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
@@ -473,7 +495,7 @@ void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_
 }
 
 void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, ptrdiff_t n_dt,
-                const mm_rle *gt, const double *gt_bb, const uint32_t *gt_area, ptrdiff_t n_gt,
+                const mm_rle *gt, const double *gt_bb, ptrdiff_t n_gt,
                 const uint8_t *gt_crowd, ptrdiff_t d_first, ptrdiff_t d_last, double *out)
 {
     if (d_first < 0) d_first = 0;
@@ -493,11 +515,10 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
                 o[k] = -1;
                 continue;
             }
-            uint64_t i = intersection(d, G);
-            uint64_t u;
+            uint64_t i, u;
+            iou_walk(d, G, &i, &u);
             if (i == 0) u = 1;
             else if (crowd) u = dt_area[d_first + k];
-            else u = (uint64_t)dt_area[d_first + k] + gt_area[g] - i;
             o[k] = (double)i / (double)u;
         }
     }
@@ -562,18 +583,39 @@ static int64_t minor_at(const edge_line *L, int64_t start, int64_t t)
     return (int64_t)(((double)start + L->s * (double)t) + 0.5);
 }
 
-/* Smallest t in [lo, hi] with key(t) >= target, or hi + 1; key(t) = sign * x(t) is
- * non-decreasing. */
-static int64_t first_at_least(const edge_line *L, int sign, int64_t lo, int64_t hi,
-                              int64_t target)
+/* pred(t): x(t) >= c when dir > 0, x(t) <= c when dir < 0; monotone in t (false, then
+ * true) for the edge's direction. Smallest t in [lo, hi] with pred(t), given pred(hi).
+ * The guess (from the real-valued line) is checked and corrected with the exact
+ * expression, so it only decides the cost. */
+static int pred_at(const edge_line *L, int dir, int64_t c, int64_t t)
 {
-    int64_t a = lo, b = hi + 1;
-    while (a < b) {
-        int64_t mid = a + (b - a) / 2;
-        if (sign * minor_at(L, L->xs, mid) >= target) b = mid;
-        else a = mid + 1;
+    int64_t u = minor_at(L, L->xs, t);
+    return dir > 0 ? u >= c : u <= c;
+}
+
+static int64_t first_true(const edge_line *L, int dir, int64_t c, int64_t lo, int64_t hi,
+                          double guess)
+{
+    int64_t t = guess <= (double)lo ? lo : guess >= (double)hi ? hi : (int64_t)guess;
+    if (pred_at(L, dir, c, t)) {
+        for (int k = 0; k < 4; k++) {
+            if (t == lo || !pred_at(L, dir, c, t - 1)) return t;
+            t--;
+        }
+        hi = t;
+    } else {
+        for (int k = 0; k < 4; k++) {
+            t++; /* t < hi: pred(hi) holds */
+            if (pred_at(L, dir, c, t)) return t;
+        }
+        lo = t + 1;
     }
-    return a;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (pred_at(L, dir, c, mid)) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
 }
 
 static int walk_edge(mm_rle_ws *ws, uint64_t area, uint32_t h, uint32_t w, int64_t x0,
@@ -604,50 +646,39 @@ static int walk_edge(mm_rle_ws *ws, uint64_t area, uint32_t h, uint32_t w, int64
         }
         return MM_RLE_OK;
     }
-    /* y steps by 1 (t = 0..dy), x = (int)(xs + s * t + .5) is monotone in t. */
+    /* y steps by 1 (t = 0..dy); x(t) = (int)(xs + s * t + .5) is monotone in t and
+     * changes by at most one per step except for coordinates far beyond any image. A
+     * step that can yield column X's boundary point is the one where x first reaches
+     * 5X + 3 (x increasing) or 5X + 2 (x decreasing); find it for each column the edge
+     * spans, then let step_point apply pycocotools' exact test to the step. */
     edge_line L = {(double)(xe - xs) / (double)dy, xs, ys};
-    const int sign = L.s >= 0 ? 1 : -1;
-    /* Steps t -> t + 1 that can cross a column centre inside the image: the larger x
-     * of the two points >= 3 and the smaller <= col_max. With key = sign * x
-     * non-decreasing, that is key(t + 1) >= A and key(t) <= B. */
-    const int64_t A = sign > 0 ? 3 : -col_max, B = sign > 0 ? col_max : -3;
-    int64_t t_lo = first_at_least(&L, sign, 0, dy, A) - 1;
-    if (t_lo > dy - 1) return MM_RLE_OK;
-    if (t_lo < 0) t_lo = 0;
-    int64_t t_hi = first_at_least(&L, sign, 0, dy, B + 1) - 1;
-    if (t_hi > dy - 1) t_hi = dy - 1;
-    if (t_hi < t_lo) return MM_RLE_OK;
-    /* Visit every step t in [t_lo, t_hi] where x changes, galloping past runs of equal x. */
-    const int64_t lim = t_hi + 1;
-    int64_t t = t_lo;
-    int64_t key = sign * minor_at(&L, xs, t);
-    while (t < lim) {
-        int64_t lo = t, step = 1, hi;
-        for (;;) {
-            hi = lo + step;
-            if (hi >= lim) {
-                hi = lim;
-                break;
-            }
-            if (sign * minor_at(&L, xs, hi) > key) break;
-            lo = hi;
-            step *= 2;
-        }
-        int64_t khi = sign * minor_at(&L, xs, hi);
-        if (khi == key) return MM_RLE_OK; /* hi == lim: no more changes */
-        while (hi - lo > 1) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (sign * minor_at(&L, xs, mid) > key) hi = mid;
-            else lo = mid;
-        }
-        /* Step hi - 1 -> hi changes x. In emission order the later point is hi unless
-         * the edge was flipped. */
-        int64_t u_a = sign * key, u_b = minor_at(&L, xs, hi);
-        int64_t u_cur = flip ? u_a : u_b, u_prev = flip ? u_b : u_a;
-        st = step_point(ws, area, h, w, u_cur, u_prev, ys + hi - 1);
+    const int64_t u0 = minor_at(&L, xs, 0), u1 = minor_at(&L, xs, dy);
+    if (u0 == u1) return MM_RLE_OK;
+    const int dir = u1 > u0 ? 1 : -1;
+    int64_t Xa, Xb;
+    if (dir > 0) { /* 5X + 3 in (u0, u1] */
+        Xa = floor_div(u0 - 2 + 4, 5);
+        Xb = floor_div(u1 - 3, 5);
+    } else { /* 5X + 2 in [u1, u0) */
+        Xa = floor_div(u1 - 2 + 4, 5);
+        Xb = floor_div(u0 - 3, 5);
+    }
+    if (Xa < 0) Xa = 0;
+    if (Xb > (int64_t)w - 1) Xb = (int64_t)w - 1;
+    int64_t t_prev = 0;
+    for (int64_t k = 0; k <= Xb - Xa; k++) {
+        /* Columns in the order the edge meets them as t grows. */
+        int64_t X = dir > 0 ? Xa + k : Xb - k;
+        int64_t c = dir > 0 ? 5 * X + 3 : 5 * X + 2;
+        /* x(t) + .5 reaches c (or falls below c + 1) near t = (c -+ .5 - xs) / s. */
+        double guess = ((double)c + (dir > 0 ? -0.5 : 0.5) - (double)xs) / L.s;
+        int64_t t = first_true(&L, dir, c, t_prev > 1 ? t_prev : 1, dy, ceil(guess));
+        if (t == t_prev) continue; /* a step over several columns is one step */
+        t_prev = t;
+        /* Step t - 1 -> t. In emission order the later point is t unless flipped. */
+        int64_t u_a = minor_at(&L, xs, t - 1), u_b = minor_at(&L, xs, t);
+        st = step_point(ws, area, h, w, flip ? u_a : u_b, flip ? u_b : u_a, ys + t - 1);
         if (st != MM_RLE_OK) return st;
-        t = hi;
-        key = sign * u_b;
     }
     return MM_RLE_OK;
 }

@@ -77,10 +77,9 @@ void mm_rle_ws_free(mm_rle_ws *ws);
 
 /* ---- compressed strings ---- */
 
-/* Check the string's syntax and count its counts (*m). */
-int mm_rle_str_ncounts(const mm_rle_str *r, ptrdiff_t *m);
-/* Decode into cnts[0..m), m from mm_rle_str_ncounts; checks values and their sum. */
-int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t m);
+/* Decode the counts into cnts[0..*m), checking the string, the values and their sum.
+ * cap >= r->len always suffices (every count takes at least one character). */
+int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t cap, ptrdiff_t *m);
 /* Area, bounding box, mask straight from the string (validated on the way). */
 int mm_rle_str_area(const mm_rle_str *r, uint32_t *area);
 int mm_rle_str_bbox(const mm_rle_str *r, double *bb);
@@ -106,7 +105,9 @@ int mm_rle_decode(const mm_rle *r, uint8_t *mask);
 int mm_rle_encode(const uint8_t *mask, uint32_t h, uint32_t w, mm_rle_ws *ws);
 
 /* Union (intersect = 0) or intersection of r[0..n), all of one size, folded left to
- * right exactly as pycocotools' rleMerge (same counts, zero-length runs included).
+ * right exactly as pycocotools' rleMerge (same counts, zero-length runs included),
+ * except where empty runs inside the counts make pycocotools stop before the last
+ * pixel and return counts that do not cover the mask: the merge is completed instead.
  * out and tmp each have room for cap counts, cap >= mm_rle_merge_capacity(r, n).
  * n == 0 gives m = 0. */
 ptrdiff_t mm_rle_merge_capacity(const mm_rle *r, ptrdiff_t n);
@@ -116,10 +117,12 @@ int mm_rle_merge(const mm_rle *r, ptrdiff_t n, int intersect, uint32_t *out, uin
 /* pycocotools' rleIou for detections [d_first, d_last): out[g * n_dt + d] is the IoU of
  * dt[d] and gt[g] (intersection over the detection's area for a crowd gt), 0 when
  * their bounding boxes (dt_bb, gt_bb from mm_rle_bbox) do not overlap, -1 when the
- * two masks differ in size. dt_area / gt_area from mm_rle_area. Counts must be valid. */
+ * two masks differ in size. dt_area from mm_rle_area. Counts must be valid. The
+ * intersection and union are those of pycocotools' walk over the runs, which stops
+ * early on some counts with empty runs inside; this reproduces it. */
 void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, ptrdiff_t n_dt,
-                const mm_rle *gt, const double *gt_bb, const uint32_t *gt_area, ptrdiff_t n_gt,
-                const uint8_t *gt_crowd, ptrdiff_t d_first, ptrdiff_t d_last, double *out);
+                const mm_rle *gt, const double *gt_bb, ptrdiff_t n_gt, const uint8_t *gt_crowd,
+                ptrdiff_t d_first, ptrdiff_t d_last, double *out);
 
 /* pycocotools' bbIou in its layout: out[g * n_dt + d] (boxes x, y, w, h). */
 void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,

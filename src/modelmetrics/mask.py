@@ -304,7 +304,7 @@ def _iou_operand(objs: Any, name: str) -> tuple[str, Any, int]:
     if isinstance(objs, list):
         if not objs:
             return "empty", None, 0
-        if all(isinstance(o, Mapping) for o in objs):
+        if all(type(o) is dict for o in objs) or all(isinstance(o, Mapping) for o in objs):
             rles = _kernels.RLEs(objs, name, False)
             return "rle", rles, len(rles)
         if all(_is_box(o) for o in objs):

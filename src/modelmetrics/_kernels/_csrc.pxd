@@ -158,8 +158,7 @@ cdef extern from "mm_rle.h" nogil:
         Py_ssize_t m
     void mm_rle_buf_free(mm_rle_buf *b)
     void mm_rle_ws_free(mm_rle_ws *ws)
-    int mm_rle_str_ncounts(const mm_rle_str *r, Py_ssize_t *m)
-    int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, Py_ssize_t m)
+    int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, Py_ssize_t cap, Py_ssize_t *m)
     int mm_rle_str_area(const mm_rle_str *r, uint32_t *area)
     int mm_rle_str_bbox(const mm_rle_str *r, double *bb)
     int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask)
@@ -173,9 +172,9 @@ cdef extern from "mm_rle.h" nogil:
     int mm_rle_merge(const mm_rle *r, Py_ssize_t n, int intersect, uint32_t *out, uint32_t *tmp,
                      Py_ssize_t cap, Py_ssize_t *m)
     void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area,
-                    Py_ssize_t n_dt, const mm_rle *gt, const double *gt_bb,
-                    const uint32_t *gt_area, Py_ssize_t n_gt, const uint8_t *gt_crowd,
-                    Py_ssize_t d_first, Py_ssize_t d_last, double *out)
+                    Py_ssize_t n_dt, const mm_rle *gt, const double *gt_bb, Py_ssize_t n_gt,
+                    const uint8_t *gt_crowd, Py_ssize_t d_first, Py_ssize_t d_last,
+                    double *out)
     void mm_rle_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
                         const uint8_t *gt_crowd, double *out)
     int mm_rle_from_poly(const double *xy, Py_ssize_t k, uint32_t h, uint32_t w, mm_rle_ws *ws)

@@ -11,9 +11,11 @@ import math
 
 import numpy as np
 
+cimport cython
+
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
-from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from libc.stdint cimport int64_t, uint8_t, uint32_t
@@ -45,7 +47,6 @@ from ._csrc cimport (
     mm_rle_str_bbox,
     mm_rle_str_counts,
     mm_rle_str_decode,
-    mm_rle_str_ncounts,
     mm_rle_to_str,
     mm_rle_ws,
     mm_rle_ws_free,
@@ -150,6 +151,9 @@ cdef class RLEs:
     def __len__(self):
         return self._n
 
+    # Release builds turn bounds checks off module-wide; `size[1]` indexes a user object.
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
     cdef int _gather(self, Py_ssize_t i, object obj) except -1:
         cdef PyObject *pc
         cdef PyObject *ps
@@ -296,52 +300,37 @@ cdef class RLEs:
 
     def parse(self):
         """Decode every item's counts, box and area (once); needed by iou and merge."""
-        cdef Py_ssize_t i, bad = -1, total = 0, m
+        cdef Py_ssize_t i, bad = -1, total = 0, m = 0
         cdef int st = MM_RLE_OK
-        cdef Py_ssize_t *offs
         cdef Py_ssize_t n = self._n
         if self._parsed:
             return
-        offs = <Py_ssize_t *>malloc((n + 1) * sizeof(Py_ssize_t))
-        if offs == NULL:
+        for i in range(n):
+            total += self._items[i].len  # a count takes at least one character
+        self._cnts = <uint32_t *>malloc((total if total > 0 else 1) * sizeof(uint32_t))
+        self._rles = <mm_rle *>malloc((n if n > 0 else 1) * sizeof(mm_rle))
+        self._bb = <double *>malloc((4 * n if n > 0 else 1) * sizeof(double))
+        self._areas = <uint32_t *>malloc((n if n > 0 else 1) * sizeof(uint32_t))
+        if self._cnts == NULL or self._rles == NULL or self._bb == NULL or self._areas == NULL:
             raise MemoryError()
-        try:
-            with nogil:
-                for i in range(n):
-                    st = mm_rle_str_ncounts(&self._items[i], &m)
-                    if st != MM_RLE_OK:
-                        bad = i
-                        break
-                    offs[i] = total
-                    total += m
-                offs[n] = total
-            if bad >= 0:
-                self._fail(st, bad)
-            self._cnts = <uint32_t *>malloc((total if total > 0 else 1) * sizeof(uint32_t))
-            self._rles = <mm_rle *>malloc((n if n > 0 else 1) * sizeof(mm_rle))
-            self._bb = <double *>malloc((4 * n if n > 0 else 1) * sizeof(double))
-            self._areas = <uint32_t *>malloc((n if n > 0 else 1) * sizeof(uint32_t))
-            if (self._cnts == NULL or self._rles == NULL or self._bb == NULL
-                    or self._areas == NULL):
-                raise MemoryError()
-            with nogil:
-                for i in range(n):
-                    st = mm_rle_str_counts(&self._items[i], self._cnts + offs[i],
-                                           offs[i + 1] - offs[i])
-                    if st != MM_RLE_OK:
-                        bad = i
-                        break
-                    self._rles[i].cnts = self._cnts + offs[i]
-                    self._rles[i].m = offs[i + 1] - offs[i]
-                    self._rles[i].h = self._items[i].h
-                    self._rles[i].w = self._items[i].w
-                    mm_rle_bbox(&self._rles[i], self._bb + 4 * i)
-                    self._areas[i] = mm_rle_area(&self._rles[i])
-            if bad >= 0:
-                self._fail(st, bad)
-            self._parsed = True
-        finally:
-            free(offs)
+        total = 0
+        with nogil:
+            for i in range(n):
+                st = mm_rle_str_counts(&self._items[i], self._cnts + total, self._items[i].len,
+                                       &m)
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
+                self._rles[i].cnts = self._cnts + total
+                self._rles[i].m = m
+                self._rles[i].h = self._items[i].h
+                self._rles[i].w = self._items[i].w
+                mm_rle_bbox(&self._rles[i], self._bb + 4 * i)
+                self._areas[i] = mm_rle_area(&self._rles[i])
+                total += m
+        if bad >= 0:
+            self._fail(st, bad)
+        self._parsed = True
 
 
 def iou(RLEs dt, RLEs gt, const uint8_t[::1] crowd, double[::1] out, Py_ssize_t first,
@@ -357,8 +346,8 @@ def iou(RLEs dt, RLEs gt, const uint8_t[::1] crowd, double[::1] out, Py_ssize_t 
     if first == last or gt._n == 0:
         return
     with nogil:
-        mm_rle_iou(dt._rles, dt._bb, dt._areas, dt._n, gt._rles, gt._bb, gt._areas, gt._n,
-                   &crowd[0], first, last, &out[0])
+        mm_rle_iou(dt._rles, dt._bb, dt._areas, dt._n, gt._rles, gt._bb, gt._n, &crowd[0],
+                   first, last, &out[0])
 
 
 def box_iou(const double[:, ::1] dt, const double[:, ::1] gt, const uint8_t[::1] crowd,
@@ -495,7 +484,7 @@ cdef bint _fill_list(list p, double *out, Py_ssize_t n):
         return False
     for j in range(n):
         v = <object>PyList_GET_ITEM(p, j)
-        if type(v) is float:
+        if PyFloat_Check(v):  # numpy float64 included
             out[j] = PyFloat_AS_DOUBLE(v)
         elif type(v) is int:
             try:
