@@ -85,6 +85,35 @@ def py_counts(s: bytes | str) -> list[int] | None:
     return counts
 
 
+def py_string(counts: list[int]) -> bytes:
+    """The compressed string of run lengths, encoded in Python from its definition."""
+    out = bytearray()
+    for i, count in enumerate(counts):
+        x = count - counts[i - 2] if i > 2 else count
+        while True:
+            c = x & 0x1F
+            x >>= 5
+            more = x != -1 if c & 0x10 else x != 0
+            out.append(48 + (c | 0x20 if more else c))
+            if not more:
+                break
+    return bytes(out)
+
+
+def pc_safe(s: bytes | str) -> bool:
+    """Whether pycocotools decodes `s` without undefined behaviour: a valid string whose
+    values all fit 6 characters (it shifts 32-bit ints by 30 and more for 7)."""
+    data = s.encode() if isinstance(s, str) else s
+    if not data or py_counts(data) is None:  # "" has no counts: it writes past malloc(0)
+        return False
+    run = 0
+    for b in data:
+        run = run + 1 if (b - 48) & 0x20 else 0
+        if run >= 6:
+            return False
+    return True
+
+
 # ---- masks ----
 
 dims = st.one_of(st.integers(0, 3), st.integers(1, 40))

@@ -121,7 +121,7 @@ def encode(bimask: NDArray[np.uint8] | NDArray[np.bool_]) -> RLE | list[RLE]:
     >>> m = np.zeros((3, 4), dtype=np.uint8)
     >>> m[1:, 1:3] = 1
     >>> encode(m)
-    {'size': [3, 4], 'counts': b'42040'}
+    {'size': [3, 4], 'counts': b'42102'}
     """
     if not isinstance(bimask, np.ndarray):
         raise TypeError(f"bimask must be a numpy array, got {type(bimask).__name__}")
@@ -175,7 +175,7 @@ def decode(rleObjs: RLELike | list[RLELike]) -> NDArray[np.uint8]:
 
     Examples
     --------
-    >>> decode({"size": [3, 4], "counts": b"42040"})
+    >>> decode({"size": [3, 4], "counts": b"42102"})
     array([[0, 0, 0, 0],
            [0, 1, 1, 0],
            [0, 1, 1, 0]], dtype=uint8)
@@ -223,7 +223,7 @@ def area(rleObjs: RLELike | list[RLELike]) -> np.uint32 | NDArray[np.uint32]:
 
     Examples
     --------
-    >>> area([{"size": [3, 4], "counts": b"42040"}, {"size": [2, 2], "counts": b"04"}])
+    >>> area([{"size": [3, 4], "counts": b"42102"}, {"size": [2, 2], "counts": b"04"}])
     array([4, 4], dtype=uint32)
     """
     rles, single = _rles(rleObjs)
@@ -254,7 +254,7 @@ def toBbox(rleObjs: RLELike | list[RLELike]) -> NDArray[np.float64]:
 
     Examples
     --------
-    >>> toBbox({"size": [3, 4], "counts": b"42040"})
+    >>> toBbox({"size": [3, 4], "counts": b"42102"})
     array([1., 1., 2., 2.])
     """
     rles, single = _rles(rleObjs)
@@ -413,10 +413,12 @@ def merge(rleObjs: Sequence[RLELike], intersect: Any = 0) -> RLE:
 
     Examples
     --------
-    >>> a = {"size": [2, 2], "counts": b"031"}
-    >>> b = {"size": [2, 2], "counts": b"13"}
-    >>> merge([a, b]), merge([a, b], intersect=True)
-    ({'size': [2, 2], 'counts': b'13'}, {'size': [2, 2], 'counts': b'121'})
+    >>> top = {"size": [2, 2], "counts": b"01100"}  # [[1, 1], [0, 0]]
+    >>> left = {"size": [2, 2], "counts": b"022"}  # [[1, 0], [1, 0]]
+    >>> merge([top, left])
+    {'size': [2, 2], 'counts': b'031'}
+    >>> merge([top, left], intersect=True)
+    {'size': [2, 2], 'counts': b'013'}
     """
     flag = _flag(intersect)
     if not isinstance(rleObjs, list | tuple):
@@ -526,9 +528,9 @@ def frPyObjects(pyobj: Any, h: Any, w: Any) -> RLE | list[RLE]:
     Examples
     --------
     >>> frPyObjects([[1, 1, 3, 1, 3, 3, 1, 3]], 4, 4)
-    [{'size': [4, 4], 'counts': b'52020;'}]
+    [{'size': [4, 4], 'counts': b'52203'}]
     >>> frPyObjects([0, 0, 2, 2], 4, 4)
-    {'size': [4, 4], 'counts': b'0220<'}
+    {'size': [4, 4], 'counts': b'02208'}
     """
     hh = _kernels.rle_as_dim(h, "h")
     ww = _kernels.rle_as_dim(w, "w")
