@@ -14,6 +14,7 @@ MODULES = [
     "modelmetrics._report",
     "modelmetrics._score_summary",
     "modelmetrics.detection",
+    "modelmetrics.mask",
     "modelmetrics.regression",
 ]
 

@@ -10,12 +10,13 @@ import modelmetrics
 from modelmetrics import _kernels
 
 # Every extension module the build must produce; a missing one fails here.
-COMPILED_MODULES = ["_coco", "_columns", "_confusion", "_json", "_ranking", "_regression"]
+COMPILED_MODULES = ["_coco", "_columns", "_confusion", "_json", "_mask", "_ranking", "_regression"]
 PUBLIC_MODULES = [
     "modelmetrics.classification",
     "modelmetrics.coco",
     "modelmetrics.detection",
     "modelmetrics.exceptions",
+    "modelmetrics.mask",
     "modelmetrics.regression",
 ]
 

@@ -18,6 +18,17 @@ from modelmetrics._kernels._confusion import (
     weighted_hits,
 )
 from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
+from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
+from modelmetrics._kernels._mask import RLEs
+from modelmetrics._kernels._mask import as_dim as rle_as_dim
+from modelmetrics._kernels._mask import box_iou as rle_box_iou
+from modelmetrics._kernels._mask import encode as rle_encode
+from modelmetrics._kernels._mask import from_boxes as rle_from_boxes
+from modelmetrics._kernels._mask import from_counts as rle_from_counts
+from modelmetrics._kernels._mask import from_polygons as rle_from_polygons
+from modelmetrics._kernels._mask import gather_polygons as rle_gather_polygons
+from modelmetrics._kernels._mask import iou as rle_iou
+from modelmetrics._kernels._mask import merge as rle_merge
 from modelmetrics._kernels._ranking import (
     average_precision_from_curve,
     average_precision_runs,
@@ -45,8 +56,10 @@ from modelmetrics._kernels._regression import (
 
 __all__ = [
     "N_STATS",
+    "RLE_MAX_AREA",
     "STATS",
     "CocoJson",
+    "RLEs",
     "average_precision_from_curve",
     "average_precision_runs",
     "coco_accumulate",
@@ -72,6 +85,15 @@ __all__ = [
     "read_ground_truth",
     "read_numbers",
     "read_results",
+    "rle_as_dim",
+    "rle_box_iou",
+    "rle_encode",
+    "rle_from_boxes",
+    "rle_from_counts",
+    "rle_from_polygons",
+    "rle_gather_polygons",
+    "rle_iou",
+    "rle_merge",
     "roc_auc_from_curve",
     "roc_auc_runs",
     "roc_curve_points",

@@ -1,0 +1,613 @@
+# cython: language_level=3, cdivision=True
+# cython: freethreading_compatible=False, autotestdict=False
+"""RLE mask kernels, bit-identical to pycocotools' maskApi.c (see csrc/mm_rle.h).
+
+Private. ``RLEs`` gathers the compressed strings of a list of RLE dicts once (borrowed
+pointers, kept alive by the object); its methods and the functions below run the C
+kernels without the GIL over item ranges ``[first, last)``, so callers can spread a
+batch over threads. Every input problem raises ValueError / TypeError naming the item.
+"""
+import math
+
+import numpy as np
+
+cimport cython
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItem
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject
+from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset
+
+from ._csrc cimport (
+    MM_RLE_ECOUNTS,
+    MM_RLE_ENOMEM,
+    MM_RLE_EPOLY,
+    MM_RLE_ESIZE,
+    MM_RLE_ESTRING,
+    MM_RLE_OK,
+    mm_rle,
+    mm_rle_area,
+    mm_rle_bbox,
+    mm_rle_box_iou,
+    mm_rle_buf,
+    mm_rle_buf_free,
+    mm_rle_check,
+    mm_rle_encode,
+    mm_rle_from_box,
+    mm_rle_from_poly,
+    mm_rle_iou,
+    mm_rle_merge,
+    mm_rle_merge_capacity,
+    mm_rle_str,
+    mm_rle_str_area,
+    mm_rle_str_bbox,
+    mm_rle_str_counts,
+    mm_rle_str_decode,
+    mm_rle_to_str,
+    mm_rle_ws,
+    mm_rle_ws_free,
+)
+
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
+    double PyLong_AsDouble(object) except? -1.0
+
+MAX_AREA = 0xFFFFFFFF
+MAX_COORD = 1.0e8
+
+
+cdef str _label(str name, bint single, Py_ssize_t i):
+    return name if single else f"{name}[{i}]"
+
+
+cdef int _raise(int status, str where) except -1:
+    if status == MM_RLE_ENOMEM:
+        raise MemoryError(f"{where}: out of memory")
+    if status == MM_RLE_ESTRING:
+        raise ValueError(
+            f"{where}: 'counts' is not a valid compressed RLE string (characters '0' to 'o', "
+            "at most 7 per value, the last one without the continuation bit)"
+        )
+    if status == MM_RLE_ECOUNTS:
+        raise ValueError(
+            f"{where}: the RLE counts do not describe the mask: they must be non-negative, "
+            "fit in 32 bits and sum to height * width"
+        )
+    if status == MM_RLE_ESIZE:
+        raise ValueError(f"{where}: mask sizes differ, or height * width exceeds 2**32 - 1")
+    if status == MM_RLE_EPOLY:
+        raise ValueError(
+            f"{where}: a polygon needs at least one (x, y) point, with finite coordinates "
+            f"within +-{MAX_COORD:g}"
+        )
+    raise ValueError(f"{where}: invalid input (status {status})")
+
+
+def as_dim(value, str what):
+    """A mask height or width as pycocotools reads it: an integer, or a float truncated."""
+    if isinstance(value, (int, np.integer)):  # bool included, as in pycocotools
+        v = int(value)
+    elif isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise ValueError(f"{what} must be a finite number, got {value!r}")
+        v = int(value)
+    else:
+        raise TypeError(f"{what} must be an integer, got {type(value).__name__}: {value!r}")
+    if v < 0:
+        raise ValueError(f"{what} must be non-negative, got {value!r}")
+    if v > MAX_AREA:
+        raise ValueError(f"{what} is too large: {value!r}")
+    return v
+
+
+cdef inline bint _small_int(object v):
+    return type(v) is int and 0 <= v <= 0xFFFFFFFF
+
+
+cdef class RLEs:
+    """The compressed RLEs of a list of dicts ``{"size": [h, w], "counts": str | bytes}``.
+
+    Holds a reference to every ``counts`` object and borrows its bytes. ``parse()``
+    decodes the counts (with boxes and areas) for ``iou`` and ``merge``.
+    """
+    cdef mm_rle_str *_items
+    cdef Py_ssize_t _n
+    cdef list _keep
+    cdef str _name
+    cdef bint _single
+    cdef uint32_t *_cnts
+    cdef mm_rle *_rles
+    cdef double *_bb
+    cdef uint32_t *_areas
+    cdef bint _parsed
+
+    def __cinit__(self, list objs not None, str name not None, bint single=False):
+        cdef tuple items = tuple(objs)  # a snapshot: user __getitem__ may mutate the list
+        cdef Py_ssize_t i, n = len(items)
+        self._name = name
+        self._single = single
+        self._keep = []
+        self._items = <mm_rle_str *>calloc(n if n > 0 else 1, sizeof(mm_rle_str))
+        if self._items == NULL:
+            raise MemoryError()
+        self._n = n
+        for i in range(n):
+            self._gather(i, items[i])
+
+    def __init__(self, list objs not None, str name not None, bint single=False):
+        pass  # everything happens in __cinit__, which gets the same arguments
+
+    def __dealloc__(self):
+        free(self._items)
+        free(self._cnts)
+        free(self._rles)
+        free(self._bb)
+        free(self._areas)
+
+    def __len__(self):
+        return self._n
+
+    # Release builds turn bounds checks off module-wide; `size[1]` indexes a user object.
+    @cython.boundscheck(True)
+    @cython.wraparound(True)
+    cdef int _gather(self, Py_ssize_t i, object obj) except -1:
+        cdef PyObject *pc
+        cdef PyObject *ps
+        cdef object counts, size, a, b
+        cdef Py_ssize_t length = 0
+        cdef const char *s
+        if type(obj) is dict:
+            pc = PyDict_GetItem(obj, "counts")
+            ps = PyDict_GetItem(obj, "size")
+            if pc == NULL or ps == NULL:
+                raise ValueError(
+                    f"{_label(self._name, self._single, i)} must have 'size' and 'counts' keys"
+                )
+            counts = <object>pc
+            size = <object>ps
+        else:
+            try:
+                counts = obj["counts"]
+                size = obj["size"]
+            except (KeyError, IndexError, TypeError):
+                raise TypeError(
+                    f"{_label(self._name, self._single, i)} must be an RLE dict with 'size' "
+                    f"and 'counts', got {type(obj).__name__}"
+                ) from None
+        if isinstance(counts, bytes):
+            s = PyBytes_AS_STRING(counts)
+            length = PyBytes_GET_SIZE(counts)
+        elif isinstance(counts, str):
+            try:
+                s = PyUnicode_AsUTF8AndSize(counts, &length)
+            except UnicodeError:
+                raise ValueError(
+                    f"{_label(self._name, self._single, i)}['counts'] is not a valid RLE string"
+                ) from None
+        elif isinstance(counts, (list, tuple, np.ndarray)):
+            raise TypeError(
+                f"{_label(self._name, self._single, i)}['counts'] is a list of run lengths "
+                "(uncompressed RLE); compress it with frPyObjects first"
+            )
+        else:
+            raise TypeError(
+                f"{_label(self._name, self._single, i)}['counts'] must be bytes or str, "
+                f"got {type(counts).__name__}"
+            )
+        if (type(size) is list and PyList_GET_SIZE(size) >= 2
+                and _small_int(<object>PyList_GET_ITEM(size, 0))
+                and _small_int(<object>PyList_GET_ITEM(size, 1))):
+            a = <object>PyList_GET_ITEM(size, 0)
+            b = <object>PyList_GET_ITEM(size, 1)
+        else:
+            where = f"{_label(self._name, self._single, i)}['size']"
+            try:
+                a = size[0]
+                b = size[1]
+            except (KeyError, IndexError, TypeError):
+                raise ValueError(f"{where} must be [height, width], got {size!r}") from None
+            a = as_dim(a, f"{where}[0]")
+            b = as_dim(b, f"{where}[1]")
+        if a * b > MAX_AREA:
+            raise ValueError(
+                f"{_label(self._name, self._single, i)}: masks of {a} x {b} pixels exceed "
+                "the 2**32 - 1 pixels RLE counts can describe"
+            )
+        self._keep.append(counts)
+        self._items[i].s = s
+        self._items[i].len = length
+        self._items[i].h = a
+        self._items[i].w = b
+        return 0
+
+    cdef int _fail(self, int status, Py_ssize_t i) except -1:
+        return _raise(status, _label(self._name, self._single, i))
+
+    def size(self, Py_ssize_t i):
+        """``(h, w)`` of item ``i``."""
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return (self._items[i].h, self._items[i].w)
+
+    def same_size(self):
+        """Whether every item has the size of the first."""
+        cdef Py_ssize_t i
+        for i in range(1, self._n):
+            if self._items[i].h != self._items[0].h or self._items[i].w != self._items[0].w:
+                return False
+        return True
+
+    def area(self, uint32_t[::1] out):
+        """``out[i]``: the area of item ``i`` (validated)."""
+        cdef Py_ssize_t i, bad = -1
+        cdef int st = MM_RLE_OK
+        if out.shape[0] != self._n:
+            raise ValueError("area: out must have one slot per RLE")
+        with nogil:
+            for i in range(self._n):
+                st = mm_rle_str_area(&self._items[i], &out[i])
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
+        if bad >= 0:
+            self._fail(st, bad)
+
+    def to_bbox(self, double[:, ::1] out):
+        """``out[i]``: pycocotools' box ``[x, y, w, h]`` of item ``i`` (validated)."""
+        cdef Py_ssize_t i, bad = -1
+        cdef int st = MM_RLE_OK
+        if out.shape[0] != self._n or out.shape[1] != 4:
+            raise ValueError("to_bbox: out must have shape (n, 4)")
+        with nogil:
+            for i in range(self._n):
+                st = mm_rle_str_bbox(&self._items[i], &out[i, 0])
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
+        if bad >= 0:
+            self._fail(st, bad)
+
+    def decode(self, uint8_t[::1] out, Py_ssize_t first, Py_ssize_t last):
+        """Write masks ``[first, last)`` into ``out``, the zero-filled Fortran-order
+        ``(h, w, n)`` array flattened; every item must have the first one's size."""
+        cdef Py_ssize_t i, bad = -1, area
+        cdef int st = MM_RLE_OK
+        cdef uint8_t dummy = 0
+        cdef uint8_t *base
+        if not 0 <= first <= last <= self._n:
+            raise ValueError("decode: item range")
+        if self._n == 0:
+            return
+        area = <Py_ssize_t>self._items[0].h * <Py_ssize_t>self._items[0].w
+        if out.shape[0] != area * self._n:
+            raise ValueError("decode: out must hold n masks of the first one's size")
+        for i in range(first, last):
+            if self._items[i].h != self._items[0].h or self._items[i].w != self._items[0].w:
+                self._fail(MM_RLE_ESIZE, i)
+        base = &out[0] if out.shape[0] > 0 else &dummy
+        with nogil:
+            for i in range(first, last):
+                st = mm_rle_str_decode(&self._items[i], base + i * area)
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
+        if bad >= 0:
+            self._fail(st, bad)
+
+    def parse(self):
+        """Decode every item's counts, box and area (once); needed by iou and merge."""
+        cdef Py_ssize_t i, bad = -1, total = 0, m = 0
+        cdef int st = MM_RLE_OK
+        cdef Py_ssize_t n = self._n
+        if self._parsed:
+            return
+        for i in range(n):
+            total += self._items[i].len  # a count takes at least one character
+        self._cnts = <uint32_t *>malloc((total if total > 0 else 1) * sizeof(uint32_t))
+        self._rles = <mm_rle *>malloc((n if n > 0 else 1) * sizeof(mm_rle))
+        self._bb = <double *>malloc((4 * n if n > 0 else 1) * sizeof(double))
+        self._areas = <uint32_t *>malloc((n if n > 0 else 1) * sizeof(uint32_t))
+        if self._cnts == NULL or self._rles == NULL or self._bb == NULL or self._areas == NULL:
+            raise MemoryError()
+        total = 0
+        with nogil:
+            for i in range(n):
+                st = mm_rle_str_counts(&self._items[i], self._cnts + total, self._items[i].len,
+                                       &m)
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
+                self._rles[i].cnts = self._cnts + total
+                self._rles[i].m = m
+                self._rles[i].h = self._items[i].h
+                self._rles[i].w = self._items[i].w
+                mm_rle_bbox(&self._rles[i], self._bb + 4 * i)
+                self._areas[i] = mm_rle_area(&self._rles[i])
+                total += m
+        if bad >= 0:
+            self._fail(st, bad)
+        self._parsed = True
+
+
+def iou(RLEs dt, RLEs gt, const uint8_t[::1] crowd, double[::1] out, Py_ssize_t first,
+        Py_ssize_t last):
+    """pycocotools' rleIou for detections ``[first, last)``; ``out[g * n_dt + d]``.
+    Both batches must be parsed."""
+    if not (dt._parsed and gt._parsed):
+        raise ValueError("iou: parse() both batches first")
+    if crowd.shape[0] != gt._n or out.shape[0] != dt._n * gt._n:
+        raise ValueError("iou: crowd needs one flag per gt, out n_dt * n_gt slots")
+    if not 0 <= first <= last <= dt._n:
+        raise ValueError("iou: item range")
+    if first == last or gt._n == 0:
+        return
+    with nogil:
+        mm_rle_iou(dt._rles, dt._bb, dt._areas, dt._n, gt._rles, gt._bb, gt._n, &crowd[0],
+                   first, last, &out[0])
+
+
+def box_iou(const double[:, ::1] dt, const double[:, ::1] gt, const uint8_t[::1] crowd,
+            double[::1] out):
+    """pycocotools' bbIou: ``out[g * n_dt + d]`` for boxes ``[x, y, w, h]``."""
+    if dt.shape[1] != 4 or gt.shape[1] != 4:
+        raise ValueError("box_iou: boxes must have 4 columns")
+    if crowd.shape[0] != gt.shape[0] or out.shape[0] != dt.shape[0] * gt.shape[0]:
+        raise ValueError("box_iou: crowd needs one flag per gt, out n_dt * n_gt slots")
+    if dt.shape[0] == 0 or gt.shape[0] == 0:
+        return
+    with nogil:
+        mm_rle_box_iou(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0])
+
+
+def merge(RLEs r, bint intersect):
+    """pycocotools' rleMerge of all items, as a compressed string."""
+    cdef Py_ssize_t cap, m = 0
+    cdef int st = MM_RLE_OK
+    cdef uint32_t *out = NULL
+    cdef uint32_t *tmp = NULL
+    cdef mm_rle_buf buf
+    memset(&buf, 0, sizeof(buf))
+    r.parse()
+    cap = mm_rle_merge_capacity(r._rles, r._n)
+    out = <uint32_t *>malloc(cap * sizeof(uint32_t))
+    tmp = <uint32_t *>malloc(cap * sizeof(uint32_t))
+    try:
+        if out == NULL or tmp == NULL:
+            raise MemoryError()
+        with nogil:
+            st = mm_rle_merge(r._rles, r._n, intersect, out, tmp, cap, &m)
+            if st == MM_RLE_OK:
+                st = mm_rle_to_str(out, m, &buf)
+        if st != MM_RLE_OK:
+            _raise(st, r._name)
+        return PyBytes_FromStringAndSize(buf.data, buf.len) if buf.len else b""
+    finally:
+        free(out)
+        free(tmp)
+        mm_rle_buf_free(&buf)
+
+
+cdef list _strings(mm_rle_buf *buf, Py_ssize_t *ends, Py_ssize_t n):
+    cdef Py_ssize_t i, start = 0
+    cdef list res = [None] * n
+    for i in range(n):
+        res[i] = PyBytes_FromStringAndSize(buf.data + start, ends[i] - start)
+        start = ends[i]
+    return res
+
+
+def encode(const uint8_t[::1] masks, uint32_t h, uint32_t w, Py_ssize_t first,
+           Py_ssize_t last):
+    """Compressed strings of masks ``[first, last)`` of ``masks``, consecutive
+    column-major h x w masks (a Fortran-order (h, w, n) array flattened)."""
+    cdef Py_ssize_t i, area = <Py_ssize_t>h * <Py_ssize_t>w, n = last - first
+    cdef int st = MM_RLE_OK
+    cdef const uint8_t *base
+    cdef uint8_t dummy = 0
+    cdef mm_rle_ws ws
+    cdef mm_rle_buf buf
+    cdef Py_ssize_t *ends
+    if area > MAX_AREA:
+        raise ValueError("encode: height * width exceeds 2**32 - 1")
+    if first < 0 or n < 0 or last * area > masks.shape[0]:
+        raise ValueError("encode: mask range")
+    memset(&ws, 0, sizeof(ws))
+    memset(&buf, 0, sizeof(buf))
+    ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
+    if ends == NULL:
+        raise MemoryError()
+    base = &masks[0] if masks.shape[0] > 0 else &dummy
+    try:
+        with nogil:
+            for i in range(n):
+                st = mm_rle_encode(base + (first + i) * area, h, w, &ws)
+                if st == MM_RLE_OK:
+                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
+                if st != MM_RLE_OK:
+                    break
+                ends[i] = buf.len
+        if st != MM_RLE_OK:
+            _raise(st, "bimask")
+        return _strings(&buf, ends, n)
+    finally:
+        free(ends)
+        mm_rle_buf_free(&buf)
+        mm_rle_ws_free(&ws)
+
+
+def from_counts(const uint32_t[::1] counts, uint32_t h, uint32_t w, str where):
+    """The compressed string of uncompressed counts (validated against h x w)."""
+    cdef mm_rle r
+    cdef mm_rle_buf buf
+    cdef int st
+    cdef uint32_t dummy = 0
+    memset(&buf, 0, sizeof(buf))
+    r.cnts = &counts[0] if counts.shape[0] > 0 else &dummy
+    r.m = counts.shape[0]
+    r.h = h
+    r.w = w
+    try:
+        st = mm_rle_check(&r)
+        if st == MM_RLE_OK:
+            st = mm_rle_to_str(r.cnts, r.m, &buf)
+        if st != MM_RLE_OK:
+            _raise(st, where)
+        return PyBytes_FromStringAndSize(buf.data, buf.len) if buf.len else b""
+    finally:
+        mm_rle_buf_free(&buf)
+
+
+cdef object _poly_array(object p, str where):
+    try:
+        arr = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"{where} must be a flat sequence of coordinates x1, y1, x2, y2, ...: {exc}"
+        ) from None
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{where} must be a flat sequence of coordinates x1, y1, x2, y2, ..., "
+            f"got an array of shape {arr.shape}"
+        )
+    return arr
+
+
+cdef bint _fill_list(list p, double *out, Py_ssize_t n):
+    """Plain floats and ints straight from the list; False for anything else."""
+    cdef Py_ssize_t j
+    cdef object v
+    if PyList_GET_SIZE(p) < n:
+        return False
+    for j in range(n):
+        v = <object>PyList_GET_ITEM(p, j)
+        if PyFloat_Check(v):  # numpy float64 included
+            out[j] = PyFloat_AS_DOUBLE(v)
+        elif type(v) is int:
+            try:
+                out[j] = PyLong_AsDouble(v)
+            except OverflowError:
+                out[j] = math.inf  # rejected as out of range by the kernel
+        else:
+            return False
+    return True
+
+
+def gather_polygons(list polys, str name, bint single):
+    """Flatten polygons into ``(xy, starts)``: polygon i is ``xy[starts[i]:starts[i+1]]``,
+    its coordinates truncated to an even count as pycocotools does."""
+    cdef tuple items = tuple(polys)
+    cdef Py_ssize_t i, n = len(items), total = 0, length
+    cdef list arrays = [None] * n
+    starts = np.empty(n + 1, dtype=np.int64)
+    cdef int64_t[::1] st = starts
+    for i in range(n):
+        p = items[i]
+        if type(p) is list:
+            length = PyList_GET_SIZE(p)
+        else:
+            arrays[i] = _poly_array(p, _label(name, single, i))
+            length = arrays[i].shape[0]
+        st[i] = total
+        total += 2 * (length // 2)
+    st[n] = total
+    xy = np.empty(total, dtype=np.float64)
+    cdef double[::1] out = xy
+    for i in range(n):
+        length = st[i + 1] - st[i]
+        if length == 0:
+            continue
+        if arrays[i] is None:
+            if _fill_list(items[i], &out[st[i]], length):
+                continue
+            arrays[i] = _poly_array(items[i], _label(name, single, i))
+            if arrays[i].shape[0] < length:
+                raise ValueError(f"{_label(name, single, i)} changed while being read")
+        xy[st[i]:st[i + 1]] = arrays[i][:length]
+    return xy, starts
+
+
+def from_polygons(const double[::1] xy, const int64_t[::1] starts, uint32_t h, uint32_t w,
+                  Py_ssize_t first, Py_ssize_t last, str name, bint single):
+    """Compressed strings of polygons ``[first, last)`` (pycocotools' rleFrPoly)."""
+    cdef Py_ssize_t i, n = last - first, bad = -1
+    cdef int st = MM_RLE_OK
+    cdef double dummy = 0
+    cdef const double *base
+    cdef mm_rle_ws ws
+    cdef mm_rle_buf buf
+    cdef Py_ssize_t *ends
+    if first < 0 or n < 0 or last + 1 > starts.shape[0]:
+        raise ValueError("from_polygons: item range")
+    for i in range(first, last):
+        if not 0 <= starts[i] <= starts[i + 1] <= xy.shape[0]:
+            raise ValueError("from_polygons: starts")
+    memset(&ws, 0, sizeof(ws))
+    memset(&buf, 0, sizeof(buf))
+    ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
+    if ends == NULL:
+        raise MemoryError()
+    base = &xy[0] if xy.shape[0] > 0 else &dummy
+    try:
+        with nogil:
+            for i in range(n):
+                st = mm_rle_from_poly(base + starts[first + i],
+                                      (starts[first + i + 1] - starts[first + i]) // 2,
+                                      h, w, &ws)
+                if st == MM_RLE_OK:
+                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
+                if st != MM_RLE_OK:
+                    bad = first + i
+                    break
+                ends[i] = buf.len
+        if bad >= 0:
+            _raise(st, _label(name, single, bad))
+        return _strings(&buf, ends, n)
+    finally:
+        free(ends)
+        mm_rle_buf_free(&buf)
+        mm_rle_ws_free(&ws)
+
+
+def from_boxes(const double[:, ::1] boxes, uint32_t h, uint32_t w, Py_ssize_t first,
+               Py_ssize_t last, str name, bint single):
+    """Compressed strings of boxes ``[first, last)`` (pycocotools' rleFrBbox)."""
+    cdef Py_ssize_t i, n = last - first, bad = -1
+    cdef int st = MM_RLE_OK
+    cdef mm_rle_ws ws
+    cdef mm_rle_buf buf
+    cdef Py_ssize_t *ends
+    if boxes.shape[1] != 4:
+        raise ValueError("from_boxes: boxes must have 4 columns")
+    if first < 0 or n < 0 or last > boxes.shape[0]:
+        raise ValueError("from_boxes: item range")
+    memset(&ws, 0, sizeof(ws))
+    memset(&buf, 0, sizeof(buf))
+    ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
+    if ends == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for i in range(n):
+                st = mm_rle_from_box(&boxes[first + i, 0], h, w, &ws)
+                if st == MM_RLE_OK:
+                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
+                if st != MM_RLE_OK:
+                    bad = first + i
+                    break
+                ends[i] = buf.len
+        if bad >= 0:
+            if st == MM_RLE_EPOLY:
+                raise ValueError(
+                    f"{_label(name, single, bad)}: box coordinates must be finite, "
+                    f"within +-{MAX_COORD:g}"
+                )
+            _raise(st, _label(name, single, bad))
+        return _strings(&buf, ends, n)
+    finally:
+        free(ends)
+        mm_rle_buf_free(&buf)
+        mm_rle_ws_free(&ws)
