@@ -75,6 +75,8 @@ typedef struct {
     double *gid;
     uint8_t *gcrowd;
     uint8_t *gign;
+    mm_rle *grle; /* the group's gt masks and their boxes (segm only) */
+    double *gbb;
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -91,6 +93,8 @@ static void scratch_free(scratch *s)
     free(s->gid);
     free(s->gcrowd);
     free(s->gign);
+    free(s->grle);
+    free(s->gbb);
 }
 
 static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
@@ -109,8 +113,10 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->gid = malloc(ng * sizeof *s->gid);
     s->gcrowd = malloc(ng * sizeof *s->gcrowd);
     s->gign = malloc(ng * sizeof *s->gign);
+    s->grle = malloc(ng * sizeof *s->grle);
+    s->gbb = malloc(4 * ng * sizeof *s->gbb);
     if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top ||
-        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign) {
+        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb) {
         scratch_free(s);
         return MM_COCO_ENOMEM;
     }
@@ -156,6 +162,10 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             s.gid[j] = in->gt_id[row];
             s.gcrowd[j] = in->gt_crowd[row];
             s.gign[j] = in->gt_ignore[row];
+            if (in->gt_rle != NULL) {
+                s.grle[j] = in->gt_rle[row];
+                memcpy(s.gbb + 4 * j, in->gt_rle_bb + 4 * row, 4 * sizeof *s.gbb);
+            }
         }
         if (nk == 0 && out->gt_order == NULL) { /* ground truth only: just count it */
             for (ptrdiff_t a = 0; a < A; a++) {
@@ -189,7 +199,12 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             continue;
         }
         for (ptrdiff_t k = 0; k < nk; k++) {
-            mm_coco_box_iou(in->dt_box + 4 * s.det[k], 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
+            const int64_t det = s.det[k];
+            if (in->dt_rle != NULL) /* out[g * 1 + 0]: the same layout as a box row */
+                mm_rle_iou(in->dt_rle + det, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1,
+                           s.grle, s.gbb, ng, s.gcrowd, 0, 1, s.iou + k * ng);
+            else
+                mm_coco_box_iou(in->dt_box + 4 * det, 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
             /* The best IoU lets the matching skip thresholds no gt can reach. An IoU
              * can be NaN (0 / 0 for boxes whose area underflows), and pycocotools'
              * "iou < threshold" test lets NaN match: then always scan. */

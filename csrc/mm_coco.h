@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm_rle.h"
+
 #define MM_COCO_ENOMEM (-1)
 
 /* Codes of a detection at one (area range, IoU threshold), as accumulate sees it. */
@@ -53,6 +55,14 @@ typedef struct {
     const double *gt_id;
     const uint8_t *gt_crowd;  /* iscrowd, for the IoU */
     const uint8_t *gt_ignore; /* the 'ignore' flag pycocotools derives from iscrowd */
+    /* Masks (iouType "segm"), indexed by row like the columns, or all NULL for boxes.
+     * The IoU is then pycocotools' rleIou of the masks, with boxes and areas from
+     * mm_rle_bbox / mm_rle_area; counts must be valid. */
+    const mm_rle *dt_rle;
+    const double *dt_rle_bb;
+    const uint32_t *dt_rle_area;
+    const mm_rle *gt_rle;
+    const double *gt_rle_bb;
 } mm_coco_groups;
 
 typedef struct {

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from _coco_cases import assert_same_eval, datasets, run_eval
+from _coco_cases import assert_same_eval, datasets, run_eval, segm_datasets
 from hypothesis import assume, given
 
 import modelmetrics.coco as mm
@@ -17,6 +18,11 @@ from modelmetrics._parallel import num_threads
 
 pc_coco = pytest.importorskip("pycocotools.coco")
 pc_eval = pytest.importorskip("pycocotools.cocoeval")
+
+# pycocotools' uncompressed-RLE path warns under numpy 2 (its own code, not ours).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -120,11 +126,11 @@ def _real(name: str) -> Path:
     return path
 
 
-def _evaluate_files(module_coco, module_eval, gt_path, dt_path, configure=None):
+def _evaluate_files(module_coco, module_eval, gt_path, dt_path, configure=None, iou_type="bbox"):
     with contextlib.redirect_stdout(io.StringIO()):
         gt = module_coco.COCO(str(gt_path))
         dt = gt.loadRes(str(dt_path))
-        ev = module_eval.COCOeval(gt, dt, "bbox")
+        ev = module_eval.COCOeval(gt, dt, iou_type)
         if configure:
             configure(ev.params)
         ev.evaluate()
@@ -262,3 +268,101 @@ def test_boxes_whose_area_underflows_match_as_in_pycocotools():
     ref = run_eval(pc_coco, pc_eval, case)
     assert ref.eval["recall"][0, 0, 0, -1] == 1.0  # the NaN IoU matched
     assert_same_eval(run_eval(mm, mm, case), ref)
+
+
+# -- iouType "segm" ----------------------------------------------------------------------
+
+SEGM_PARAM_CASES = [
+    {},
+    {"useCats": 0},
+    {"maxDets": [1, 2, 3]},
+    {"iouThrs": np.array([0.0, 0.5, 1.0])},
+    {"areaRng": [[0, 1e10], [0, 20], [20, 1e10]], "areaRngLbl": ["all", "small", "big"]},
+    {"imgIds_subset": True},
+]
+
+
+@pytest.mark.parametrize("options", SEGM_PARAM_CASES, ids=lambda o: ",".join(o) or "default")
+@given(case=segm_datasets())
+def test_random_segm_datasets_match_pycocotools(options, case):
+    assume(case["results"])
+    ref = run_eval(pc_coco, pc_eval, case, _configure(options), iou_type="segm")
+    ours = run_eval(mm, mm, case, _configure(options), iou_type="segm")
+    assert_same_eval(ours, ref)
+
+
+@given(case=segm_datasets(max_images=3))
+def test_segm_ious_and_eval_imgs_match_pycocotools(case):
+    assume(case["results"])
+    ref = run_eval(pc_coco, pc_eval, case, iou_type="segm")
+    ours = run_eval(mm, mm, case, iou_type="segm")
+    assert ours.ious.keys() == ref.ious.keys()
+    for key, matrix in ref.ious.items():
+        assert np.array_equal(np.asarray(ours.ious[key]), np.asarray(matrix)), key
+    for a, b in zip(ours.evalImgs, ref.evalImgs, strict=True):
+        assert (a is None) == (b is None)
+        if b is not None:
+            assert a["dtIds"] == b["dtIds"]
+            assert a["gtIds"] == b["gtIds"]
+            assert np.array_equal(a["dtMatches"], b["dtMatches"])
+
+
+@given(case=segm_datasets(max_images=4))
+def test_segm_thread_count_does_not_change_results(case):
+    assume(case["results"])
+    with num_threads(1):
+        one = run_eval(mm, mm, case, iou_type="segm")
+    with num_threads(3):
+        three = run_eval(mm, mm, case, iou_type="segm")
+    assert_same_eval(one, three)
+
+
+@given(case=segm_datasets(max_images=2))
+def test_ann_to_rle_and_mask_match_pycocotools(case):
+    ref, ours = pc_coco.COCO(), mm.COCO()
+    for coco in (ref, ours):
+        coco.dataset = copy.deepcopy(case["gt"])
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco.createIndex()
+    for ann in case["gt"]["annotations"]:
+        expected = ref.annToRLE(copy.deepcopy(ann))
+        got = ours.annToRLE(copy.deepcopy(ann))
+        assert got["size"] == expected["size"]
+        counts = expected["counts"]
+        assert got["counts"] == counts
+        mask_ref = ref.annToMask(copy.deepcopy(ann))
+        mask_ours = ours.annToMask(copy.deepcopy(ann))
+        assert mask_ours.dtype == mask_ref.dtype
+        assert mask_ours.flags.f_contiguous == mask_ref.flags.f_contiguous
+        assert np.array_equal(mask_ours, mask_ref)
+
+
+@pytest.mark.parametrize("options", [{}, {"useCats": 0}])
+def test_real_coco_val2014_100_images_segm(options):
+    gt_path = _real("coco-val2014-100/instances_val2014_100.json")
+    dt_path = _real("coco-val2014-100/instances_val2014_fakesegm100_results.json")
+    ref = _evaluate_files(pc_coco, pc_eval, gt_path, dt_path, _configure(options), "segm")
+    ours = _evaluate_files(mm, mm, gt_path, dt_path, _configure(options), "segm")
+    assert_same_eval(ours, ref)
+
+
+def test_real_bbox_results_scored_by_their_masks():
+    # Box results evaluated as segm: pycocotools' loadRes gives each a box polygon.
+    gt_path = _real("coco-val2014-100/instances_val2014_100.json")
+    dt_path = _real("coco-val2014-100/instances_val2014_fakebbox100_results.json")
+    ref = _evaluate_files(pc_coco, pc_eval, gt_path, dt_path, None, "segm")
+    ours = _evaluate_files(mm, mm, gt_path, dt_path, None, "segm")
+    assert_same_eval(ours, ref)
+
+
+def test_results_list_on_a_ground_truth_file_copies_its_images():
+    gt_path = _real("coco-val2014-100/instances_val2014_100.json")
+    results = json.loads(
+        _real("coco-val2014-100/instances_val2014_fakebbox100_results.json").read_text()
+    )[:50]
+    with contextlib.redirect_stdout(io.StringIO()):
+        ref = pc_coco.COCO(str(gt_path)).loadRes(copy.deepcopy(results))
+    ours = mm.COCO(str(gt_path)).loadRes(copy.deepcopy(results))
+    assert ours.dataset["images"] == ref.dataset["images"]
+    assert ours.dataset["categories"] == ref.dataset["categories"]
+    assert ours.dataset["annotations"] == ref.dataset["annotations"]

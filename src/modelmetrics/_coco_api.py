@@ -25,6 +25,7 @@ with orjson/json up front, as before, with the same results and errors.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import itertools
 import json
@@ -38,7 +39,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from modelmetrics import _kernels
+from modelmetrics import _kernels, mask
+from modelmetrics._coco_masks import ann_to_rle, mask_table, segm_result_columns
 
 __all__ = ["COCO"]
 
@@ -329,6 +331,8 @@ class COCO:
         self._cols: AnnotationColumns | None = None
         self._is_results = False
         self._results_completed = True
+        # Segmentation results: their mask areas, until loadRes's completion writes them.
+        self._segm_areas: NDArray[np.uint32] | None = None
         # A file read by the compiled reader, parsed into _dataset on first use.
         self._lazy: _FileSnapshot | None = None
         # Ground truth: what the reader found (only while _lazy is set).
@@ -382,6 +386,7 @@ class COCO:
         self._fast_index_used = False
         self._gt_source = None
         self._results_completed = True  # loadRes's completion was for the old dataset
+        self._segm_areas = None
         self._dataset = value
         self._index = None
         self._cols = None
@@ -396,6 +401,11 @@ class COCO:
                 self._dataset["annotations"] = parsed
             else:
                 self._materialized(parsed)
+        elif self._gt_source is not None:
+            # Results given as a list, on a ground truth still in its file.
+            anns = self._dataset.pop("annotations", [])
+            self._take_ground_truth_parts()
+            self._dataset["annotations"] = anns
         return self._dataset
 
     def _materialized(self, dataset: dict[str, Any]) -> None:
@@ -616,19 +626,31 @@ class COCO:
             )
         if anns and not isinstance(anns[0], dict):
             raise ValueError(f"annotation 0 must be an object, got {type(anns[0]).__name__}")
-        if anns and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
-            kind = next((k for k in ("caption", "segmentation", "keypoints") if k in anns[0]), None)
+        segm_areas = None
+        if anns and "caption" not in anns[0] and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
+            if "segmentation" not in anns[0]:
+                kind = "a 'keypoints'" if "keypoints" in anns[0] else "no 'bbox' or 'segmentation'"
+                raise ValueError(
+                    "only bbox and segmentation results are supported; "
+                    f"annotation 0 has {kind} field"
+                )
+            # pycocotools' segm branch: area and (when absent) bbox from the mask.
+            light, segm_areas, _ = segm_result_columns(anns)
+            cols = extract_columns(light, results=True)
+            cols = dataclasses.replace(cols, area=segm_areas.astype(np.float64))
+        elif anns and "caption" in anns[0]:
             raise ValueError(
-                f"only bbox results are supported so far; annotation 0 has "
-                f"{'a ' + repr(kind) if kind else 'no bbox'} field"
+                "caption results are not supported; annotation 0 has a 'caption' field"
             )
-        cols = extract_columns(anns, results=True)
+        else:
+            cols = extract_columns(anns, results=True)
         self._check_result_ids(cols, lambda i, field: anns[i][field])
         self._give_ground_truth_parts(res)
         res._dataset["annotations"] = anns
         res._cols = cols
         res._is_results = True
         res._results_completed = False
+        res._segm_areas = segm_areas
         self._say("DONE")
         return res
 
@@ -698,6 +720,15 @@ class COCO:
         if self._results_completed:
             return
         self._results_completed = True
+        if self._segm_areas is not None:
+            areas, self._segm_areas = self._segm_areas, None
+            for i, ann in enumerate(self._dataset["annotations"]):
+                ann["area"] = areas[i]
+                if "bbox" not in ann:
+                    ann["bbox"] = mask.toBbox(ann["segmentation"])
+                ann["id"] = i + 1
+                ann["iscrowd"] = 0
+            return
         for i, ann in enumerate(self._dataset["annotations"]):
             bb = ann["bbox"]
             x1, x2, y1, y2 = bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]
@@ -727,6 +758,32 @@ class COCO:
             }
             for row in data
         ]
+
+    # -- masks ----------------------------------------------------------------------------
+
+    def annToRLE(self, ann: dict[str, Any]) -> dict[str, Any]:
+        """The annotation's segmentation as a compressed RLE on its image.
+
+        Polygons are rasterised on the image's ``height x width`` and merged,
+        uncompressed RLEs compressed; a compressed RLE is returned as is.
+        """
+        img = self.imgs[ann["image_id"]]
+        return ann_to_rle(ann["segmentation"], img["height"], img["width"])
+
+    def annToMask(self, ann: dict[str, Any]) -> NDArray[np.uint8]:
+        """The annotation's segmentation as a binary ``height x width`` mask."""
+        decoded = mask.decode(self.annToRLE(ann))
+        return decoded
+
+    def _mask_table(self, side: str) -> _kernels.MaskTable:
+        """Every annotation's mask, in column order, for the segm IoU."""
+        dataset = self.dataset
+        return mask_table(
+            dataset.get("annotations", []),
+            dataset.get("images", []),
+            self._columns().image_id,
+            side,
+        )
 
     # -- columns for evaluation ------------------------------------------------------------
 

@@ -294,7 +294,8 @@ class COCOeval:
     cocoDt : COCO, default=None
         Detections, usually ``cocoGt.loadRes(...)``.
     iouType : {"bbox", "segm", "keypoints"}, default="segm"
-        Only ``"bbox"`` is implemented so far.
+        ``"bbox"`` (box IoU) or ``"segm"`` (mask IoU; segmentations are converted as
+        pycocotools' ``annToRLE`` does); ``"keypoints"`` is not implemented.
     verbose : bool, default=False
         Print pycocotools' progress messages.
     """
@@ -319,6 +320,8 @@ class COCOeval:
         self._evaluated: _Evaluated | None = None
         self._eval_imgs: list[Any] | None = None
         self._ious: dict[tuple[Any, Any], Any] | None = None
+        # iouType "segm": the detection and ground-truth masks, as evaluate converted them.
+        self._masks: tuple[_kernels.MaskTable, _kernels.MaskTable] | None = None
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             self.params.catIds = sorted(cocoGt.getCatIds())
@@ -337,8 +340,10 @@ class COCOeval:
         if p.useSegm is not None:
             p.iouType = "segm" if p.useSegm == 1 else "bbox"
         self._say(f"Evaluate annotation type *{p.iouType}*")
-        if p.iouType != "bbox":
-            raise NotImplementedError(f"iouType {p.iouType!r} is not supported yet (bbox only)")
+        if p.iouType not in ("bbox", "segm"):
+            raise NotImplementedError(
+                f"iouType {p.iouType!r} is not supported yet (bbox and segm only)"
+            )
         if self.cocoGt is None or self.cocoDt is None:
             raise ValueError("COCOeval needs both cocoGt and cocoDt to evaluate")
         p.imgIds = list(np.unique(p.imgIds))
@@ -348,6 +353,13 @@ class COCOeval:
         _check_params(p)
         self.params = p
         with gc_paused():
+            self._masks = None
+            if p.iouType == "segm":
+                # pycocotools converts every segmentation with annToRLE, then uses masks.
+                self._masks = (
+                    self.cocoDt._mask_table("detection"),
+                    self.cocoGt._mask_table("ground-truth"),
+                )
             self._evaluated = self._match(p)
         self._eval_imgs = None
         self._ious = None
@@ -403,8 +415,14 @@ class COCOeval:
             g.gt_start, g.gt_rows, gt.bbox, gt.area, g.gt_id, gt.crowd, gt.ignore,
             slot_start, slot_score, slot_det, slot_code, group_npig, group_nonempty,
         )  # fmt: skip
+        dt_masks, gt_masks = self._masks if self._masks is not None else (None, None)
         bounds = _balanced_bounds(g.dt_start, g.gt_start, n_img, n_cat)
-        run_parallel([partial(run, a, b, detail=detail) for a, b in itertools.pairwise(bounds)])
+        run_parallel(
+            [
+                partial(run, a, b, detail=detail, dt_masks=dt_masks, gt_masks=gt_masks)
+                for a, b in itertools.pairwise(bounds)
+            ]
+        )
         slot_group = np.repeat(np.arange(n_groups, dtype=np.int64), kept)
         slot_rank = (np.arange(n_slots, dtype=np.int64) - slot_start[slot_group]).astype(np.int32)
         return _Evaluated(
@@ -632,8 +650,16 @@ class COCOeval:
                 if s1 == s0 or len(rows) == 0:
                     out[img, cat] = []  # pycocotools' value when either side is empty
                     continue
-                dets = np.ascontiguousarray(dt.bbox[ev.slot_det[s0:s1]])
                 matrix = np.zeros((s1 - s0, len(rows)))
+                if self._masks is not None:
+                    _kernels.coco_mask_iou(
+                        self._masks[0], np.ascontiguousarray(ev.slot_det[s0:s1]),
+                        self._masks[1], np.ascontiguousarray(rows),
+                        np.ascontiguousarray(gt.crowd[rows]), matrix,
+                    )  # fmt: skip
+                    out[img, cat] = matrix
+                    continue
+                dets = np.ascontiguousarray(dt.bbox[ev.slot_det[s0:s1]])
                 _kernels.coco_box_iou(
                     dets, np.ascontiguousarray(gt.bbox[rows]),
                     np.ascontiguousarray(gt.crowd[rows]), matrix,

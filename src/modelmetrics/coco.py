@@ -20,7 +20,15 @@ absent from the ground truth, which pycocotools asserts on or silently drops) ra
 ``ValueError`` naming the annotation index and field, an empty result list raises
 ``ValueError`` unless ``loadRes(..., allow_empty=True)``, ``summarize(fix_max_dets=True)``
 reports AP@[.50:.95] at ``maxDets[2]`` instead of a hard-coded 100, and progress messages
-print only with ``verbose=True``. Only ``iouType="bbox"`` is evaluated so far.
+print only with ``verbose=True``.
+
+``iouType`` may be ``"bbox"`` or ``"segm"`` (``"keypoints"`` raises
+``NotImplementedError``). For ``"segm"`` every segmentation is converted as
+``COCO.annToRLE`` does (polygons rasterised and merged, uncompressed RLEs compressed)
+and the mask IoUs are pycocotools' ``rleIou``, in C on all cores. Unlike pycocotools,
+``evaluate`` does not replace the ``segmentation`` of the annotation dicts by their
+RLEs (use ``annToRLE`` for those), and an invalid segmentation or an image without
+``height``/``width`` is a ``ValueError`` naming the annotation.
 
 JSON files given by path are read by a compiled reader straight into columns (several
 times faster than ``json``/``orjson`` plus dicts, and without a Python object per

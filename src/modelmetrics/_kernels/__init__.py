@@ -4,11 +4,12 @@ Kernels trust their callers: inputs are validated, C-contiguous arrays of the ri
 dtype, and outputs are preallocated. Public modules import kernels from here.
 """
 
+from modelmetrics._kernels._coco import MaskTable, group_order
 from modelmetrics._kernels._coco import accumulate as coco_accumulate
 from modelmetrics._kernels._coco import box_iou as coco_box_iou
 from modelmetrics._kernels._coco import confusion as coco_confusion
 from modelmetrics._kernels._coco import evaluate as coco_evaluate
-from modelmetrics._kernels._coco import group_order
+from modelmetrics._kernels._coco import mask_iou as coco_mask_iou
 from modelmetrics._kernels._columns import extract as extract_columns
 from modelmetrics._kernels._confusion import (
     count_equal,
@@ -19,7 +20,8 @@ from modelmetrics._kernels._confusion import (
 )
 from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
 from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
-from modelmetrics._kernels._mask import RLEs
+from modelmetrics._kernels._mask import RLEs, rle_boxes_areas
+from modelmetrics._kernels._mask import annotation_rles as rle_annotation_table
 from modelmetrics._kernels._mask import as_dim as rle_as_dim
 from modelmetrics._kernels._mask import box_iou as rle_box_iou
 from modelmetrics._kernels._mask import encode as rle_encode
@@ -59,6 +61,7 @@ __all__ = [
     "RLE_MAX_AREA",
     "STATS",
     "CocoJson",
+    "MaskTable",
     "RLEs",
     "average_precision_from_curve",
     "average_precision_runs",
@@ -66,6 +69,7 @@ __all__ = [
     "coco_box_iou",
     "coco_confusion",
     "coco_evaluate",
+    "coco_mask_iou",
     "count_equal",
     "count_pairs",
     "count_pairs_weighted",
@@ -85,8 +89,10 @@ __all__ = [
     "read_ground_truth",
     "read_numbers",
     "read_results",
+    "rle_annotation_table",
     "rle_as_dim",
     "rle_box_iou",
+    "rle_boxes_areas",
     "rle_encode",
     "rle_from_boxes",
     "rle_from_counts",

@@ -2,6 +2,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from typing_extensions import disjoint_base
 
 def box_iou(
     dt: NDArray[np.float64],  # const double[:, ::1], (n_dt, 4) xywh
@@ -9,6 +10,24 @@ def box_iou(
     crowd: NDArray[np.uint8],  # const uint8_t[::1], (n_gt,)
     out: NDArray[np.float64],  # double[:, ::1], (n_dt, n_gt), written in place
 ) -> None: ...
+
+@disjoint_base
+class MaskTable:
+    counts: Any
+    starts: Any
+    hw: Any
+    bbox: Any
+    area: Any
+    def __init__(
+        self,
+        counts: NDArray[np.uint32],  # const uint32_t[::1]
+        starts: NDArray[np.int64],  # const int64_t[::1] (n + 1,)
+        hw: NDArray[np.uint32],  # const uint32_t[:, ::1] (n, 2)
+        bbox: NDArray[np.float64],  # const double[:, ::1] (n, 4)
+        area: NDArray[np.uint32],  # const uint32_t[::1] (n,)
+    ) -> None: ...
+    def __len__(self) -> int: ...
+
 def evaluate(
     iou_thr: NDArray[np.float64],  # const double[::1] (T,)
     area_rng: NDArray[np.float64],  # const double[:, ::1] (A, 2)
@@ -35,6 +54,16 @@ def evaluate(
     first: int,
     last: int,
     detail: tuple[Any, ...] | None = None,
+    dt_masks: MaskTable | None = None,
+    gt_masks: MaskTable | None = None,
+) -> None: ...
+def mask_iou(
+    dt: MaskTable,
+    dt_rows: NDArray[np.int64],  # const int64_t[::1]
+    gt: MaskTable,
+    gt_rows: NDArray[np.int64],  # const int64_t[::1]
+    crowd: NDArray[np.uint8],  # const uint8_t[::1] (len(gt_rows),)
+    out: NDArray[np.float64],  # double[:, ::1] (len(dt_rows), len(gt_rows)), written
 ) -> None: ...
 def accumulate(
     rec_thr: NDArray[np.float64],  # const double[::1] (R,)

@@ -5,7 +5,8 @@
 Private: callers pass validated, C-contiguous arrays laid out as csrc/mm_coco.h
 describes. Shapes are checked here once; the loops run in C without the GIL.
 """
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
 
 from ._csrc cimport (
     MM_COCO_ENOMEM,
@@ -17,6 +18,8 @@ from ._csrc cimport (
     mm_coco_groups,
     mm_coco_matches,
     mm_coco_params,
+    mm_rle,
+    mm_rle_iou,
 )
 
 
@@ -37,6 +40,101 @@ def box_iou(
         return
     with nogil:
         mm_coco_box_iou(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0, 0])
+
+
+cdef class MaskTable:
+    """Masks of annotation rows for the segm IoU: ``annotation_rles``' table.
+
+    Row ``i`` has the run lengths ``counts[starts[i]:starts[i + 1]]`` of an
+    ``hw[i, 0] x hw[i, 1]`` mask (valid: they come from the mask kernels), its
+    pycocotools box ``bbox[i]`` and area ``area[i]``. Holds the arrays it points into.
+    """
+    cdef mm_rle *rles
+    cdef Py_ssize_t n
+    cdef readonly object counts, starts, hw, bbox, area
+    cdef const double[:, ::1] _bb
+    cdef const uint32_t[::1] _area
+
+    def __cinit__(self, const uint32_t[::1] counts, const int64_t[::1] starts,
+                  const uint32_t[:, ::1] hw, const double[:, ::1] bbox,
+                  const uint32_t[::1] area):
+        cdef Py_ssize_t i, n = hw.shape[0]
+        cdef uint32_t dummy = 0
+        _need(hw.shape[1] == 2 and starts.shape[0] == n + 1, "mask table shapes")
+        _need(bbox.shape[0] == n and bbox.shape[1] == 4 and area.shape[0] == n,
+              "mask table boxes and areas")
+        for i in range(n):
+            _need(0 <= starts[i] <= starts[i + 1] <= counts.shape[0], "mask table starts")
+            # The IoU walks the runs: they must cover exactly h * w pixels.
+            _need(_covers(&counts[starts[i]] if starts[i] < counts.shape[0] else &dummy,
+                          starts[i + 1] - starts[i], <uint64_t>hw[i, 0] * hw[i, 1]),
+                  "mask table counts must sum to h * w")
+        self.rles = <mm_rle *>malloc((n if n > 0 else 1) * sizeof(mm_rle))
+        if self.rles == NULL:
+            raise MemoryError()
+        for i in range(n):
+            self.rles[i].cnts = &counts[starts[i]] if starts[i] < counts.shape[0] else NULL
+            self.rles[i].m = starts[i + 1] - starts[i]
+            self.rles[i].h = hw[i, 0]
+            self.rles[i].w = hw[i, 1]
+        self.n = n
+        self.counts, self.starts, self.hw = counts, starts, hw
+        self.bbox, self.area = bbox, area
+        self._bb = bbox
+        self._area = area
+
+    def __init__(self, counts, starts, hw, bbox, area):
+        pass  # everything happens in __cinit__, which gets the same arguments
+
+    def __dealloc__(self):
+        free(self.rles)
+
+    def __len__(self):
+        return self.n
+
+
+cdef bint _covers(const uint32_t *cnts, Py_ssize_t m, uint64_t total) noexcept nogil:
+    cdef uint64_t s = 0
+    cdef Py_ssize_t j
+    for j in range(m):
+        s += cnts[j]
+    return s == total
+
+
+def mask_iou(MaskTable dt, const int64_t[::1] dt_rows, MaskTable gt,
+             const int64_t[::1] gt_rows, const uint8_t[::1] crowd, double[:, ::1] out):
+    """``out[d, g]``: pycocotools' mask IoU of ``dt`` row ``dt_rows[d]`` with ``gt`` row
+    ``gt_rows[g]`` (crowd: intersection over the detection's area)."""
+    cdef Py_ssize_t d, g, nd = dt_rows.shape[0], ng = gt_rows.shape[0]
+    _need(crowd.shape[0] == ng and out.shape[0] == nd and out.shape[1] == ng, "shapes")
+    for d in range(nd):
+        _need(0 <= dt_rows[d] < dt.n, "dt rows")
+    for g in range(ng):
+        _need(0 <= gt_rows[g] < gt.n, "gt rows")
+    if nd == 0 or ng == 0:
+        return
+    cdef mm_rle *grle = <mm_rle *>malloc(ng * sizeof(mm_rle))
+    cdef double *gbb = <double *>malloc(4 * ng * sizeof(double))
+    cdef double *col = <double *>malloc(ng * sizeof(double))
+    try:
+        if grle == NULL or gbb == NULL or col == NULL:
+            raise MemoryError()
+        with nogil:
+            for g in range(ng):
+                grle[g] = gt.rles[gt_rows[g]]
+                gbb[4 * g] = gt._bb[gt_rows[g], 0]
+                gbb[4 * g + 1] = gt._bb[gt_rows[g], 1]
+                gbb[4 * g + 2] = gt._bb[gt_rows[g], 2]
+                gbb[4 * g + 3] = gt._bb[gt_rows[g], 3]
+            for d in range(nd):
+                mm_rle_iou(dt.rles + dt_rows[d], &dt._bb[dt_rows[d], 0], &dt._area[dt_rows[d]],
+                           1, grle, gbb, ng, &crowd[0], 0, 1, col)
+                for g in range(ng):
+                    out[d, g] = col[g]
+    finally:
+        free(grle)
+        free(gbb)
+        free(col)
 
 
 def evaluate(
@@ -65,8 +163,13 @@ def evaluate(
     Py_ssize_t first,
     Py_ssize_t last,
     detail=None,
+    MaskTable dt_masks=None,
+    MaskTable gt_masks=None,
 ):
     """Match the groups ``[first, last)`` (see ``mm_coco_evaluate``).
+
+    With ``dt_masks`` and ``gt_masks`` (one row per detection / gt column row) the IoU
+    is that of the masks (iouType "segm"), otherwise that of the boxes.
 
     ``dt_rows`` / ``gt_rows`` list, group by group, rows of the detection and gt
     columns. ``detail``, when given, is a tuple ``(slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)``
@@ -134,6 +237,19 @@ def evaluate(
     inp.gt_id = &gt_id[0] if n_gt_rows else &dummy_d
     inp.gt_crowd = &gt_crowd[0] if n_gt_rows else &dummy_u
     inp.gt_ignore = &gt_ignore[0] if n_gt_rows else &dummy_u
+    inp.dt_rle = NULL
+    inp.dt_rle_bb = NULL
+    inp.dt_rle_area = NULL
+    inp.gt_rle = NULL
+    inp.gt_rle_bb = NULL
+    _need((dt_masks is None) == (gt_masks is None), "masks for both sides or neither")
+    if dt_masks is not None:
+        _need(dt_masks.n == n_dt_rows and gt_masks.n == n_gt_rows, "one mask per row")
+        inp.dt_rle = dt_masks.rles
+        inp.dt_rle_bb = &dt_masks._bb[0, 0] if n_dt_rows else &dummy_d
+        inp.dt_rle_area = &dt_masks._area[0] if n_dt_rows else <const uint32_t *>NULL
+        inp.gt_rle = gt_masks.rles
+        inp.gt_rle_bb = &gt_masks._bb[0, 0] if n_gt_rows else &dummy_d
     cdef mm_coco_matches out
     cdef int64_t dummy_i = 0
     cdef int32_t dummy_i32 = 0

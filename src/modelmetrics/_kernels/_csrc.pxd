@@ -65,6 +65,55 @@ cdef extern from "mm_moments.h" nogil:
     void mm_moments_reduce(double *chunks, Py_ssize_t n_chunks, Py_ssize_t n_cols)
     void mm_moments_merge(double *state, const double *other, Py_ssize_t n_cols)
 
+cdef extern from "mm_rle.h" nogil:
+    enum:
+        MM_RLE_OK
+        MM_RLE_ENOMEM
+        MM_RLE_ECOUNTS
+        MM_RLE_ESTRING
+        MM_RLE_EPOLY
+        MM_RLE_ESIZE
+    ctypedef struct mm_rle:
+        const uint32_t *cnts
+        Py_ssize_t m
+        uint32_t h
+        uint32_t w
+    ctypedef struct mm_rle_str:
+        const char *s
+        Py_ssize_t len
+        uint32_t h
+        uint32_t w
+    ctypedef struct mm_rle_buf:
+        char *data
+        size_t len
+        size_t cap
+    ctypedef struct mm_rle_ws:
+        uint32_t *cnts
+        Py_ssize_t m
+    void mm_rle_buf_free(mm_rle_buf *b)
+    void mm_rle_ws_free(mm_rle_ws *ws)
+    int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, Py_ssize_t cap, Py_ssize_t *m)
+    int mm_rle_str_area(const mm_rle_str *r, uint32_t *area)
+    int mm_rle_str_bbox(const mm_rle_str *r, double *bb)
+    int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask)
+    int mm_rle_to_str(const uint32_t *cnts, Py_ssize_t m, mm_rle_buf *out)
+    int mm_rle_check(const mm_rle *r)
+    uint32_t mm_rle_area(const mm_rle *r)
+    void mm_rle_bbox(const mm_rle *r, double *bb)
+    int mm_rle_decode(const mm_rle *r, uint8_t *mask)
+    int mm_rle_encode(const uint8_t *mask, uint32_t h, uint32_t w, mm_rle_ws *ws)
+    Py_ssize_t mm_rle_merge_capacity(const mm_rle *r, Py_ssize_t n)
+    int mm_rle_merge(const mm_rle *r, Py_ssize_t n, int intersect, uint32_t *out, uint32_t *tmp,
+                     Py_ssize_t cap, Py_ssize_t *m)
+    void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area,
+                    Py_ssize_t n_dt, const mm_rle *gt, const double *gt_bb, Py_ssize_t n_gt,
+                    const uint8_t *gt_crowd, Py_ssize_t d_first, Py_ssize_t d_last,
+                    double *out)
+    void mm_rle_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
+                        const uint8_t *gt_crowd, double *out)
+    int mm_rle_from_poly(const double *xy, Py_ssize_t k, uint32_t h, uint32_t w, mm_rle_ws *ws)
+    int mm_rle_from_box(const double *bb, uint32_t h, uint32_t w, mm_rle_ws *ws)
+
 cdef extern from "mm_coco.h" nogil:
     int MM_COCO_ENOMEM
     ctypedef struct mm_coco_params:
@@ -87,6 +136,11 @@ cdef extern from "mm_coco.h" nogil:
         const double *gt_id
         const uint8_t *gt_crowd
         const uint8_t *gt_ignore
+        const mm_rle *dt_rle
+        const double *dt_rle_bb
+        const uint32_t *dt_rle_area
+        const mm_rle *gt_rle
+        const double *gt_rle_bb
     ctypedef struct mm_coco_matches:
         const int64_t *slot_start
         double *slot_score
@@ -175,51 +229,3 @@ cdef extern from "mm_json.h" nogil:
         int err_problem
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
     void mm_json_free(mm_json_coco *out)
-cdef extern from "mm_rle.h" nogil:
-    enum:
-        MM_RLE_OK
-        MM_RLE_ENOMEM
-        MM_RLE_ECOUNTS
-        MM_RLE_ESTRING
-        MM_RLE_EPOLY
-        MM_RLE_ESIZE
-    ctypedef struct mm_rle:
-        const uint32_t *cnts
-        Py_ssize_t m
-        uint32_t h
-        uint32_t w
-    ctypedef struct mm_rle_str:
-        const char *s
-        Py_ssize_t len
-        uint32_t h
-        uint32_t w
-    ctypedef struct mm_rle_buf:
-        char *data
-        size_t len
-        size_t cap
-    ctypedef struct mm_rle_ws:
-        uint32_t *cnts
-        Py_ssize_t m
-    void mm_rle_buf_free(mm_rle_buf *b)
-    void mm_rle_ws_free(mm_rle_ws *ws)
-    int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, Py_ssize_t cap, Py_ssize_t *m)
-    int mm_rle_str_area(const mm_rle_str *r, uint32_t *area)
-    int mm_rle_str_bbox(const mm_rle_str *r, double *bb)
-    int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask)
-    int mm_rle_to_str(const uint32_t *cnts, Py_ssize_t m, mm_rle_buf *out)
-    int mm_rle_check(const mm_rle *r)
-    uint32_t mm_rle_area(const mm_rle *r)
-    void mm_rle_bbox(const mm_rle *r, double *bb)
-    int mm_rle_decode(const mm_rle *r, uint8_t *mask)
-    int mm_rle_encode(const uint8_t *mask, uint32_t h, uint32_t w, mm_rle_ws *ws)
-    Py_ssize_t mm_rle_merge_capacity(const mm_rle *r, Py_ssize_t n)
-    int mm_rle_merge(const mm_rle *r, Py_ssize_t n, int intersect, uint32_t *out, uint32_t *tmp,
-                     Py_ssize_t cap, Py_ssize_t *m)
-    void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area,
-                    Py_ssize_t n_dt, const mm_rle *gt, const double *gt_bb, Py_ssize_t n_gt,
-                    const uint8_t *gt_crowd, Py_ssize_t d_first, Py_ssize_t d_last,
-                    double *out)
-    void mm_rle_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
-                        const uint8_t *gt_crowd, double *out)
-    int mm_rle_from_poly(const double *xy, Py_ssize_t k, uint32_t h, uint32_t w, mm_rle_ws *ws)
-    int mm_rle_from_box(const double *bb, uint32_t h, uint32_t w, mm_rle_ws *ws)

@@ -81,3 +81,23 @@ def from_boxes(
     name: str,
     single: bool,
 ) -> list[bytes]: ...
+def annotation_rles(
+    segs: list[Any],
+    heights: NDArray[np.int64],  # const int64_t[::1] (n,)
+    widths: NDArray[np.int64],  # const int64_t[::1] (n,)
+    fallback: Any,
+    name: str,
+) -> tuple[
+    NDArray[np.uint32],
+    NDArray[np.int64],
+    NDArray[np.uint32],
+    NDArray[np.float64],
+    NDArray[np.uint32],
+]: ...
+def rle_boxes_areas(
+    counts: NDArray[np.uint32],  # const uint32_t[::1]
+    starts: NDArray[np.int64],  # const int64_t[::1] (n + 1,)
+    hw: NDArray[np.uint32],  # const uint32_t[:, ::1] (n, 2)
+    bbox: NDArray[np.float64],  # double[:, ::1] (n, 4), written
+    area: NDArray[np.uint32],  # uint32_t[::1] (n,), written
+) -> None: ...

@@ -19,8 +19,8 @@ from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from libc.stdint cimport int64_t, uint8_t, uint32_t
-from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memset
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcpy, memset
 
 from ._csrc cimport (
     MM_RLE_ECOUNTS,
@@ -611,3 +611,198 @@ def from_boxes(const double[:, ::1] boxes, uint32_t h, uint32_t w, Py_ssize_t fi
         free(ends)
         mm_rle_buf_free(&buf)
         mm_rle_ws_free(&ws)
+
+
+cdef int _grow_u32(uint32_t **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
+    cdef Py_ssize_t new_cap
+    cdef uint32_t *p
+    if need <= cap[0]:
+        return 0
+    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
+    p = <uint32_t *>realloc(buf[0], new_cap * sizeof(uint32_t))
+    if p == NULL:
+        raise MemoryError()
+    buf[0] = p
+    cap[0] = new_cap
+    return 0
+
+
+cdef int _grow_f64(double **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
+    cdef Py_ssize_t new_cap
+    cdef double *p
+    if need <= cap[0]:
+        return 0
+    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
+    p = <double *>realloc(buf[0], new_cap * sizeof(double))
+    if p == NULL:
+        raise MemoryError()
+    buf[0] = p
+    cap[0] = new_cap
+    return 0
+
+
+cdef int _grow_rl(mm_rle **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
+    cdef mm_rle *p
+    if need <= cap[0]:
+        return 0
+    p = <mm_rle *>realloc(buf[0], need * sizeof(mm_rle))
+    if p == NULL:
+        raise MemoryError()
+    buf[0] = p
+    cap[0] = need
+    return 0
+
+
+cdef bint _is_polygon_list(object segm):
+    """pycocotools' frPyObjects reads a list as polygons when its first item is longer
+    than 4; the fast path takes lists of lists only (anything else goes the slow way)."""
+    cdef object first
+    if type(segm) is not list or PyList_GET_SIZE(segm) == 0:
+        return False
+    first = <object>PyList_GET_ITEM(segm, 0)
+    return type(first) is list and PyList_GET_SIZE(first) > 4
+
+
+def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] widths,
+                    object fallback, str name):
+    """The RLE counts of COCO ``segmentation`` values, as pycocotools' ``annToRLE``.
+
+    Item ``i`` is converted for an image of ``heights[i] x widths[i]``: polygon lists are
+    rasterised and merged, compressed RLE dicts decoded with their own size. Anything
+    else goes through ``fallback(segm, h, w, i)``, which returns a compressed RLE dict
+    (or raises). Returns ``(counts, starts, hw, bbox, area)``: item ``i`` has the counts
+    ``counts[starts[i]:starts[i + 1]]`` for an ``hw[i, 0] x hw[i, 1]`` mask, its
+    pycocotools box and its area.
+    """
+    cdef tuple items = tuple(segs)
+    cdef Py_ssize_t n = len(items), i, j, k, n_poly, length, m = 0, cap_out = 0, total = 0
+    cdef Py_ssize_t cap_xy = 0, cap_pc = 0, pc_len, merge_cap, cap_tmp = 0, cap_rl = 0
+    cdef Py_ssize_t xy_len
+    cdef int st = MM_RLE_OK
+    cdef uint32_t h, w
+    cdef uint32_t *out = NULL
+    cdef uint32_t *pc = NULL
+    cdef uint32_t *tmp = NULL
+    cdef double *xy = NULL
+    cdef mm_rle *rl = NULL
+    cdef Py_ssize_t *poly_at = NULL
+    cdef mm_rle_ws ws
+    cdef mm_rle_str rs
+    cdef object segm, poly, rle, counts
+    cdef uint32_t[::1] cv
+    if heights.shape[0] != n or widths.shape[0] != n:
+        raise ValueError("annotation_rles: one height and width per segmentation")
+    starts = np.empty(n + 1, dtype=np.int64)
+    hw = np.empty((n, 2), dtype=np.uint32)
+    cdef int64_t[::1] st_v = starts
+    cdef uint32_t[:, ::1] hw_v = hw
+    memset(&ws, 0, sizeof(ws))
+    try:
+        for i in range(n):
+            segm = items[i]
+            st_v[i] = total
+            h = <uint32_t>heights[i]
+            w = <uint32_t>widths[i]
+            if _is_polygon_list(segm):
+                # Rasterise each polygon, then merge them as pycocotools' merge(rles).
+                n_poly = PyList_GET_SIZE(segm)
+                pc_len = 0
+                _grow_rl(&rl, &cap_rl, n_poly)
+                poly_at = <Py_ssize_t *>realloc(poly_at, (n_poly + 1) * sizeof(Py_ssize_t))
+                if poly_at == NULL:
+                    raise MemoryError()
+                for j in range(n_poly):
+                    poly = <object>PyList_GET_ITEM(segm, j)
+                    length = PyList_GET_SIZE(poly) if type(poly) is list else -1
+                    if length >= 0:
+                        xy_len = 2 * (length // 2)
+                        _grow_f64(&xy, &cap_xy, xy_len if xy_len > 0 else 1)
+                    if length < 0 or not _fill_list(poly, xy, xy_len):
+                        arr = _poly_array(poly, f"{name}[{i}]['segmentation'][{j}]")
+                        xy_len = 2 * (arr.shape[0] // 2)
+                        _grow_f64(&xy, &cap_xy, xy_len if xy_len > 0 else 1)
+                        for k in range(xy_len):
+                            xy[k] = arr[k]
+                    with nogil:
+                        st = mm_rle_from_poly(xy, xy_len // 2, h, w, &ws)
+                    if st != MM_RLE_OK:
+                        _raise(st, f"{name}[{i}]['segmentation'][{j}]")
+                    _grow_u32(&pc, &cap_pc, pc_len + ws.m + 1)
+                    memcpy(pc + pc_len, ws.cnts, ws.m * sizeof(uint32_t))
+                    poly_at[j] = pc_len
+                    pc_len += ws.m
+                    rl[j].m = ws.m
+                    rl[j].h = h
+                    rl[j].w = w
+                for j in range(n_poly):
+                    rl[j].cnts = pc + poly_at[j]
+                if n_poly == 1:
+                    _grow_u32(&out, &cap_out, total + rl[0].m + 1)
+                    memcpy(out + total, rl[0].cnts, rl[0].m * sizeof(uint32_t))
+                    m = rl[0].m
+                else:
+                    merge_cap = mm_rle_merge_capacity(rl, n_poly)
+                    _grow_u32(&out, &cap_out, total + merge_cap + 1)
+                    _grow_u32(&tmp, &cap_tmp, merge_cap + 1)
+                    with nogil:
+                        st = mm_rle_merge(rl, n_poly, 0, out + total, tmp, merge_cap, &m)
+                    if st != MM_RLE_OK:
+                        _raise(st, f"{name}[{i}]['segmentation']")
+                hw_v[i, 0] = h
+                hw_v[i, 1] = w
+                total += m
+                continue
+            if type(segm) is dict and isinstance((<dict>segm).get("counts"), (bytes, str)):
+                rle = segm
+            else:
+                rle = fallback(segm, heights[i], widths[i], i)
+            # A compressed RLE dict, with its own size (as annToRLE keeps it).
+            holder = RLEs([rle], f"{name}[{i}]['segmentation']", True)
+            rs = (<RLEs>holder)._items[0]
+            _grow_u32(&out, &cap_out, total + rs.len + 1)
+            with nogil:
+                st = mm_rle_str_counts(&rs, out + total, rs.len + 1, &m)
+            if st != MM_RLE_OK:
+                _raise(st, f"{name}[{i}]['segmentation']")
+            hw_v[i, 0] = rs.h
+            hw_v[i, 1] = rs.w
+            total += m
+        st_v[n] = total
+        counts = np.empty(total, dtype=np.uint32)
+        cv = counts
+        if total:
+            memcpy(&cv[0], out, total * sizeof(uint32_t))
+    finally:
+        free(out)
+        free(pc)
+        free(tmp)
+        free(xy)
+        free(rl)
+        free(poly_at)
+        mm_rle_ws_free(&ws)
+    bbox = np.empty((n, 4), dtype=np.float64)
+    area = np.empty(n, dtype=np.uint32)
+    rle_boxes_areas(counts, starts, hw, bbox, area)
+    return counts, starts, hw, bbox, area
+
+
+def rle_boxes_areas(const uint32_t[::1] counts, const int64_t[::1] starts,
+                    const uint32_t[:, ::1] hw, double[:, ::1] bbox, uint32_t[::1] area):
+    """pycocotools' box and area of each RLE of an ``annotation_rles`` table (the counts
+    must be valid: they come from the kernels)."""
+    cdef Py_ssize_t i, n = hw.shape[0]
+    cdef mm_rle r
+    if (starts.shape[0] != n + 1 or bbox.shape[0] != n or bbox.shape[1] != 4
+            or area.shape[0] != n or hw.shape[1] != 2):
+        raise ValueError("rle_boxes_areas: shapes")
+    for i in range(n):
+        if not 0 <= starts[i] <= starts[i + 1] <= counts.shape[0]:
+            raise ValueError("rle_boxes_areas: starts")
+    with nogil:
+        for i in range(n):
+            r.cnts = &counts[starts[i]] if starts[i] < counts.shape[0] else NULL
+            r.m = starts[i + 1] - starts[i]
+            r.h = hw[i, 0]
+            r.w = hw[i, 1]
+            mm_rle_bbox(&r, &bbox[i, 0])
+            area[i] = mm_rle_area(&r)

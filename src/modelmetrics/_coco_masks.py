@@ -1,0 +1,133 @@
+"""Segmentation masks of COCO annotations, as pycocotools reads them for ``iouType="segm"``.
+
+pycocotools converts every ``segmentation`` to a compressed RLE with ``COCO.annToRLE``
+(polygons rasterised on the image's ``height x width`` and merged, uncompressed RLEs
+compressed, compressed RLEs kept with their own size) before computing mask IoUs. Here
+the same conversion runs in the mask kernels for all annotations at once and yields a
+:class:`modelmetrics._kernels.MaskTable`, indexed like the annotation columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from modelmetrics import _kernels, mask
+
+__all__ = ["ann_to_rle", "mask_table", "segm_result_columns"]
+
+
+def ann_to_rle(segm: Any, h: Any, w: Any) -> dict[str, Any]:
+    """``COCO.annToRLE`` for one ``segmentation`` value on an ``h x w`` image."""
+    if type(segm) is list:
+        rles = mask.frPyObjects(segm, h, w)
+        return mask.merge(rles if isinstance(rles, list) else [rles])
+    if not isinstance(segm, dict) or "counts" not in segm:
+        raise ValueError(
+            "must be a list of polygons or an RLE dict with 'size' and 'counts', "
+            f"got {type(segm).__name__}"
+        )
+    if type(segm["counts"]) is list:
+        rle = mask.frPyObjects(segm, h, w)
+        assert isinstance(rle, dict)
+        return rle
+    return segm
+
+
+def _image_sizes(
+    images: Sequence[Any], image_ids: NDArray[Any], side: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Height and width of each annotation's image (the last image dict of an id wins,
+    as in pycocotools' ``imgs`` index)."""
+    by_id: dict[Any, Any] = {}
+    for img in images:
+        by_id[img["id"]] = img
+    if image_ids.dtype == np.int64:
+        keys, inverse = np.unique(image_ids, return_inverse=True)
+        key_list = keys.tolist()
+    else:
+        key_list = list(dict.fromkeys(image_ids.tolist()))
+        position = {k: i for i, k in enumerate(key_list)}
+        inverse = np.array([position[v] for v in image_ids.tolist()], dtype=np.int64)
+    hs = np.empty(len(key_list), np.int64)
+    ws = np.empty(len(key_list), np.int64)
+    for i, key in enumerate(key_list):
+        img = by_id.get(key)
+        if img is None:
+            row = int(np.flatnonzero(inverse == i)[0])
+            raise ValueError(f"{side} annotation {row}: image_id {key!r} has no image entry")
+        try:
+            hs[i] = _kernels.rle_as_dim(img["height"], f"image {key!r}: 'height'")
+            ws[i] = _kernels.rle_as_dim(img["width"], f"image {key!r}: 'width'")
+        except KeyError as exc:
+            raise ValueError(
+                f"image {key!r} has no {exc.args[0]!r}: segmentations need the image size"
+            ) from None
+    return hs[inverse], ws[inverse]
+
+
+def mask_table(
+    annotations: Sequence[dict[str, Any]],
+    images: Sequence[Any],
+    image_ids: NDArray[Any],
+    side: str,
+) -> _kernels.MaskTable:
+    """The masks of `annotations` (in order), converted as ``annToRLE`` does.
+
+    Raises
+    ------
+    ValueError
+        Naming the annotation of a missing or invalid ``segmentation``, or an image
+        without ``height`` / ``width``.
+    """
+    segs: list[Any] = []
+    for i, ann in enumerate(annotations):
+        try:
+            segs.append(ann["segmentation"])
+        except KeyError:
+            raise ValueError(
+                f"{side} annotation {i}: no 'segmentation' (needed for iouType 'segm')"
+            ) from None
+    heights, widths = _image_sizes(images, image_ids, side)
+
+    def fallback(segm: Any, h: int, w: int, i: int) -> dict[str, Any]:
+        try:
+            return ann_to_rle(segm, h, w)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
+
+    counts, starts, hw, bbox, area = _kernels.rle_annotation_table(
+        segs, heights, widths, fallback, f"{side} annotation"
+    )
+    return _kernels.MaskTable(counts, starts, hw, bbox, area)
+
+
+def segm_result_columns(anns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any, Any]:
+    """What loadRes needs of segmentation results (no ``bbox`` in the first one).
+
+    Returns light dicts with ``image_id``, ``category_id``, ``score`` and ``bbox`` (the
+    result's own, else the mask's box) for ``extract_columns``, the mask areas (uint32)
+    and the mask boxes, as pycocotools' ``maskUtils.area`` / ``toBbox`` give them.
+    Segmentations must be compressed RLEs, as there.
+    """
+    segs: list[Any] = []
+    for i, ann in enumerate(anns):
+        if not isinstance(ann, dict):
+            raise ValueError(f"annotation {i} must be an object, got {type(ann).__name__}")
+        if "segmentation" not in ann:
+            raise ValueError(f"annotation {i}: field 'segmentation' is missing")
+        segs.append(ann["segmentation"])
+    rles = _kernels.RLEs(segs, "annotation")
+    area = np.empty(len(segs), np.uint32)
+    rles.area(area)
+    boxes = np.empty((len(segs), 4), np.float64)
+    rles.to_bbox(boxes)
+    light = []
+    for i, ann in enumerate(anns):
+        d: dict[str, Any] = {k: ann[k] for k in ("image_id", "category_id", "score") if k in ann}
+        d["bbox"] = ann["bbox"] if "bbox" in ann else boxes[i].tolist()
+        light.append(d)
+    return light, area, boxes
