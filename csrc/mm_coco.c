@@ -70,6 +70,7 @@ typedef struct {
     uint8_t *ig;      /* _ignore, in that order */
     double *gtm;      /* matched detection id per gt, in that order */
     double *top;      /* best IoU of each kept detection over all gts of the group */
+    ptrdiff_t *cand;  /* kept detections whose best IoU reaches some threshold */
     double *gbox;     /* the group's gt fields, gathered from their rows */
     double *garea;
     double *gid;
@@ -88,6 +89,7 @@ static void scratch_free(scratch *s)
     free(s->ig);
     free(s->gtm);
     free(s->top);
+    free(s->cand);
     free(s->gbox);
     free(s->garea);
     free(s->gid);
@@ -108,6 +110,7 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->ig = malloc(ng * sizeof *s->ig);
     s->gtm = malloc(ng * sizeof *s->gtm);
     s->top = malloc(nk * sizeof *s->top);
+    s->cand = malloc(nk * sizeof *s->cand);
     s->gbox = malloc(4 * ng * sizeof *s->gbox);
     s->garea = malloc(ng * sizeof *s->garea);
     s->gid = malloc(ng * sizeof *s->gid);
@@ -115,7 +118,7 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->gign = malloc(ng * sizeof *s->gign);
     s->grle = malloc(ng * sizeof *s->grle);
     s->gbb = malloc(4 * ng * sizeof *s->gbb);
-    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top ||
+    if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top || !s->cand ||
         !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb) {
         scratch_free(s);
         return MM_COCO_ENOMEM;
@@ -143,6 +146,12 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
     }
     scratch s;
     if (scratch_alloc(&s, max_dt, max_kept, max_gt) != 0) return MM_COCO_ENOMEM;
+    /* The lowest bar a match must reach over all thresholds. */
+    double p_min_bar = INFINITY;
+    for (ptrdiff_t t = 0; t < T; t++) {
+        const double bar = p->iou_thr[t] < 1 - 1e-10 ? p->iou_thr[t] : 1 - 1e-10;
+        if (bar < p_min_bar) p_min_bar = bar;
+    }
 
     for (ptrdiff_t g = first; g < last; g++) {
         const int64_t d0 = in->dt_start[g], g0 = in->gt_start[g];
@@ -220,6 +229,15 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             s.top[k] = top;
         }
 
+        /* Detections that can match at some threshold (best IoU >= the threshold's
+         * bar); the others are false positives or ignored whatever the matching,
+         * and leave the gts untouched. Without detail output, only the candidates
+         * need the per-threshold scan. */
+        ptrdiff_t n_cand = 0;
+        for (ptrdiff_t k = 0; k < nk; k++)
+            if (s.top[k] >= p_min_bar) s.cand[n_cand++] = k;
+        const int detail = out->slot_dtm != NULL || out->gt_gtm != NULL;
+
         for (ptrdiff_t a = 0; a < A; a++) {
             const double *rng = p->area_rng + 2 * a;
             /* Ground truths: not ignored first, then ignored, each in input order. */
@@ -240,15 +258,27 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     out->gt_ig[a * n_gt + g0 + j] = s.ig[j];
                 }
             }
+            if (!detail) {
+                /* Unmatched codes first: ignored outside the area range, else FP. */
+                for (ptrdiff_t k = 0; k < nk; k++)
+                    memset(out->slot_code + (s0 + k) * A * T + a * T,
+                           outside(in->dt_area[s.det[k]], rng) ? MM_COCO_IGNORED : MM_COCO_FP,
+                           (size_t)T);
+                if (n_cand == 0) continue;
+            }
+            const ptrdiff_t n_scan = detail ? nk : n_cand;
             for (ptrdiff_t t = 0; t < T; t++) {
                 uint8_t *code = out->slot_code + s0 * A * T + a * T + t; /* stride A * T */
+                const double bar = p->iou_thr[t] < 1 - 1e-10 ? p->iou_thr[t] : 1 - 1e-10;
                 for (ptrdiff_t j = 0; j < ng; j++) s.gtm[j] = 0.0;
-                for (ptrdiff_t k = 0; k < nk; k++) {
+                for (ptrdiff_t c = 0; c < n_scan; c++) {
+                    const ptrdiff_t k = detail ? c : s.cand[c];
+                    /* No gt reaches the threshold: the scan could not match. */
+                    if (!detail && s.top[k] < bar) continue;
                     const int64_t det = s.det[k];
                     const double *row = s.iou + k * ng;
-                    double best = p->iou_thr[t] < 1 - 1e-10 ? p->iou_thr[t] : 1 - 1e-10;
+                    double best = bar;
                     ptrdiff_t m = -1;
-                    /* No gt reaches the threshold: the scan below could not match. */
                     const ptrdiff_t scan = s.top[k] < best ? 0 : ng;
                     for (ptrdiff_t j = 0; j < scan; j++) {
                         const ptrdiff_t gj = s.order[j];
@@ -310,6 +340,7 @@ typedef struct {
     int64_t *sub;     /* the maxDets subset of order */
     ptrdiff_t *plane; /* byte offset of each accumulated curve within a slot's codes */
     int64_t *fp;      /* running false positives per curve */
+    uint8_t *fp8;     /* the same, since the last flush into fp */
     tp_event *events; /* true positives of all curves, in position order */
     int32_t *ev_plane;
     tp_event *by_plane; /* the same, grouped by curve */
@@ -325,6 +356,7 @@ static void accum_free(accum_scratch *s)
     free(s->sub);
     free(s->plane);
     free(s->fp);
+    free(s->fp8);
     free(s->events);
     free(s->ev_plane);
     free(s->by_plane);
@@ -415,8 +447,9 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
     s.sub = malloc(cap * sizeof *s.sub);
     s.plane = malloc(pcap * sizeof *s.plane);
     s.fp = malloc(pcap * sizeof *s.fp);
+    s.fp8 = malloc(pcap);
     s.start = malloc((pcap + 1) * sizeof *s.start);
-    if (!s.order || !s.tmp || !s.sub || !s.plane || !s.fp || !s.start ||
+    if (!s.order || !s.tmp || !s.sub || !s.plane || !s.fp || !s.fp8 || !s.start ||
         reserve_events(&s, (ptrdiff_t)cap) != 0) {
         accum_free(&s);
         return MM_COCO_ENOMEM;
@@ -443,20 +476,28 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
         /* One pass over the detections for every curve: count false positives and
          * record true positives with the false-positive count before them. */
         for (ptrdiff_t p = 0; p < P; p++) s.fp[p] = 0;
-        ptrdiff_t n_events = 0;
+        memset(s.fp8, 0, (size_t)P);
+        ptrdiff_t n_events = 0, pending = 0;
         for (ptrdiff_t j = 0; j < nd; j++) {
             const uint8_t *codes = slot_code + s.sub[j] * row;
-            int any_tp = 0;
+            uint8_t any_tp = 0;
+            /* False positives are counted in bytes (the loops vectorise) and moved to
+             * the 64-bit counters before a byte can overflow or a count is read. */
             if (contiguous) {
                 for (ptrdiff_t p = 0; p < P; p++) {
-                    s.fp[p] += codes[p] == MM_COCO_FP;
+                    s.fp8[p] += codes[p] == MM_COCO_FP;
                     any_tp |= codes[p] == MM_COCO_TP;
                 }
             } else {
                 for (ptrdiff_t p = 0; p < P; p++) {
-                    s.fp[p] += codes[s.plane[p]] == MM_COCO_FP;
+                    s.fp8[p] += codes[s.plane[p]] == MM_COCO_FP;
                     any_tp |= codes[s.plane[p]] == MM_COCO_TP;
                 }
+            }
+            if (++pending == 255 || any_tp) {
+                for (ptrdiff_t p = 0; p < P; p++) s.fp[p] += s.fp8[p];
+                memset(s.fp8, 0, (size_t)P);
+                pending = 0;
             }
             if (!any_tp) continue;
             if (reserve_events(&s, n_events + P) != 0) {
