@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -75,7 +75,15 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    # os.open with mode 0o666 lets the umask set the permissions, as open() would
+    # (tempfile.mkstemp would make the report readable by its owner only).
+    while True:
+        tmp_name = str(directory / f".{target.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:  # pragma: no cover - 64 random bits collided
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
