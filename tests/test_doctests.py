@@ -9,12 +9,14 @@ MODULES = [
     "modelmetrics._accuracy",
     "modelmetrics._classification_summary",
     "modelmetrics._confusion",
+    "modelmetrics._loss_history",
     "modelmetrics._prf",
     "modelmetrics._ranking",
     "modelmetrics._report",
     "modelmetrics._score_summary",
     "modelmetrics.detection",
     "modelmetrics.regression",
+    "modelmetrics.report",
 ]
 
 

@@ -181,7 +181,7 @@ def test_detection_split_equals_evaluate_detections_with_class_names():
         assert got["per-class"][ex.DETECTION_CLASSES[label]] == to_jsonable(values.as_dict())
     assert got["confusion-matrix"]["labels"] == ["person", "car", "dog", "background"]
     assert got["confusion-matrix"]["matrix"] == expected.confusion_matrix.tolist()
-    instances = {name: 0 for name in ex.DETECTION_CLASSES.values()}
+    instances = dict.fromkeys(ex.DETECTION_CLASSES.values(), 0)
     for image in gt:
         for label in image["labels"]:
             instances[ex.DETECTION_CLASSES[int(label)]] += 1

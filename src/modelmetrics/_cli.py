@@ -51,7 +51,9 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{out_dir}: cannot create the output directory ({exc.strerror})") from None
+        raise InputError(
+            f"{out_dir}: cannot create the output directory ({exc.strerror})"
+        ) from None
     losses, validation, stamps = ex.loss_history_example()
     inputs: dict[str, Any] = {
         "classification": (list(ex.CLASSES), ex.classification_proba_example),
@@ -212,8 +214,7 @@ def _table_labels(
             labels = _labels_option(",".join(pred.names))
         if labels is not None and len(labels) != pred.values.shape[1]:
             raise InputError(
-                f"{pred_path}: {pred.values.shape[1]} probability columns but "
-                f"{len(labels)} labels"
+                f"{pred_path}: {pred.values.shape[1]} probability columns but {len(labels)} labels"
             )
         if gt.values.dtype.kind == "U" and labels is not None:
             labels = [str(label) for label in labels]

@@ -65,7 +65,9 @@ def read_table(path: str | os.PathLike[str], what: str) -> Table:
         except (ValueError, OSError, EOFError) as exc:
             raise InputError(f"{path}: not a readable .npy array ({exc})") from None
         if values.ndim not in (1, 2) or values.shape[0] == 0:
-            raise InputError(f"{path}: expected a non-empty 1-D or 2-D array, got shape {values.shape}")
+            raise InputError(
+                f"{path}: expected a non-empty 1-D or 2-D array, got shape {values.shape}"
+            )
         return Table(values, None)
     if suffix not in (".csv", ".txt"):
         raise InputError(f"{path}: {what} must be a .csv or .npy file")
@@ -84,9 +86,9 @@ def read_table(path: str | os.PathLike[str], what: str) -> Table:
     first = [c.strip() for c in rows[0]]
     body = [[c.strip() for c in row] for row in rows[1:]]
     header_like = all(_number(c) is None for c in first)
-    if header_like and body and any(_number(c) is not None for row in body for c in row):
-        names, rows_clean = first, body
-    elif header_like and body and (len(first) > 1 or first[0].lower() in _HEADER_WORDS):
+    has_numbers = any(_number(c) is not None for row in body for c in row)
+    named = len(first) > 1 or first[0].lower() in _HEADER_WORDS
+    if header_like and body and (has_numbers or named):
         names, rows_clean = first, body
     else:
         rows_clean = [first, *body]

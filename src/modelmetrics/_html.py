@@ -16,13 +16,11 @@ from typing import Any
 
 __all__ = ["render_html"]
 
-_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
-)
+_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _asset(name: str) -> str:
-    return resources.files("modelmetrics").joinpath("_assets", name).read_text("utf-8")
+    return resources.files("modelmetrics").joinpath("_assets").joinpath(name).read_text("utf-8")
 
 
 def _script_json(value: Any) -> str:

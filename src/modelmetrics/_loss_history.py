@@ -80,7 +80,9 @@ def parse_timestamp(value: object, *, name: str = "timestamp") -> Timestamp:
 def _parse_string(text: str, name: str) -> Timestamp:
     match = _RFC3339.fullmatch(text)
     if match is None:
-        raise ValueError(f"{name}: {text!r} is not an RFC 3339 timestamp (e.g. 2026-11-26T05:00:00Z)")
+        raise ValueError(
+            f"{name}: {text!r} is not an RFC 3339 timestamp (e.g. 2026-11-26T05:00:00Z)"
+        )
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction, _, sign, off_h, off_m = match.groups()[6:]
     fraction = fraction or ""
@@ -106,11 +108,9 @@ def format_timestamp(stamp: Timestamp) -> str:
     text = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     if stamp.digits:
         digits = f"{sub:09d}"
-        if stamp.digits < 9 and int(digits[stamp.digits :]):
-            digits_kept = 9  # more precision than the stated digits: keep it all
-        else:
-            digits_kept = stamp.digits
-        text += "." + digits[:digits_kept]
+        # A stamp more precise than its stated digits keeps all nine.
+        extra = stamp.digits < 9 and int(digits[stamp.digits :])
+        text += "." + digits[: 9 if extra else stamp.digits]
     return text + "Z"
 
 
@@ -207,8 +207,8 @@ class LossHistory:
             raise TypeError(f"min_delta must be a number, got {min_delta!r}")
         if not math.isfinite(float(min_delta)) or min_delta < 0:
             raise ValueError(f"min_delta must be finite and non-negative, got {min_delta!r}")
-        self.patience = int(patience)
-        self.min_delta = float(min_delta)
+        self.patience: int = int(patience)
+        self.min_delta: float = float(min_delta)
         self._losses: list[float | None] = []
         self._validation: list[float | None] = []
         self._stamps: list[Timestamp] = []
@@ -266,9 +266,7 @@ class LossHistory:
                 for i, v in enumerate(_items(validation_losses))
             ]
         if len(valid) != len(train):
-            raise ValueError(
-                f"losses has {len(train)} entries, validation_losses has {len(valid)}"
-            )
+            raise ValueError(f"losses has {len(train)} entries, validation_losses has {len(valid)}")
         stamps: list[Timestamp] = []
         if timestamps is not None:
             stamps = [

@@ -127,7 +127,9 @@ class ModelTypeAdapter(ABC):
         unknown = sorted(set(options) - set(allowed))
         if unknown:
             listed = ", ".join(allowed) or "none"
-            raise TypeError(f"unexpected option(s) {unknown} for this model type (accepted: {listed})")
+            raise TypeError(
+                f"unexpected option(s) {unknown} for this model type (accepted: {listed})"
+            )
 
 
 def _check_threshold(threshold: object, name: str = "threshold") -> float:
@@ -260,9 +262,7 @@ def _probabilities(values: NDArray[Any]) -> NDArray[np.float64]:
     return proba
 
 
-def _cross_entropy(
-    proba: NDArray[np.float64], true_col: NDArray[np.intp], weights: Any
-) -> float:
+def _cross_entropy(proba: NDArray[np.float64], true_col: NDArray[np.intp], weights: Any) -> float:
     eps = np.finfo(np.float64).eps
     picked = np.clip(proba[np.arange(len(true_col)), true_col], eps, 1.0)
     return float(np.average(-np.log(picked), weights=weights))

@@ -9,6 +9,7 @@ interrupted or failed write leaves the previous file as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -91,15 +92,14 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
         raise
 
 
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the report export, shipped inside the package."""
-    text = resources.files("modelmetrics").joinpath("_schema", SCHEMA_RESOURCE).read_text("utf-8")
+    folder = resources.files("modelmetrics").joinpath("_schema")
+    text = folder.joinpath(SCHEMA_RESOURCE).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -53,11 +53,13 @@ __all__ = [
     "LossHistory",
     "ModelReport",
     "ModelTypeAdapter",
+    "Split",
     "SplitEvaluation",
     "export_schema",
 ]
 
-SPLITS = ("train", "validation", "test")
+Split = Literal["train", "validation", "test"]
+SPLITS: tuple[Split, ...] = ("train", "validation", "test")
 
 # Top-level keys this module writes, in the order written; anything else read from an
 # export is kept and written after them.
@@ -166,7 +168,7 @@ class ModelReport:
 
     def add_split(
         self,
-        name: Literal["train", "validation", "test"],
+        name: Split,
         ground_truth: Any,
         predictions: Any,
         *,
@@ -281,7 +283,9 @@ class ModelReport:
         """
         cm = self.metrics(split).get("confusion-matrix")
         if not isinstance(cm, Mapping):
-            raise ValueError(f"split {split!r} of a {self.model_type} report has no confusion matrix")
+            raise ValueError(
+                f"split {split!r} of a {self.model_type} report has no confusion matrix"
+            )
         labels = np.empty(len(cm["labels"]), dtype=object)
         labels[:] = cm["labels"]
         return confusion_view(
@@ -333,7 +337,9 @@ class ModelReport:
             atomic_write_text(path, text)
         return text
 
-    def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> str:
+    def to_html(
+        self, path: str | os.PathLike[str] | None = None, *, title: str | None = None
+    ) -> str:
         """One self-contained HTML page of the report; also written atomically to `path`."""
         from modelmetrics._html import render_html
 
