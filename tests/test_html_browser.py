@@ -191,7 +191,7 @@ def test_page_is_self_contained(demo_dir):
         text = page.read_text(encoding="utf-8")
         urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
         assert urls <= {"http://www.w3.org/2000/svg"}, urls  # a namespace, never fetched
-        assert "<link rel=\"stylesheet\"" not in text
+        assert '<link rel="stylesheet"' not in text
         assert "<script src" not in text
 
 

@@ -157,27 +157,44 @@ def _labels_option(text: str | None) -> list[Any] | None:
     return items
 
 
+def _read_arrays(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
+    gt_table = read_table(args.ground_truth, "ground truth")
+    bar.advance(f"reading {args.predictions}")
+    pred_table = read_table(args.predictions, "predictions")
+    labels = _table_labels(args.task, args, gt_table, pred_table, args.predictions)
+    return gt_table.values, pred_table.values, labels
+
+
+def _read_coco_pair(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
+    return _read_detection(args.ground_truth, args.predictions, bar)
+
+
+# How `evaluate` reads each task's files: (ground truth, predictions, labels). A model
+# type is offered once it has a reader here and an adapter in modelmetrics.report
+# (instance segmentation can reuse the COCO reader; semantic segmentation needs one for
+# .npy/.png label maps).
+_READERS = {
+    "classification": _read_arrays,
+    "regression": _read_arrays,
+    "detection": _read_coco_pair,
+}
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    from modelmetrics._report_adapters import ADAPTERS
     from modelmetrics.report import ModelReport
 
     task = args.task
-    if task not in ("classification", "regression", "detection"):
+    if task not in _READERS or task not in ADAPTERS:
         raise InputError(f"--task {task} is not available yet")
     steps = 3 + (args.output is not None) + (args.html is not None)
     gt_path, pred_path = args.ground_truth, args.predictions
     with Progress(steps, enabled=None if not args.quiet else False) as bar:
         bar.step(f"reading {gt_path}")
-        if task == "detection":
-            gt, pred, labels = _read_detection(gt_path, pred_path, bar)
-        else:
-            gt_table = read_table(gt_path, "ground truth")
-            bar.advance(f"reading {pred_path}")
-            pred_table = read_table(pred_path, "predictions")
-            gt, pred = gt_table.values, pred_table.values
-            labels = _table_labels(task, args, gt_table, pred_table, pred_path)
+        gt, pred, labels = _READERS[task](args, bar)
         bar.advance("evaluating")
         options: dict[str, Any] = {}
-        if task == "detection" and args.iou_threshold is not None:
+        if task in ("detection", "instance-segmentation") and args.iou_threshold is not None:
             options["iou_threshold"] = args.iou_threshold
         try:
             report = ModelReport(task, labels).add_split(
