@@ -516,3 +516,12 @@ def test_report_carries_the_loss_history():
     assert export["lossConvergence"]["best-index"] == best
     assert export["lossConvergence"]["best-timestamp"] == stamps[best]
     assert export["lossConvergence"]["plateaued"] is True
+
+
+def test_dataset_stats_count_samples_whatever_their_weights():
+    report = ModelReport("classification", labels=["a", "b", "c"])
+    report.add_split("test", ["a", "b", "b"], ["a", "a", "b"], sample_weight=[1.0, 2.5, 0.5])
+    assert report.dataset_stats("test") == {"classification": {"a": 1, "b": 2, "c": 0}}
+    proba = [[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8]]
+    report.add_split("train", ["a", "c", "c"], proba, sample_weight=[3.0, 1.0, 1.0])
+    assert report.dataset_stats("train") == {"classification": {"a": 1, "b": 0, "c": 2}}

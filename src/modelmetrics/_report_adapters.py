@@ -148,12 +148,27 @@ def _check_loss(loss: object) -> float | None:
     return float(loss)
 
 
-def _counts(values: NDArray[Any], labels: Sequence[Any]) -> dict[str, int]:
-    found: dict[Any, int] = dict.fromkeys(labels, 0)
-    uniq, count = np.unique(values, return_counts=True)
-    for label, n in zip(uniq.tolist(), count.tolist(), strict=True):
-        found[label] = found.get(label, 0) + int(n)
-    return {str(label): n for label, n in found.items()}
+def _counts(columns: NDArray[np.intp], labels: Sequence[Any]) -> dict[str, int]:
+    """Samples per label, from each sample's position in `labels`."""
+    counts = np.bincount(columns, minlength=len(labels))
+    return {str(label): int(n) for label, n in zip(labels, counts.tolist(), strict=True)}
+
+
+def _columns_of(y_true: NDArray[Any], names: NDArray[Any]) -> NDArray[np.intp]:
+    """Position of each label of `y_true` in `names`; ValueError naming unknown labels."""
+    order = np.argsort(names, kind="stable")
+    ordered = names[order]
+    try:
+        pos = np.searchsorted(ordered, y_true)
+        found = pos < len(ordered)
+        found[found] = ordered[pos[found]] == y_true[found]
+    except TypeError:  # e.g. string labels against integer names
+        found = np.zeros(y_true.shape[0], dtype=bool)
+        pos = found.astype(np.intp)
+    if not found.all():
+        unknown = sorted({str(v) for v in y_true[~found].tolist()})
+        raise ValueError(f"ground_truth has labels {unknown} not among labels {names.tolist()}")
+    return np.asarray(order[pos], dtype=np.intp)
 
 
 # --------------------------------------------------------------------- classification
@@ -198,10 +213,17 @@ class ClassificationAdapter(ModelTypeAdapter):
         if y_pred.ndim != 2:
             metrics = classification_metrics(y_true, y_pred, labels=labels, sample_weight=weights)
             out = metrics.as_dict()
-            class_labels = metrics.labels.tolist()
+            # Sample counts per class are the confusion matrix's row sums, unweighted.
+            counted = (
+                metrics
+                if weights is None
+                else classification_metrics(y_true, y_pred, labels=labels)
+            )
+            rows = counted.confusion_matrix.sum(axis=1).tolist()
+            stats = {str(c): int(n) for c, n in zip(counted.labels.tolist(), rows, strict=True)}
             return SplitEvaluation(
                 metrics=to_jsonable(out),
-                dataset_stats={self.task: _counts(y_true, class_labels)},
+                dataset_stats={self.task: stats},
                 loss=given_loss,
                 accuracy={"accuracy": to_jsonable(metrics.accuracy), "threshold": None},
             )
@@ -217,21 +239,18 @@ class ClassificationAdapter(ModelTypeAdapter):
                 f"ground_truth must be 1-D with one label per row of predictions "
                 f"({proba.shape[0]}), got shape {y_true.shape}"
             )
-        index = {label: i for i, label in enumerate(names.tolist())}
-        unknown = sorted({str(v) for v in y_true.tolist() if v not in index})
-        if unknown:
-            raise ValueError(f"ground_truth has labels {unknown} not among labels {names.tolist()}")
-        true_col = np.array([index[v] for v in y_true.tolist()], dtype=np.intp)
+        true_col = _columns_of(y_true, names)
         pred_col = np.argmax(proba, axis=1)
         metrics = classification_metrics(
             y_true, names[pred_col], labels=names, sample_weight=weights
         )
         out = metrics.as_dict()
+        by_class = np.ascontiguousarray(proba.T)  # one contiguous score column per class
         for j, label in enumerate(names.tolist()):
             positives = true_col == j
             ap = None
             if positives.any() and not positives.all():
-                ap = float(average_precision_score(positives, proba[:, j], sample_weight=weights))
+                ap = float(average_precision_score(positives, by_class[j], sample_weight=weights))
             out["per-class"][str(label)]["ap"] = ap
         computed = _cross_entropy(proba, true_col, weights)
         thr = 0.5 if threshold is None else _check_threshold(threshold)
@@ -244,7 +263,7 @@ class ClassificationAdapter(ModelTypeAdapter):
             acc = float(np.average(hit, weights=weights))
         return SplitEvaluation(
             metrics=to_jsonable(out),
-            dataset_stats={self.task: _counts(y_true, names.tolist())},
+            dataset_stats={self.task: _counts(true_col, names.tolist())},
             loss=computed if given_loss is None else given_loss,
             accuracy={"accuracy": acc, "threshold": thr},
         )
