@@ -525,3 +525,11 @@ def test_dataset_stats_count_samples_whatever_their_weights():
     proba = [[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8]]
     report.add_split("train", ["a", "c", "c"], proba, sample_weight=[3.0, 1.0, 1.0])
     assert report.dataset_stats("train") == {"classification": {"a": 1, "b": 0, "c": 2}}
+
+
+def test_splits_can_be_added_to_a_report_read_back():
+    first = ModelReport("regression").add_split("train", [1.0, 2.0, 3.0], [1.0, 2.0, 2.5])
+    report = ModelReport.from_json(first.to_json())
+    report.add_split("test", [1.0, 2.0], [1.5, 2.0])
+    assert report.splits == ["train", "test"]
+    assert report.metrics("train") == first.metrics("train")

@@ -37,6 +37,7 @@ __all__ = [
     "ModelTypeAdapter",
     "RegressionAdapter",
     "SplitEvaluation",
+    "check_model_type",
     "get_adapter",
 ]
 

@@ -139,7 +139,7 @@ class ModelReport:
         loss_history: LossHistory | None = None,
         start_time: float | None = None,
     ) -> None:
-        self._adapter = get_adapter(model_type)
+        self._adapter: ModelTypeAdapter | None = get_adapter(model_type)
         self._init(model_type, labels, loss_history, start_time)
 
     def _init(
@@ -214,6 +214,8 @@ class ModelReport:
             raise ValueError(f"split name must be one of {', '.join(SPLITS)}; got {name!r}")
         if name in self._evaluations:
             raise ValueError(f"split {name!r} was already added to this report")
+        if self._adapter is None:  # read from an export
+            self._adapter = get_adapter(self.model_type)
         evaluation = self._adapter.evaluate(
             ground_truth,
             predictions,
@@ -381,7 +383,7 @@ class ModelReport:
                 raise ValueError(f"report export: missing key {key!r}")
         model_type = check_model_type(data["modelType"])
         report = cls.__new__(cls)
-        report._adapter = None  # type: ignore[assignment]  # read-only: no new splits
+        report._adapter = None  # looked up when a split is added
         convergence = data.get("lossConvergence") or {}
         history = LossHistory.from_arrays(
             _list(data, "losses"),
