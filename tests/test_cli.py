@@ -1,10 +1,21 @@
 """The command-line interface."""
 
+import csv
+import io
+import json
 import subprocess
 import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pytest
 
 from modelmetrics import __version__
+from modelmetrics import _examples as ex
 from modelmetrics._cli import main
+from modelmetrics._progress import Progress
+from modelmetrics.report import ModelReport, export_schema
 
 
 def test_demo_prints_classification_and_regression_metrics(capsys):
@@ -35,8 +46,6 @@ def test_python_dash_m_entry_point():
 
 
 def test_thread_controls_are_exported_and_validated():
-    import pytest
-
     import modelmetrics
 
     with modelmetrics.num_threads(1):
@@ -45,3 +54,297 @@ def test_thread_controls_are_exported_and_validated():
         modelmetrics.set_num_threads(0)
     with pytest.raises(TypeError, match="n_threads"):
         modelmetrics.set_num_threads(1.5)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------- report commands
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(err, *fragments):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("modelmetrics: error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def coco_files(tmp_path, split="test"):
+    gt, pred = ex.detection_split_example(split)
+    images, annotations, results = [], [], []
+    for entry, found in zip(gt, pred, strict=True):
+        image_id = int(entry["image_id"])
+        images.append({"id": image_id, "width": 640, "height": 640})
+        for box, label in zip(entry["boxes"].tolist(), entry["labels"].tolist(), strict=True):
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": int(label),
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                }
+            )
+        for box, label, score in zip(
+            found["boxes"].tolist(), found["labels"].tolist(), found["scores"].tolist(), strict=True
+        ):
+            results.append(
+                {"image_id": image_id, "category_id": int(label), "bbox": box, "score": score}
+            )
+    categories = [{"id": k, "name": v} for k, v in ex.DETECTION_CLASSES.items()]
+    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_path.write_text(
+        json.dumps({"images": images, "annotations": annotations, "categories": categories})
+    )
+    dt_path.write_text(json.dumps(results))
+    return str(gt_path), str(dt_path), gt, pred
+
+
+def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    code, out, err = run(capsys, "demo", "--output-dir", str(tmp_path / "out"))
+    assert code == 0
+    assert "Object detection" in out  # the printed demo is unchanged
+    for task in ("classification", "regression", "detection"):
+        export = json.loads((tmp_path / "out" / f"{task}.json").read_text())
+        jsonschema.validate(export, export_schema())
+        assert export["modelType"] == task
+        assert list(export["metrics"]) == ["train", "validation", "test"]
+        assert len(export["losses"]) == len(export["lossTimestamps"]) > 0
+        page = (tmp_path / "out" / f"{task}.html").read_text()
+        assert page.startswith("<!DOCTYPE html>")
+        assert f"{task}.json" in out
+    assert "instance-segmentation is not available yet" in err
+    assert "semantic-segmentation is not available yet" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{t}.{e}" for t in ("classification", "regression", "detection") for e in ("json", "html")
+    )
+
+
+def test_demo_quiet_prints_nothing_on_stderr(capsys, tmp_path):
+    code, _, err = run(capsys, "demo", "--quiet", "--output-dir", str(tmp_path))
+    assert code == 0
+    assert err == ""
+
+
+def test_evaluate_classification_probabilities_from_csv(capsys, tmp_path):
+    y_true, proba = ex.classification_proba_example("validation")
+    gt = write_csv(tmp_path / "gt.csv", ["label"], [[v] for v in y_true])
+    pred = write_csv(tmp_path / "pred.csv", list(ex.CLASSES), proba.tolist())
+    out_json, out_html = tmp_path / "m.json", tmp_path / "r.html"
+    code, _, err = run(
+        capsys,
+        "evaluate", "--task", "classification", "-g", gt, "-p", pred, "--split", "validation",
+        "--output", str(out_json), "--html", str(out_html),
+    )  # fmt: skip
+    assert code == 0, err
+    export = json.loads(out_json.read_text())
+    expected = ModelReport("classification", list(ex.CLASSES))
+    # CSV holds the probabilities as repr() text: the same floats come back.
+    expected.add_split("validation", y_true, proba)
+    assert export["metrics"] == expected.to_dict()["metrics"]
+    assert export["splitLosses"] == expected.to_dict()["splitLosses"]
+    assert export["accuracies"]["validation"]["threshold"] == 0.5
+    assert out_html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_evaluate_classification_labels_to_stdout(capsys, tmp_path):
+    y_true, y_pred = ex.classification_example()
+    gt = write_csv(tmp_path / "gt.csv", None, [[v] for v in y_true])
+    pred = write_csv(tmp_path / "pred.csv", None, [[v] for v in y_pred])
+    code, out, _ = run(capsys, "evaluate", "--task", "classification", "-g", gt, "-p", pred)
+    assert code == 0
+    export = json.loads(out)
+    assert export["metrics"]["test"] == (
+        ModelReport("classification").add_split("test", y_true, y_pred).metrics("test")
+    )
+
+
+def test_evaluate_regression_from_npy(capsys, tmp_path):
+    y_true, y_pred = ex.regression_split_example("train")
+    np.save(tmp_path / "t.npy", y_true)
+    np.save(tmp_path / "p.npy", y_pred)
+    code, out, _ = run(
+        capsys,
+        "evaluate", "--task", "regression", "-g", str(tmp_path / "t.npy"),
+        "-p", str(tmp_path / "p.npy"), "--split", "train", "--threshold", "10",
+        "--labels", "price",
+    )  # fmt: skip
+    assert code == 0
+    export = json.loads(out)
+    expected = ModelReport("regression", "price").add_split("train", y_true, y_pred, threshold=10)
+    assert export["metrics"]["train"] == expected.metrics("train")
+    assert export["datasetStats"]["train"] == {"regression": {"price": len(y_true)}}
+    assert export["accuracies"]["train"] == expected.accuracy("train")
+
+
+def test_evaluate_detection_from_coco_files(capsys, tmp_path):
+    gt_path, dt_path, gt, pred = coco_files(tmp_path)
+    out_json = tmp_path / "m.json"
+    code, _, err = run(
+        capsys,
+        "evaluate", "--task", "detection", "-g", gt_path, "-p", dt_path,
+        "--output", str(out_json), "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    assert err == ""
+    export = json.loads(out_json.read_text())
+    expected = ModelReport("detection", ex.DETECTION_CLASSES).add_split("test", gt, pred)
+    got, want = export["metrics"]["test"], expected.metrics("test")
+    for key in ("map", "map50", "map75", "mar-100", "confusion-matrix"):
+        assert got[key] == want[key]
+    assert got["per-class"].keys() == want["per-class"].keys() == {"person", "car", "dog"}
+    assert export["datasetStats"] == {"test": expected.dataset_stats("test")}
+
+
+def test_coco_command_prints_the_summary(capsys, tmp_path):
+    from modelmetrics.coco import COCO, COCOeval
+
+    gt_path, dt_path, _, _ = coco_files(tmp_path)
+    code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "bbox")
+    assert code == 0
+    gt = COCO(gt_path)
+    ev = COCOeval(gt, gt.loadRes(dt_path), "bbox")
+    ev.evaluate()
+    ev.accumulate()
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        ev.summarize()
+    assert out == buffer.getvalue()
+    assert len(out.strip().splitlines()) == 12
+
+
+def test_coco_segm_is_not_available_yet(capsys, tmp_path):
+    gt_path, dt_path, _, _ = coco_files(tmp_path)
+    code, _, err = run(capsys, "coco", gt_path, dt_path, "--iou-type", "segm")
+    assert code == 1
+    assert_one_line_error(err, "segm", "not available yet")
+
+
+def test_report_command_renders_an_export(capsys, tmp_path):
+    code, _, _ = run(capsys, "demo", "--quiet", "--output-dir", str(tmp_path))
+    assert code == 0
+    out_html = tmp_path / "again.html"
+    code, _, err = run(capsys, "report", str(tmp_path / "regression.json"), "--html", str(out_html))
+    assert code == 0
+    assert "wrote" in err
+    page = out_html.read_text()
+    export = ModelReport.from_json(tmp_path / "regression.json")
+    assert page == export.to_html()
+
+
+@pytest.mark.parametrize("task", ["instance-segmentation", "semantic-segmentation"])
+def test_segmentation_tasks_are_not_available_yet(capsys, tmp_path, task):
+    path = write_csv(tmp_path / "x.csv", None, [[1]])
+    code, _, err = run(capsys, "evaluate", "--task", task, "-g", path, "-p", path)
+    assert code == 1
+    assert_one_line_error(err, task, "not available yet")
+
+
+def test_bad_input_is_one_line_naming_the_file(capsys, tmp_path):
+    good = write_csv(tmp_path / "good.csv", None, [[1.0], [2.0]])
+    missing = str(tmp_path / "missing.csv")
+    code, _, err = run(capsys, "evaluate", "--task", "regression", "-g", missing, "-p", good)
+    assert code == 1
+    assert_one_line_error(err, missing, "not found")
+
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("1,2\n3\n")
+    code, _, err = run(capsys, "evaluate", "--task", "regression", "-g", str(ragged), "-p", good)
+    assert code == 1
+    assert_one_line_error(err, str(ragged), "row 2")
+
+    short = write_csv(tmp_path / "short.csv", None, [[1.0], [2.0], [3.0]])
+    code, _, err = run(capsys, "evaluate", "--task", "regression", "-g", short, "-p", good)
+    assert code == 1
+    assert_one_line_error(err, short, good, "inconsistent numbers of samples")
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    code, _, err = run(capsys, "report", str(broken), "--html", str(tmp_path / "x.html"))
+    assert code == 1
+    assert_one_line_error(err, str(broken), "not a JSON report")
+
+    code, _, err = run(capsys, "coco", str(broken), str(broken), "--iou-type", "bbox")
+    assert code == 1
+    assert_one_line_error(err, str(broken))
+
+
+def test_usage_errors_exit_2(capsys):
+    code, _, err = run(capsys, "evaluate", "--task", "ranking", "-g", "a", "-p", "b")
+    assert code == 2
+    assert "invalid choice" in err
+    code, _, err = run(capsys, "evaluate", "--task", "regression")
+    assert code == 2
+    assert "required" in err
+    assert run(capsys, "coco", "a.json", "b.json", "--iou-type", "keypoints")[0] == 2
+
+
+def test_bad_input_exit_code_and_message_from_a_real_process(tmp_path):
+    missing = str(tmp_path / "nope.json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "modelmetrics", "report", missing, "--html", "x.html"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == f"modelmetrics: error: {missing}: report export not found\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_draws_only_on_a_terminal():
+    tty = _Terminal()
+    with Progress(4, stream=tty) as bar:
+        bar.step("reading")
+        bar.advance("evaluating")
+    text = tty.getvalue()
+    assert "\r[" in text
+    assert "1/4 evaluating" in text
+    assert text.endswith("\r")  # the line is wiped at the end
+    pipe = io.StringIO()
+    with Progress(4, stream=pipe) as bar:
+        bar.advance("x")
+    assert pipe.getvalue() == ""
+    quiet = _Terminal()
+    with Progress(4, stream=quiet, enabled=False) as bar:
+        bar.advance("x")
+    assert quiet.getvalue() == ""
+
+
+def test_csv_reader_headers_and_types(tmp_path):
+    from modelmetrics._cli_inputs import InputError, read_table
+
+    table = read_table(write_csv(tmp_path / "a.csv", ["label"], [["cat"], ["dog"]]), "x")
+    assert table.names == ["label"]
+    assert table.values.tolist() == ["cat", "dog"]
+    table = read_table(write_csv(tmp_path / "b.csv", None, [["cat"], ["dog"]]), "x")
+    assert table.names is None
+    assert table.values.tolist() == ["cat", "dog"]
+    table = read_table(write_csv(tmp_path / "c.csv", ["a", "b"], [[1, 2], [3, 4]]), "x")
+    assert table.names == ["a", "b"]
+    assert table.values.dtype == np.int64
+    assert table.values.tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(InputError, match=r"\.csv or \.npy"):
+        read_table(write_csv(tmp_path / "d.tsv", None, [[1]]), "x")
+    Path(tmp_path / "e.npy").write_bytes(b"garbage")
+    with pytest.raises(InputError, match=r"not a readable \.npy"):
+        read_table(tmp_path / "e.npy", "x")

@@ -9,6 +9,7 @@ MODULES = [
     "modelmetrics._accuracy",
     "modelmetrics._classification_summary",
     "modelmetrics._confusion",
+    "modelmetrics._loss_history",
     "modelmetrics._prf",
     "modelmetrics._ranking",
     "modelmetrics._report",
@@ -16,6 +17,7 @@ MODULES = [
     "modelmetrics.detection",
     "modelmetrics.mask",
     "modelmetrics.regression",
+    "modelmetrics.report",
 ]
 
 

@@ -18,7 +18,10 @@ PUBLIC_MODULES = [
     "modelmetrics.exceptions",
     "modelmetrics.mask",
     "modelmetrics.regression",
+    "modelmetrics.report",
 ]
+# Data files read at run time (the report's JSON Schema, the HTML page's script and style).
+PACKAGE_DATA = ["_schema/report.schema.json", "_assets/report.js", "_assets/report.css"]
 
 
 @pytest.mark.parametrize("name", COMPILED_MODULES)
@@ -56,3 +59,12 @@ def test_public_modules_export_what_they_declare(module):
 def test_kernel_bridge_exports_resolve():
     for name in _kernels.__all__:
         assert hasattr(_kernels, name), name
+
+
+@pytest.mark.parametrize("name", PACKAGE_DATA)
+def test_package_data_is_installed(name):
+    from importlib import resources
+
+    resource = resources.files("modelmetrics").joinpath(*name.split("/"))
+    assert resource.is_file(), f"{name} is missing from the installed package"
+    assert resource.read_text(encoding="utf-8").strip()

@@ -1,7 +1,8 @@
 """modelmetrics: fast, exact performance metrics for trained models.
 
-Public modules: :mod:`modelmetrics.classification` (and, as they land, regression,
-detection, segmentation). Thread control lives here.
+Public modules: :mod:`modelmetrics.classification`, :mod:`modelmetrics.regression`,
+:mod:`modelmetrics.detection`, :mod:`modelmetrics.coco` and :mod:`modelmetrics.report`
+(segmentation as it lands). Thread control lives here.
 """
 
 from importlib.metadata import PackageNotFoundError, version

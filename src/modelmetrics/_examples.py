@@ -7,7 +7,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DETECTION_CLASSES", "classification_example", "detection_example", "regression_example"]
+__all__ = [
+    "CLASSES",
+    "DETECTION_CLASSES",
+    "SPLIT_SEEDS",
+    "classification_example",
+    "classification_proba_example",
+    "detection_example",
+    "detection_split_example",
+    "loss_history_example",
+    "regression_example",
+    "regression_split_example",
+]
 
 CLASSES = ("cat", "dog", "bird", "fish")
 
@@ -79,3 +90,64 @@ def detection_example(
             }
         )
     return ground_truth, predictions
+
+
+# ------------------------------------------------------------------ report examples
+
+SPLIT_SEEDS = {"train": 11, "validation": 12, "test": 13}
+# Models do better on the data they were trained on.
+_SPLIT_NOISE = {"train": 0.6, "validation": 1.0, "test": 1.1}
+
+
+def classification_proba_example(
+    split: str, n: int = 600
+) -> tuple[NDArray[np.str_], NDArray[np.float64]]:
+    """True labels and class probabilities (columns in ``CLASSES`` order) of one split."""
+    rng = np.random.default_rng(SPLIT_SEEDS[split])
+    k = len(CLASSES)
+    y_true = rng.choice(k, size=n, p=[0.4, 0.3, 0.2, 0.1])
+    logits = rng.normal(0.0, _SPLIT_NOISE[split], (n, k))
+    logits[np.arange(n), y_true] += 2.0
+    cats = y_true == 0
+    logits[cats, 1] += 1.2  # cats look like dogs
+    birds = y_true == 2
+    logits[birds, 3] += 0.8  # and birds like fish
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    return np.array(CLASSES)[y_true], proba
+
+
+def regression_split_example(split: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """House prices and predictions of one split (noisier off the training data)."""
+    price, _ = regression_example(n=400, seed=SPLIT_SEEDS[split])
+    rng = np.random.default_rng(SPLIT_SEEDS[split] + 100)
+    predicted = 1.02 * price + rng.normal(0.0, 15.0 * _SPLIT_NOISE[split], price.shape[0])
+    return price, predicted
+
+
+def detection_split_example(split: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-image ground truth and detections of one split."""
+    return detection_example(n_images=60, seed=SPLIT_SEEDS[split])
+
+
+def loss_history_example(
+    epochs: int = 30, seed: int = 0
+) -> tuple[list[float], list[float], list[str]]:
+    """Training and validation loss per epoch with RFC 3339 timestamps (nanoseconds).
+
+    The training loss keeps falling; the validation loss bottoms out and then creeps up
+    (the model starts to overfit), so the history plateaus.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(epochs, dtype=np.float64)
+    train = 0.25 + 1.1 * np.exp(-t / 6.0) + rng.normal(0.0, 0.01, epochs)
+    valid = 0.38 + 1.0 * np.exp(-t / 5.0) + 0.004 * np.maximum(t - 14.0, 0.0) ** 1.5
+    valid += rng.normal(0.0, 0.012, epochs)
+    start_ns = 1_795_150_800 * 1_000_000_000  # 2026-11-20T05:00:00Z
+    stamps = []
+    for epoch in range(epochs):
+        ns = start_ns + epoch * 95_000_000_000 + int(rng.integers(0, 999_999_999))
+        seconds, sub = divmod(ns, 1_000_000_000)
+        day = np.datetime64(seconds, "s").astype(str)
+        stamps.append(f"{day}.{sub:09d}Z")
+    return train.tolist(), valid.tolist(), stamps
