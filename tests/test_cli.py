@@ -15,6 +15,7 @@ from modelmetrics import __version__
 from modelmetrics import _examples as ex
 from modelmetrics._cli import main
 from modelmetrics._progress import Progress
+from modelmetrics.coco import COCO, COCOeval
 from modelmetrics.report import ModelReport, export_schema
 
 
@@ -229,11 +230,31 @@ def test_coco_command_prints_the_summary(capsys, tmp_path):
     assert len(out.strip().splitlines()) == 12
 
 
-def test_coco_segm_is_not_available_yet(capsys, tmp_path):
+def test_coco_segm_without_segmentations_is_a_one_line_error(capsys, tmp_path):
     gt_path, dt_path, _, _ = coco_files(tmp_path)
     code, _, err = run(capsys, "coco", gt_path, dt_path, "--iou-type", "segm")
     assert code == 1
-    assert_one_line_error(err, "segm", "not available yet")
+    assert_one_line_error(err, "segmentation")
+
+
+def test_coco_segm_prints_the_summary_of_cocoeval(capsys, tmp_path):
+    gt_path, dt_path, _, _ = coco_files(tmp_path)
+    # Box polygons as ground-truth segmentations (the results get theirs from loadRes).
+    gt = json.loads(Path(gt_path).read_text())
+    for ann in gt["annotations"]:
+        x, y, w, h = ann["bbox"]
+        ann["segmentation"] = [[x, y, x, y + h, x + w, y + h, x + w, y]]
+    Path(gt_path).write_text(json.dumps(gt))
+    code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "segm", "--quiet")
+    assert code == 0
+    coco_gt = COCO(gt_path)
+    ev = COCOeval(coco_gt, coco_gt.loadRes(dt_path), "segm")
+    ev.evaluate()
+    ev.accumulate()
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        ev.summarize()
+    assert out == buffer.getvalue()
 
 
 def test_report_command_renders_an_export(capsys, tmp_path):

@@ -284,6 +284,8 @@ def _coco(args: argparse.Namespace) -> int:
             ev.evaluate()
         except NotImplementedError:
             raise InputError(f"--iou-type {args.iou_type} is not available yet") from None
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{args.ground_truth}, {args.results}: {exc}") from None
         ev.accumulate()
         bar.advance("done")
     ev.summarize()
