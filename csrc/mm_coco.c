@@ -538,8 +538,8 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
 
 int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t *gt_cls,
                       const double *gt_box, const uint8_t *gt_crowd, const int64_t *dt_start,
-                      const int64_t *dt_cls, const double *dt_box, double iou_thr,
-                      ptrdiff_t n_cls, int64_t *matrix)
+                      const int64_t *dt_cls, const double *dt_box, const mm_coco_masks *masks,
+                      double iou_thr, ptrdiff_t n_cls, int64_t *matrix)
 {
     ptrdiff_t max_gt = 1;
     for (ptrdiff_t i = 0; i < n_images; i++)
@@ -556,7 +556,11 @@ int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t
         const int64_t g0 = gt_start[i], ng = gt_start[i + 1] - g0;
         memset(taken, 0, (size_t)ng);
         for (int64_t d = dt_start[i]; d < dt_start[i + 1]; d++) {
-            mm_coco_box_iou(dt_box + 4 * d, 1, gt_box + 4 * g0, ng, gt_crowd + g0, iou);
+            if (masks != NULL)
+                mm_rle_iou(masks->dt + d, masks->dt_bb + 4 * d, masks->dt_area + d, 1,
+                           masks->gt + g0, masks->gt_bb + 4 * g0, ng, gt_crowd + g0, 0, 1, iou);
+            else
+                mm_coco_box_iou(dt_box + 4 * d, 1, gt_box + 4 * g0, ng, gt_crowd + g0, iou);
             ptrdiff_t best = -1;
             double best_iou = iou_thr;
             int on_crowd = 0;

@@ -116,7 +116,6 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
                        const uint8_t *slot_selected, ptrdiff_t n_area_eval, ptrdiff_t first,
                        ptrdiff_t last, const int64_t *npig);
 
-#endif
 
 /* Detection confusion matrix over n_images images. Per image, ground truths
  * [gt_start[i], gt_start[i+1]) with class index, xywh box and crowd flag, and
@@ -129,8 +128,19 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
  * is ignored when it covers a crowd region (intersection over its own area >= iou_thr),
  * and counted as matrix[n_cls][dt class] (background row) when not. Ground truths left
  * unmatched count as matrix[gt class][n_cls] (background column). matrix is
- * (n_cls + 1) x (n_cls + 1), accumulated. */
+ * (n_cls + 1) x (n_cls + 1), accumulated. With masks, IoUs are mask IoUs. */
+/* Masks for mm_coco_confusion, in the order of its gt and dt arrays (NULL: boxes). */
+typedef struct {
+    const mm_rle *gt;
+    const double *gt_bb;
+    const mm_rle *dt;
+    const double *dt_bb;
+    const uint32_t *dt_area;
+} mm_coco_masks;
+
 int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t *gt_cls,
                       const double *gt_box, const uint8_t *gt_crowd, const int64_t *dt_start,
-                      const int64_t *dt_cls, const double *dt_box, double iou_thr,
-                      ptrdiff_t n_cls, int64_t *matrix);
+                      const int64_t *dt_cls, const double *dt_box, const mm_coco_masks *masks,
+                      double iou_thr, ptrdiff_t n_cls, int64_t *matrix);
+
+#endif

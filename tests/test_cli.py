@@ -121,7 +121,8 @@ def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_pa
     code, out, err = run(capsys, "demo", "--output-dir", str(tmp_path / "out"))
     assert code == 0
     assert "Object detection" in out  # the printed demo is unchanged
-    for task in ("classification", "regression", "detection"):
+    tasks = ("classification", "regression", "detection", "instance-segmentation")
+    for task in tasks:
         export = json.loads((tmp_path / "out" / f"{task}.json").read_text())
         jsonschema.validate(export, export_schema())
         assert export["modelType"] == task
@@ -130,10 +131,9 @@ def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_pa
         page = (tmp_path / "out" / f"{task}.html").read_text()
         assert page.startswith("<!DOCTYPE html>")
         assert f"{task}.json" in out
-    assert "instance-segmentation is not available yet" in err
     assert "semantic-segmentation is not available yet" in err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        f"{t}.{e}" for t in ("classification", "regression", "detection") for e in ("json", "html")
+        f"{t}.{e}" for t in tasks for e in ("json", "html")
     )
 
 
@@ -192,6 +192,35 @@ def test_evaluate_regression_from_npy(capsys, tmp_path):
     assert export["metrics"]["train"] == expected.metrics("train")
     assert export["datasetStats"]["train"] == {"regression": {"price": len(y_true)}}
     assert export["accuracies"]["train"] == expected.accuracy("train")
+
+
+def test_evaluate_instance_segmentation_from_coco_files(capsys, tmp_path):
+    gt_path, dt_path, _, _ = coco_files(tmp_path)
+    gt = json.loads(Path(gt_path).read_text())
+    for ann in gt["annotations"]:  # ellipse-ish octagons inside the boxes
+        x, y, w, h = ann["bbox"]
+        ann["segmentation"] = [[x + w / 3, y, x + 2 * w / 3, y, x + w, y + h / 2,
+                                x + 2 * w / 3, y + h, x + w / 3, y + h, x, y + h / 2]]  # fmt: skip
+    Path(gt_path).write_text(json.dumps(gt))
+    out_json = tmp_path / "m.json"
+    code, _, err = run(
+        capsys,
+        "evaluate", "--task", "instance-segmentation", "-g", gt_path, "-p", dt_path,
+        "--output", str(out_json), "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    export = json.loads(out_json.read_text())
+    coco_gt = COCO(gt_path)
+    expected = ModelReport("instance-segmentation", ex.DETECTION_CLASSES).add_split(
+        "test", coco_gt, coco_gt.loadRes(dt_path)
+    )
+    assert export["metrics"]["test"] == expected.metrics("test")
+    ev = COCOeval(coco_gt, coco_gt.loadRes(dt_path), "segm")
+    ev.evaluate()
+    ev.accumulate()
+    with redirect_stdout(io.StringIO()):
+        ev.summarize()
+    assert export["metrics"]["test"]["map"] == ev.stats[0]
 
 
 def test_evaluate_detection_from_coco_files(capsys, tmp_path):
@@ -269,7 +298,7 @@ def test_report_command_renders_an_export(capsys, tmp_path):
     assert page == export.to_html()
 
 
-@pytest.mark.parametrize("task", ["instance-segmentation", "semantic-segmentation"])
+@pytest.mark.parametrize("task", ["semantic-segmentation"])
 def test_segmentation_tasks_are_not_available_yet(capsys, tmp_path, task):
     path = write_csv(tmp_path / "x.csv", None, [[1]])
     code, _, err = run(capsys, "evaluate", "--task", task, "-g", path, "-p", path)

@@ -15,6 +15,7 @@ MODULES = [
     "modelmetrics._report",
     "modelmetrics._score_summary",
     "modelmetrics.detection",
+    "modelmetrics.instance_segmentation",
     "modelmetrics.mask",
     "modelmetrics.regression",
     "modelmetrics.report",

@@ -16,6 +16,7 @@ PUBLIC_MODULES = [
     "modelmetrics.coco",
     "modelmetrics.detection",
     "modelmetrics.exceptions",
+    "modelmetrics.instance_segmentation",
     "modelmetrics.mask",
     "modelmetrics.regression",
     "modelmetrics.report",

@@ -18,6 +18,7 @@ from modelmetrics._report_json import atomic_write_text, to_jsonable
 from modelmetrics.classification import classification_metrics, confusion_view
 from modelmetrics.detection import evaluate_detections
 from modelmetrics.exceptions import UndefinedMetricWarning
+from modelmetrics.instance_segmentation import evaluate_instance_segmentation
 from modelmetrics.regression import regression_metrics
 from modelmetrics.report import SPLITS, LossHistory, ModelReport, export_schema
 
@@ -50,7 +51,11 @@ def demo_report(task):
         make = ex.regression_split_example
     else:
         report = ModelReport(task, ex.DETECTION_CLASSES, loss_history=history)
-        make = ex.detection_split_example
+        make = (
+            ex.detection_split_example
+            if task == "detection"
+            else ex.instance_segmentation_split_example
+        )
     for split in SPLITS:
         report.add_split(split, *make(split))
     return report
@@ -167,6 +172,21 @@ def test_classification_probability_errors_name_the_problem():
         report.add_split("test", ["c"], [[0.5, 0.5]])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         report.add_split("test", ["a"], [[1.5, -0.5]])
+
+
+def test_instance_segmentation_split_equals_evaluate_instance_segmentation():
+    gt, pred = ex.instance_segmentation_split_example("validation")
+    report = ModelReport("instance-segmentation", labels=ex.DETECTION_CLASSES)
+    report.add_split("validation", gt, pred)
+    expected = evaluate_instance_segmentation(gt, pred, score_threshold=0.5)
+    got = report.metrics("validation")
+    plain = to_jsonable(expected.as_dict())
+    for key in ("map", "map50", "map75", "mar-100"):
+        assert got[key] == plain[key]
+    for label, values in expected.classes.items():
+        assert got["per-class"][ex.DETECTION_CLASSES[label]] == to_jsonable(values.as_dict())
+    assert got["confusion-matrix"]["matrix"] == expected.confusion_matrix.tolist()
+    assert list(report.dataset_stats("validation")) == ["instance-segmentation"]
 
 
 def test_detection_split_equals_evaluate_detections_with_class_names():

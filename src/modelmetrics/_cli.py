@@ -59,6 +59,7 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
         "classification": (list(ex.CLASSES), ex.classification_proba_example),
         "regression": ("price", ex.regression_split_example),
         "detection": (ex.DETECTION_CLASSES, ex.detection_split_example),
+        "instance-segmentation": (ex.DETECTION_CLASSES, ex.instance_segmentation_split_example),
     }
     written = []
     with Progress(len(TASKS) * len(SPLITS), enabled=None if not args.quiet else False) as bar:
@@ -177,6 +178,7 @@ _READERS = {
     "classification": _read_arrays,
     "regression": _read_arrays,
     "detection": _read_coco_pair,
+    "instance-segmentation": _read_coco_pair,
 }
 
 

@@ -333,6 +333,8 @@ class COCO:
         self._results_completed = True
         # Segmentation results: their mask areas, until loadRes's completion writes them.
         self._segm_areas: NDArray[np.uint32] | None = None
+        # Masks given as arrays (the native instance-segmentation API): used as they are.
+        self._mask_cache: _kernels.MaskTable | None = None
         # A file read by the compiled reader, parsed into _dataset on first use.
         self._lazy: _FileSnapshot | None = None
         # Ground truth: what the reader found (only while _lazy is set).
@@ -387,6 +389,7 @@ class COCO:
         self._gt_source = None
         self._results_completed = True  # loadRes's completion was for the old dataset
         self._segm_areas = None
+        self._mask_cache = None
         self._dataset = value
         self._index = None
         self._cols = None
@@ -777,6 +780,8 @@ class COCO:
 
     def _mask_table(self, side: str) -> _kernels.MaskTable:
         """Every annotation's mask, in column order, for the segm IoU."""
+        if self._mask_cache is not None:
+            return self._mask_cache
         dataset = self.dataset
         return mask_table(
             dataset.get("annotations", []),

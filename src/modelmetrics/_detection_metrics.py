@@ -215,9 +215,11 @@ def compute_detection_metrics(
     score_threshold: float | None,
     max_detections: int,
     classes: list[Any] | None,
+    iou_type: str = "bbox",
 ) -> DetectionMetrics:
-    """Evaluate a ground-truth / results pair (see ``evaluate_detections``)."""
-    ev = COCOeval(gt, dt, "bbox")
+    """Evaluate a ground-truth / results pair (see ``evaluate_detections``); with
+    ``iou_type="segm"`` every IoU is a mask IoU."""
+    ev = COCOeval(gt, dt, iou_type)
     p = ev.params
     if classes is not None:
         known = set(p.catIds)
@@ -379,6 +381,11 @@ def _confusion(
     dt_start = np.zeros(n_img + 1, np.int64)
     np.cumsum(np.bincount(d_img[d_order], minlength=n_img), out=dt_start[1:])
     matrix = np.zeros((len(labels) + 1, len(labels) + 1), np.int64)
+    masks: dict[str, Any] = {}
+    if ev._masks is not None:  # iouType "segm": the masks evaluate converted
+        dt_masks, gt_masks = ev._masks
+        masks = {"gt_masks": gt_masks, "gt_rows": g_order.astype(np.int64),
+                 "dt_masks": dt_masks, "dt_rows": d_order.astype(np.int64)}  # fmt: skip
     _kernels.coco_confusion(
         gt_start,
         np.ascontiguousarray(cls[g_order]),
@@ -389,5 +396,6 @@ def _confusion(
         np.ascontiguousarray(d_cols.bbox[d_order]),
         float(iou_threshold),
         matrix,
+        **masks,
     )
     return matrix

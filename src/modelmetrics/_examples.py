@@ -130,6 +130,30 @@ def detection_split_example(split: str) -> tuple[list[dict[str, Any]], list[dict
     return detection_example(n_images=60, seed=SPLIT_SEEDS[split])
 
 
+def _ellipse(box: NDArray[np.float64], n: int = 16) -> list[float]:
+    """A polygon of the ellipse inscribed in an xywh box, as COCO stores polygons."""
+    x, y, w, h = box
+    t = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
+    xs = x + w / 2 + (w / 2) * np.cos(t)
+    ys = y + h / 2 + (h / 2) * np.sin(t)
+    coords: list[float] = np.round(np.column_stack([xs, ys]).ravel(), 2).tolist()
+    return coords
+
+
+def instance_segmentation_split_example(
+    split: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-image ground-truth and predicted instance masks (ellipse polygons on 640 x 640
+    images) of one split: the detection example's objects, outlined."""
+    ground_truth, predictions = detection_example(n_images=60, seed=SPLIT_SEEDS[split])
+    for entries in (ground_truth, predictions):
+        for entry in entries:
+            boxes = entry.pop("boxes")
+            entry["masks"] = [[_ellipse(box)] for box in boxes]
+            entry["height"] = entry["width"] = 640
+    return ground_truth, predictions
+
+
 def loss_history_example(
     epochs: int = 30, seed: int = 0
 ) -> tuple[list[float], list[float], list[str]]:

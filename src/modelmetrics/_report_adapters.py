@@ -67,7 +67,6 @@ HEADLINE: dict[str, tuple[str, ...]] = {
 }
 
 PENDING: dict[str, str] = {
-    "instance-segmentation": "instance segmentation (COCO segm masks)",
     "semantic-segmentation": "semantic segmentation (modelmetrics.segmentation)",
 }
 
@@ -372,6 +371,12 @@ class DetectionAdapter(ModelTypeAdapter):
 
     model_type = "detection"
     task = "detection"
+    options: tuple[str, ...] = ("iou_threshold", "max_detections", "box_format", "classes")
+
+    def _metrics(self, ground_truth: Any, predictions: Any, **kwargs: Any) -> Any:
+        from modelmetrics.detection import evaluate_detections
+
+        return evaluate_detections(ground_truth, predictions, **kwargs)
 
     def evaluate(
         self,
@@ -383,11 +388,9 @@ class DetectionAdapter(ModelTypeAdapter):
         loss: float | None,
         options: Mapping[str, Any],
     ) -> SplitEvaluation:
-        from modelmetrics.detection import evaluate_detections
-
-        self._no_options(options, ("iou_threshold", "max_detections", "box_format", "classes"))
+        self._no_options(options, self.options)
         thr = 0.5 if threshold is None else _check_threshold(threshold)
-        metrics = evaluate_detections(ground_truth, predictions, score_threshold=thr, **options)
+        metrics = self._metrics(ground_truth, predictions, score_threshold=thr, **options)
         names = _class_names(labels)
         out = metrics.as_dict(curves=True)
         out["per-class"] = {
@@ -409,6 +412,21 @@ class DetectionAdapter(ModelTypeAdapter):
         )
 
 
+class InstanceSegmentationAdapter(DetectionAdapter):
+    """COCO data with segmentations or per-image masks, as
+    :func:`modelmetrics.instance_segmentation.evaluate_instance_segmentation`: the
+    detection outputs with mask IoU."""
+
+    model_type = "instance-segmentation"
+    task = "instance-segmentation"
+    options = ("iou_threshold", "max_detections", "classes")
+
+    def _metrics(self, ground_truth: Any, predictions: Any, **kwargs: Any) -> Any:
+        from modelmetrics.instance_segmentation import evaluate_instance_segmentation
+
+        return evaluate_instance_segmentation(ground_truth, predictions, **kwargs)
+
+
 def _class_names(labels: Any) -> dict[Any, str]:
     if labels is None:
         return {}
@@ -421,7 +439,12 @@ def _class_names(labels: Any) -> dict[Any, str]:
 
 ADAPTERS: dict[str, ModelTypeAdapter] = {
     adapter.model_type: adapter
-    for adapter in (ClassificationAdapter(), RegressionAdapter(), DetectionAdapter())
+    for adapter in (
+        ClassificationAdapter(),
+        RegressionAdapter(),
+        DetectionAdapter(),
+        InstanceSegmentationAdapter(),
+    )
 }
 
 

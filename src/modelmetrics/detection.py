@@ -228,7 +228,7 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
             raise ValueError("predictions and ground_truth must cover the same image ids")
         # Validate now, so a bad batch fails at update rather than at compute.
         if gt_batch:
-            as_coco_pair(gt_batch, pred_batch, self.box_format)
+            self._check_batch(gt_batch, pred_batch)
         self._ground_truth.extend(gt_batch)
         self._predictions.extend(pred_batch)
         return self
@@ -251,6 +251,14 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
         """
         if not self._ground_truth:
             raise ValueError("no images have been added to the accumulator")
+        return self._evaluate_all()
+
+    def _check_batch(
+        self, ground_truth: list[dict[str, Any]], predictions: list[dict[str, Any]]
+    ) -> None:
+        as_coco_pair(ground_truth, predictions, self.box_format)
+
+    def _evaluate_all(self) -> DetectionMetrics:
         return evaluate_detections(
             self._ground_truth,
             self._predictions,

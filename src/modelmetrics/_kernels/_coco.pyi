@@ -98,4 +98,8 @@ def confusion(
     dt_box: NDArray[np.float64],  # const double[:, ::1] (n_dt, 4) xywh, score order per image
     iou_thr: float,
     matrix: NDArray[np.int64],  # int64_t[:, ::1] (n_cls + 1, n_cls + 1), accumulated
+    gt_masks: MaskTable | None = None,
+    gt_rows: NDArray[np.int64] | None = None,  # const int64_t[::1] (n_gt,)
+    dt_masks: MaskTable | None = None,
+    dt_rows: NDArray[np.int64] | None = None,  # const int64_t[::1] (n_dt,)
 ) -> None: ...

@@ -8,6 +8,8 @@ describes. Shapes are checked here once; the loops run in C without the GIL.
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
+import numpy as np
+
 from ._csrc cimport (
     MM_COCO_ENOMEM,
     mm_coco_accum,
@@ -16,6 +18,7 @@ from ._csrc cimport (
     mm_coco_confusion,
     mm_coco_evaluate,
     mm_coco_groups,
+    mm_coco_masks,
     mm_coco_matches,
     mm_coco_params,
     mm_rle,
@@ -417,8 +420,16 @@ def confusion(
     const double[:, ::1] dt_box,
     double iou_thr,
     int64_t[:, ::1] matrix,
+    MaskTable gt_masks=None,
+    const int64_t[::1] gt_rows=None,
+    MaskTable dt_masks=None,
+    const int64_t[::1] dt_rows=None,
 ):
-    """Accumulate the detection confusion matrix (see ``mm_coco_confusion``)."""
+    """Accumulate the detection confusion matrix (see ``mm_coco_confusion``).
+
+    With masks, gt ``i`` is row ``gt_rows[i]`` of ``gt_masks`` (likewise for the
+    detections) and IoUs are mask IoUs.
+    """
     cdef Py_ssize_t n_images = gt_start.shape[0] - 1
     cdef Py_ssize_t n_cls = matrix.shape[0] - 1
     cdef Py_ssize_t n_gt = gt_cls.shape[0], n_dt = dt_cls.shape[0], i
@@ -439,12 +450,50 @@ def confusion(
         _need(0 <= gt_cls[i] < n_cls, "gt class index")
     for i in range(n_dt):
         _need(0 <= dt_cls[i] < n_cls, "dt class index")
-    with nogil:
-        status = mm_coco_confusion(
-            n_images, &gt_start[0], &gt_cls[0] if n_gt else &dummy_i,
-            &gt_box[0, 0] if n_gt else &dummy_d, &gt_crowd[0] if n_gt else &dummy_u,
-            &dt_start[0], &dt_cls[0] if n_dt else &dummy_i, &dt_box[0, 0] if n_dt else &dummy_d,
-            iou_thr, n_cls, &matrix[0, 0],
-        )
+    cdef mm_coco_masks masks
+    cdef mm_coco_masks *mp = NULL
+    cdef mm_rle *g_rle = NULL
+    cdef mm_rle *d_rle = NULL
+    cdef double[:, ::1] g_bb
+    cdef double[:, ::1] d_bb
+    cdef uint32_t[::1] d_area
+    _need((gt_masks is None) == (dt_masks is None), "masks for both sides or neither")
+    if gt_masks is not None:
+        _need(gt_rows is not None and gt_rows.shape[0] == n_gt, "gt mask rows")
+        _need(dt_rows is not None and dt_rows.shape[0] == n_dt, "dt mask rows")
+        for i in range(n_gt):
+            _need(0 <= gt_rows[i] < gt_masks.n, "gt mask rows")
+        for i in range(n_dt):
+            _need(0 <= dt_rows[i] < dt_masks.n, "dt mask rows")
+        g_bb = np.ascontiguousarray(np.asarray(gt_masks.bbox)[np.asarray(gt_rows)])
+        d_bb = np.ascontiguousarray(np.asarray(dt_masks.bbox)[np.asarray(dt_rows)])
+        d_area = np.ascontiguousarray(np.asarray(dt_masks.area)[np.asarray(dt_rows)])
+        g_rle = <mm_rle *>malloc((n_gt if n_gt else 1) * sizeof(mm_rle))
+        d_rle = <mm_rle *>malloc((n_dt if n_dt else 1) * sizeof(mm_rle))
+        if g_rle == NULL or d_rle == NULL:
+            free(g_rle)
+            free(d_rle)
+            raise MemoryError()
+        for i in range(n_gt):
+            g_rle[i] = gt_masks.rles[gt_rows[i]]
+        for i in range(n_dt):
+            d_rle[i] = dt_masks.rles[dt_rows[i]]
+        masks.gt = g_rle
+        masks.gt_bb = &g_bb[0, 0] if n_gt else &dummy_d
+        masks.dt = d_rle
+        masks.dt_bb = &d_bb[0, 0] if n_dt else &dummy_d
+        masks.dt_area = &d_area[0] if n_dt else NULL
+        mp = &masks
+    try:
+        with nogil:
+            status = mm_coco_confusion(
+                n_images, &gt_start[0], &gt_cls[0] if n_gt else &dummy_i,
+                &gt_box[0, 0] if n_gt else &dummy_d, &gt_crowd[0] if n_gt else &dummy_u,
+                &dt_start[0], &dt_cls[0] if n_dt else &dummy_i,
+                &dt_box[0, 0] if n_dt else &dummy_d, mp, iou_thr, n_cls, &matrix[0, 0],
+            )
+    finally:
+        free(g_rle)
+        free(d_rle)
     if status == MM_COCO_ENOMEM:
         raise MemoryError("coco confusion: out of memory")

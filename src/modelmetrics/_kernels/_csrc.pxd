@@ -180,10 +180,17 @@ cdef extern from "mm_coco.h" nogil:
                            const int32_t *slot_rank, const uint8_t *slot_code,
                            const uint8_t *slot_selected, Py_ssize_t n_area_eval, Py_ssize_t first,
                            Py_ssize_t last, const int64_t *npig)
+    ctypedef struct mm_coco_masks:
+        const mm_rle *gt
+        const double *gt_bb
+        const mm_rle *dt
+        const double *dt_bb
+        const uint32_t *dt_area
     int mm_coco_confusion(Py_ssize_t n_images, const int64_t *gt_start, const int64_t *gt_cls,
                           const double *gt_box, const uint8_t *gt_crowd,
                           const int64_t *dt_start, const int64_t *dt_cls, const double *dt_box,
-                          double iou_thr, Py_ssize_t n_cls, int64_t *matrix)
+                          const mm_coco_masks *masks, double iou_thr, Py_ssize_t n_cls,
+                          int64_t *matrix)
 
 cdef extern from "mm_json.h" nogil:
     enum:
