@@ -32,6 +32,50 @@ void mm_coco_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff
     }
 }
 
+/* Run-length scratch for masks held as compressed strings. */
+typedef struct {
+    uint32_t *data;
+    size_t cap;
+} u32buf;
+
+static int u32buf_reserve(u32buf *b, size_t n)
+{
+    if (n <= b->cap) return 0;
+    size_t cap = b->cap * 2 > n ? b->cap * 2 : n;
+    uint32_t *p = realloc(b->data, cap * sizeof *p);
+    if (p == NULL) return MM_COCO_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Room a mask row needs in a u32buf: its string length (a count takes at least one
+ * character), or nothing for a row held as counts. */
+static size_t row_need(const mm_rle_str *strs, int64_t row)
+{
+    return strs != NULL && strs[row].len >= 0 ? (size_t)strs[row].len : 0;
+}
+
+/* Mask row `row`: as held, or its string decoded into buf->data + *used (reserved by
+ * the caller with row_need). */
+static void row_rle(const mm_rle *rles, const mm_rle_str *strs, int64_t row, u32buf *buf,
+                    size_t *used, mm_rle *out)
+{
+    if (strs == NULL || strs[row].len < 0) {
+        *out = rles[row];
+        return;
+    }
+    ptrdiff_t m = 0;
+    uint32_t *at = buf->data + *used;
+    /* The strings were validated when the table was built: this cannot fail. */
+    mm_rle_str_counts(&strs[row], at, strs[row].len, &m);
+    out->cnts = at;
+    out->m = m;
+    out->h = strs[row].h;
+    out->w = strs[row].w;
+    *used += (size_t)m;
+}
+
 /* Stable sort of idx[0..n) by key descending (numpy's argsort(-key, 'mergesort')).
  * tmp has room for n indices. */
 static void sort_desc_stable(int64_t *idx, int64_t *tmp, ptrdiff_t n, const double *key)
@@ -78,6 +122,8 @@ typedef struct {
     uint8_t *gign;
     mm_rle *grle; /* the group's gt masks and their boxes (segm only) */
     double *gbb;
+    u32buf gcnt; /* decoded gt strings of the group */
+    u32buf dcnt; /* one decoded detection string */
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -97,6 +143,8 @@ static void scratch_free(scratch *s)
     free(s->gign);
     free(s->grle);
     free(s->gbb);
+    free(s->gcnt.data);
+    free(s->dcnt.data);
 }
 
 static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
@@ -118,6 +166,10 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->gign = malloc(ng * sizeof *s->gign);
     s->grle = malloc(ng * sizeof *s->grle);
     s->gbb = malloc(4 * ng * sizeof *s->gbb);
+    s->gcnt.data = NULL;
+    s->gcnt.cap = 0;
+    s->dcnt.data = NULL;
+    s->dcnt.cap = 0;
     if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top || !s->cand ||
         !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb) {
         scratch_free(s);
@@ -171,10 +223,18 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
             s.gid[j] = in->gt_id[row];
             s.gcrowd[j] = in->gt_crowd[row];
             s.gign[j] = in->gt_ignore[row];
-            if (in->gt_rle != NULL) {
-                s.grle[j] = in->gt_rle[row];
+            if (in->gt_rle != NULL)
                 memcpy(s.gbb + 4 * j, in->gt_rle_bb + 4 * row, 4 * sizeof *s.gbb);
+        }
+        if (in->gt_rle != NULL && (nk > 0 || out->gt_order != NULL)) {
+            size_t need = 0, used = 0;
+            for (ptrdiff_t j = 0; j < ng; j++) need += row_need(in->gt_rle_str, in->gt_rows[g0 + j]);
+            if (u32buf_reserve(&s.gcnt, need) != 0) {
+                scratch_free(&s);
+                return MM_COCO_ENOMEM;
             }
+            for (ptrdiff_t j = 0; j < ng; j++)
+                row_rle(in->gt_rle, in->gt_rle_str, in->gt_rows[g0 + j], &s.gcnt, &used, &s.grle[j]);
         }
         if (nk == 0 && out->gt_order == NULL) { /* ground truth only: just count it */
             for (ptrdiff_t a = 0; a < A; a++) {
@@ -209,10 +269,17 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         }
         for (ptrdiff_t k = 0; k < nk; k++) {
             const int64_t det = s.det[k];
-            if (in->dt_rle != NULL) /* out[g * 1 + 0]: the same layout as a box row */
-                mm_rle_iou(in->dt_rle + det, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1,
-                           s.grle, s.gbb, ng, s.gcrowd, 0, 1, s.iou + k * ng);
-            else
+            if (in->dt_rle != NULL) { /* out[g * 1 + 0]: the same layout as a box row */
+                mm_rle d;
+                size_t used = 0;
+                if (u32buf_reserve(&s.dcnt, row_need(in->dt_rle_str, det)) != 0) {
+                    scratch_free(&s);
+                    return MM_COCO_ENOMEM;
+                }
+                row_rle(in->dt_rle, in->dt_rle_str, det, &s.dcnt, &used, &d);
+                mm_rle_iou(&d, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1, s.grle, s.gbb,
+                           ng, s.gcrowd, 0, 1, s.iou + k * ng);
+            } else
                 mm_coco_box_iou(in->dt_box + 4 * det, 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
             /* The best IoU lets the matching skip thresholds no gt can reach. An IoU
              * can be NaN (0 / 0 for boxes whose area underflows), and pycocotools'
@@ -551,15 +618,40 @@ int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t
         free(iou);
         return MM_COCO_ENOMEM;
     }
+    mm_rle *grle = masks != NULL ? malloc((size_t)max_gt * sizeof *grle) : NULL;
+    u32buf gcnt = {NULL, 0}, dcnt = {NULL, 0};
+    if (masks != NULL && grle == NULL) {
+        free(taken);
+        free(iou);
+        return MM_COCO_ENOMEM;
+    }
+    int status = 0;
     const ptrdiff_t side = n_cls + 1;
-    for (ptrdiff_t i = 0; i < n_images; i++) {
+    for (ptrdiff_t i = 0; i < n_images && status == 0; i++) {
         const int64_t g0 = gt_start[i], ng = gt_start[i + 1] - g0;
         memset(taken, 0, (size_t)ng);
+        if (masks != NULL) {
+            size_t need = 0, used = 0;
+            for (int64_t j = 0; j < ng; j++) need += row_need(masks->gt_str, g0 + j);
+            if (u32buf_reserve(&gcnt, need) != 0) {
+                status = MM_COCO_ENOMEM;
+                break;
+            }
+            for (int64_t j = 0; j < ng; j++)
+                row_rle(masks->gt, masks->gt_str, g0 + j, &gcnt, &used, &grle[j]);
+        }
         for (int64_t d = dt_start[i]; d < dt_start[i + 1]; d++) {
-            if (masks != NULL)
-                mm_rle_iou(masks->dt + d, masks->dt_bb + 4 * d, masks->dt_area + d, 1,
-                           masks->gt + g0, masks->gt_bb + 4 * g0, ng, gt_crowd + g0, 0, 1, iou);
-            else
+            if (masks != NULL) {
+                mm_rle dr;
+                size_t used = 0;
+                if (u32buf_reserve(&dcnt, row_need(masks->dt_str, d)) != 0) {
+                    status = MM_COCO_ENOMEM;
+                    break;
+                }
+                row_rle(masks->dt, masks->dt_str, d, &dcnt, &used, &dr);
+                mm_rle_iou(&dr, masks->dt_bb + 4 * d, masks->dt_area + d, 1, grle,
+                           masks->gt_bb + 4 * g0, ng, gt_crowd + g0, 0, 1, iou);
+            } else
                 mm_coco_box_iou(dt_box + 4 * d, 1, gt_box + 4 * g0, ng, gt_crowd + g0, iou);
             ptrdiff_t best = -1;
             double best_iou = iou_thr;
@@ -585,5 +677,8 @@ int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t
     }
     free(taken);
     free(iou);
-    return 0;
+    free(grle);
+    free(gcnt.data);
+    free(dcnt.data);
+    return status;
 }

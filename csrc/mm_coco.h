@@ -63,6 +63,10 @@ typedef struct {
     const uint32_t *dt_rle_area;
     const mm_rle *gt_rle;
     const double *gt_rle_bb;
+    /* Optional (NULL: every row is in *_rle): rows whose len >= 0 are compressed
+     * strings, decoded when needed instead of held as counts. Valid strings only. */
+    const mm_rle_str *dt_rle_str;
+    const mm_rle_str *gt_rle_str;
 } mm_coco_groups;
 
 typedef struct {
@@ -136,6 +140,8 @@ typedef struct {
     const mm_rle *dt;
     const double *dt_bb;
     const uint32_t *dt_area;
+    const mm_rle_str *gt_str; /* optional string rows, as in mm_coco_groups */
+    const mm_rle_str *dt_str;
 } mm_coco_masks;
 
 int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t *gt_cls,

@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 
 from modelmetrics import _kernels, mask
 from modelmetrics._coco_masks import ann_to_rle, mask_table, segm_result_columns
+from modelmetrics._gc import gc_paused
 
 __all__ = ["COCO"]
 
@@ -95,14 +96,19 @@ class _FileSnapshot:
 
 
 def parse_json(data: bytes) -> Any:
-    """Parse a JSON file's bytes: the same values and errors as ``load_json`` on the file."""
-    try:
-        import orjson
-    except ImportError:
-        # What json.load does on a file opened as UTF-8 text (strict decoding, universal
-        # newlines), so that errors are the same too.
-        return json.loads(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
-    return orjson.loads(data)
+    """Parse a JSON file's bytes: the same values and errors as ``load_json`` on the file.
+
+    The garbage collector is paused meanwhile: the new dicts and lists would otherwise
+    trigger collections that walk all of them again and again (several times the parse).
+    """
+    with gc_paused():
+        try:
+            import orjson
+        except ImportError:
+            # What json.load does on a file opened as UTF-8 text (strict decoding,
+            # universal newlines), so that errors are the same too.
+            return json.loads(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
+        return orjson.loads(data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -333,6 +339,8 @@ class COCO:
         self._results_completed = True
         # Segmentation results: their mask areas, until loadRes's completion writes them.
         self._segm_areas: NDArray[np.uint32] | None = None
+        self._segm_boxes: NDArray[np.float64] | None = None
+        self._load_masks: _kernels.MaskTable | None = None
         # Masks given as arrays (the native instance-segmentation API): used as they are.
         self._mask_cache: _kernels.MaskTable | None = None
         # A file read by the compiled reader, parsed into _dataset on first use.
@@ -377,6 +385,7 @@ class COCO:
     @property
     def dataset(self) -> dict[str, Any]:
         self._complete_results()
+        self._load_masks = None  # the caller may change the dicts from now on
         return self._dataset
 
     @dataset.setter
@@ -389,6 +398,8 @@ class COCO:
         self._gt_source = None
         self._results_completed = True  # loadRes's completion was for the old dataset
         self._segm_areas = None
+        self._segm_boxes = None
+        self._load_masks = None
         self._mask_cache = None
         self._dataset = value
         self._index = None
@@ -441,6 +452,10 @@ class COCO:
 
     def createIndex(self) -> None:
         """Build ``anns``, ``imgs``, ``cats``, ``imgToAnns`` and ``catToImgs``."""
+        with gc_paused():
+            self._create_index()
+
+    def _create_index(self) -> None:
         self._say("creating index...")
         self._complete_results()
         dataset = self._dataset
@@ -469,6 +484,7 @@ class COCO:
         }
 
     def _indexed(self, name: str) -> Any:
+        self._load_masks = None  # the index hands out the dicts
         if self._index is None:
             self.createIndex()
         assert self._index is not None
@@ -629,22 +645,23 @@ class COCO:
             )
         if anns and not isinstance(anns[0], dict):
             raise ValueError(f"annotation 0 must be an object, got {type(anns[0]).__name__}")
-        segm_areas = None
-        if anns and "caption" not in anns[0] and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
-            if "segmentation" not in anns[0]:
-                kind = "a 'keypoints'" if "keypoints" in anns[0] else "no 'bbox' or 'segmentation'"
+        segm_areas = segm_boxes = segm_masks = None
+        from_file = isinstance(resFile, str | os.PathLike)
+        if anns and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
+            if "caption" in anns[0] or "segmentation" not in anns[0]:
+                kind = next((k for k in ("caption", "keypoints") if k in anns[0]), None)
                 raise ValueError(
-                    "only bbox and segmentation results are supported; "
-                    f"annotation 0 has {kind} field"
+                    "only bbox and segmentation results are supported; annotation 0 has "
+                    f"{'a ' + repr(kind) if kind else 'no bbox or segmentation'} field"
                 )
             # pycocotools' segm branch: area and (when absent) bbox from the mask.
-            light, segm_areas, _ = segm_result_columns(anns)
-            cols = extract_columns(light, results=True)
+            with gc_paused():
+                light, segm_masks = segm_result_columns(anns)
+                cols = extract_columns(light, results=True)
+                del light
+            segm_areas = np.asarray(segm_masks.area)
+            segm_boxes = np.asarray(segm_masks.bbox)
             cols = dataclasses.replace(cols, area=segm_areas.astype(np.float64))
-        elif anns and "caption" in anns[0]:
-            raise ValueError(
-                "caption results are not supported; annotation 0 has a 'caption' field"
-            )
         else:
             cols = extract_columns(anns, results=True)
         self._check_result_ids(cols, lambda i, field: anns[i][field])
@@ -654,6 +671,10 @@ class COCO:
         res._is_results = True
         res._results_completed = False
         res._segm_areas = segm_areas
+        res._segm_boxes = segm_boxes
+        # Dicts parsed from a file are ours until someone reads `dataset`: until then
+        # evaluation may use the masks converted here instead of converting them again.
+        res._load_masks = segm_masks if from_file else None
         self._say("DONE")
         return res
 
@@ -723,16 +744,21 @@ class COCO:
         if self._results_completed:
             return
         self._results_completed = True
-        if self._segm_areas is not None:
+        with gc_paused():
+            self._complete(self._dataset["annotations"])
+
+    def _complete(self, annotations: list[dict[str, Any]]) -> None:
+        if self._segm_areas is not None and self._segm_boxes is not None:
             areas, self._segm_areas = self._segm_areas, None
-            for i, ann in enumerate(self._dataset["annotations"]):
+            boxes, self._segm_boxes = self._segm_boxes, None
+            for i, ann in enumerate(annotations):
                 ann["area"] = areas[i]
-                if "bbox" not in ann:
-                    ann["bbox"] = mask.toBbox(ann["segmentation"])
+                if "bbox" not in ann:  # maskUtils.toBbox's array, computed at loadRes
+                    ann["bbox"] = boxes[i].copy()
                 ann["id"] = i + 1
                 ann["iscrowd"] = 0
             return
-        for i, ann in enumerate(self._dataset["annotations"]):
+        for i, ann in enumerate(annotations):
             bb = ann["bbox"]
             x1, x2, y1, y2 = bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]
             if "segmentation" not in ann:
@@ -782,7 +808,10 @@ class COCO:
         """Every annotation's mask, in column order, for the segm IoU."""
         if self._mask_cache is not None:
             return self._mask_cache
-        dataset = self.dataset
+        if self._load_masks is not None:
+            return self._load_masks
+        self._complete_results()
+        dataset = self._dataset
         return mask_table(
             dataset.get("annotations", []),
             dataset.get("images", []),

@@ -99,18 +99,27 @@ def mask_table(
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
 
-    counts, starts, hw, bbox, area = _kernels.rle_annotation_table(
+    counts, starts, hw, bbox, area, strings = _kernels.rle_annotation_table(
         segs, heights, widths, fallback, f"{side} annotation"
     )
-    return _kernels.MaskTable(counts, starts, hw, bbox, area)
+    return _kernels.MaskTable(counts, starts, hw, bbox, area, strings)
 
 
-def segm_result_columns(anns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any, Any]:
+def _compressed_only(segm: Any, h: int, w: int, i: int) -> dict[str, Any]:
+    raise ValueError(
+        f"annotation {i}: field 'segmentation' of a result must be a compressed RLE "
+        "(a dict with 'size' and a 'counts' string), as pycocotools' loadRes requires"
+    )
+
+
+def segm_result_columns(
+    anns: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], _kernels.MaskTable]:
     """What loadRes needs of segmentation results (no ``bbox`` in the first one).
 
     Returns light dicts with ``image_id``, ``category_id``, ``score`` and ``bbox`` (the
-    result's own, else the mask's box) for ``extract_columns``, the mask areas (uint32)
-    and the mask boxes, as pycocotools' ``maskUtils.area`` / ``toBbox`` give them.
+    result's own, else the mask's box) for ``extract_columns``, and the results' masks,
+    whose areas and boxes are pycocotools' ``maskUtils.area`` / ``toBbox``.
     Segmentations must be compressed RLEs, as there.
     """
     segs: list[Any] = []
@@ -120,14 +129,14 @@ def segm_result_columns(anns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]
         if "segmentation" not in ann:
             raise ValueError(f"annotation {i}: field 'segmentation' is missing")
         segs.append(ann["segmentation"])
-    rles = _kernels.RLEs(segs, "annotation")
-    area = np.empty(len(segs), np.uint32)
-    rles.area(area)
-    boxes = np.empty((len(segs), 4), np.float64)
-    rles.to_bbox(boxes)
+    zeros = np.zeros(len(segs), np.int64)  # compressed RLEs carry their own size
+    counts, starts, hw, boxes, area, strings = _kernels.rle_annotation_table(
+        segs, zeros, zeros, _compressed_only, "annotation"
+    )
+    table = _kernels.MaskTable(counts, starts, hw, boxes, area, strings)
     light = []
     for i, ann in enumerate(anns):
         d: dict[str, Any] = {k: ann[k] for k in ("image_id", "category_id", "score") if k in ann}
         d["bbox"] = ann["bbox"] if "bbox" in ann else boxes[i].tolist()
         light.append(d)
-    return light, area, boxes
+    return light, table

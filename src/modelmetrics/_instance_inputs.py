@@ -165,13 +165,13 @@ def _columns_and_masks(
             raise ValueError(f"{name}: mask {k}: {exc}") from None
 
     try:
-        counts, starts, hw, bbox, mask_area = _kernels.rle_annotation_table(
+        counts, starts, hw, bbox, mask_area, strings = _kernels.rle_annotation_table(
             segs, np.asarray(heights, np.int64), np.asarray(widths, np.int64), fallback, "mask"
         )
     except ValueError:
         _name_bad_mask(name, images, segs, heights, widths, fallback)
         raise
-    table = _kernels.MaskTable(counts, starts, hw, bbox, mask_area)
+    table = _kernels.MaskTable(counts, starts, hw, bbox, mask_area, strings)
     # Every mask of an image must have the image's size.
     first = 0
     for i, size in enumerate(image_sizes):

@@ -20,7 +20,7 @@ from modelmetrics._kernels._confusion import (
 )
 from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
 from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
-from modelmetrics._kernels._mask import RLEs, rle_boxes_areas
+from modelmetrics._kernels._mask import RLEs
 from modelmetrics._kernels._mask import annotation_rles as rle_annotation_table
 from modelmetrics._kernels._mask import as_dim as rle_as_dim
 from modelmetrics._kernels._mask import box_iou as rle_box_iou
@@ -92,7 +92,6 @@ __all__ = [
     "rle_annotation_table",
     "rle_as_dim",
     "rle_box_iou",
-    "rle_boxes_areas",
     "rle_encode",
     "rle_from_boxes",
     "rle_from_counts",

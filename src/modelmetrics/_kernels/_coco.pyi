@@ -18,6 +18,7 @@ class MaskTable:
     hw: Any
     bbox: Any
     area: Any
+    strings: Any
     def __init__(
         self,
         counts: NDArray[np.uint32],  # const uint32_t[::1]
@@ -25,6 +26,7 @@ class MaskTable:
         hw: NDArray[np.uint32],  # const uint32_t[:, ::1] (n, 2)
         bbox: NDArray[np.float64],  # const double[:, ::1] (n, 4)
         area: NDArray[np.uint32],  # const uint32_t[::1] (n,)
+        strings: list[str | bytes | None],
     ) -> None: ...
     def __len__(self) -> int: ...
 

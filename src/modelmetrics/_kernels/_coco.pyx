@@ -6,7 +6,8 @@ Private: callers pass validated, C-contiguous arrays laid out as csrc/mm_coco.h
 describes. Shapes are checked here once; the loops run in C without the GIL.
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from libc.stdlib cimport calloc, free, malloc
 
 import numpy as np
 
@@ -23,7 +24,16 @@ from ._csrc cimport (
     mm_coco_params,
     mm_rle,
     mm_rle_iou,
+    mm_rle_str,
+    mm_rle_str_area,
+    mm_rle_str_counts,
 )
+
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object s)
+    void *PyUnicode_DATA(object s)
+    Py_ssize_t PyUnicode_GET_LENGTH(object s)
 
 
 cdef inline void _need(bint ok, str what) except *:
@@ -48,49 +58,73 @@ def box_iou(
 cdef class MaskTable:
     """Masks of annotation rows for the segm IoU: ``annotation_rles``' table.
 
-    Row ``i`` has the run lengths ``counts[starts[i]:starts[i + 1]]`` of an
-    ``hw[i, 0] x hw[i, 1]`` mask (valid: they come from the mask kernels), its
-    pycocotools box ``bbox[i]`` and area ``area[i]``. Holds the arrays it points into.
+    Row ``i`` is an ``hw[i, 0] x hw[i, 1]`` mask with pycocotools' box ``bbox[i]`` and
+    area ``area[i]``. Its run lengths are the compressed string ``strings[i]`` (ASCII
+    ``str`` or ``bytes``, decoded when needed) when that is not None, else
+    ``counts[starts[i]:starts[i + 1]]``. Everything is validated here; the table holds
+    the objects it points into.
     """
     cdef mm_rle *rles
+    cdef mm_rle_str *strs
+    cdef bint has_strs
     cdef Py_ssize_t n
-    cdef readonly object counts, starts, hw, bbox, area
+    cdef readonly object counts, starts, hw, bbox, area, strings
     cdef const double[:, ::1] _bb
     cdef const uint32_t[::1] _area
 
     def __cinit__(self, const uint32_t[::1] counts, const int64_t[::1] starts,
                   const uint32_t[:, ::1] hw, const double[:, ::1] bbox,
-                  const uint32_t[::1] area):
+                  const uint32_t[::1] area, list strings):
         cdef Py_ssize_t i, n = hw.shape[0]
-        cdef uint32_t dummy = 0
+        cdef uint32_t dummy = 0, check = 0
+        cdef object s
         _need(hw.shape[1] == 2 and starts.shape[0] == n + 1, "mask table shapes")
-        _need(bbox.shape[0] == n and bbox.shape[1] == 4 and area.shape[0] == n,
-              "mask table boxes and areas")
+        _need(bbox.shape[0] == n and bbox.shape[1] == 4 and area.shape[0] == n
+              and len(strings) == n, "mask table boxes, areas and strings")
+        self.rles = <mm_rle *>calloc(n if n > 0 else 1, sizeof(mm_rle))
+        self.strs = <mm_rle_str *>calloc(n if n > 0 else 1, sizeof(mm_rle_str))
+        if self.rles == NULL or self.strs == NULL:
+            raise MemoryError()
         for i in range(n):
+            s = strings[i]
+            self.strs[i].len = -1
+            self.strs[i].h = hw[i, 0]
+            self.strs[i].w = hw[i, 1]
+            if s is not None:
+                if type(s) is bytes:
+                    self.strs[i].s = PyBytes_AS_STRING(s)
+                    self.strs[i].len = PyBytes_GET_SIZE(s)
+                elif type(s) is str and PyUnicode_IS_ASCII(s):
+                    self.strs[i].s = <const char *>PyUnicode_DATA(s)
+                    self.strs[i].len = PyUnicode_GET_LENGTH(s)
+                else:
+                    raise ValueError("coco kernel: mask strings must be bytes or ASCII str")
+                # The IoU decodes it: it must describe an h x w mask.
+                _need(mm_rle_str_area(&self.strs[i], &check) == 0,
+                      "mask table strings must be valid RLEs")
+                self.has_strs = True
+                continue
             _need(0 <= starts[i] <= starts[i + 1] <= counts.shape[0], "mask table starts")
             # The IoU walks the runs: they must cover exactly h * w pixels.
             _need(_covers(&counts[starts[i]] if starts[i] < counts.shape[0] else &dummy,
                           starts[i + 1] - starts[i], <uint64_t>hw[i, 0] * hw[i, 1]),
                   "mask table counts must sum to h * w")
-        self.rles = <mm_rle *>malloc((n if n > 0 else 1) * sizeof(mm_rle))
-        if self.rles == NULL:
-            raise MemoryError()
-        for i in range(n):
             self.rles[i].cnts = &counts[starts[i]] if starts[i] < counts.shape[0] else NULL
             self.rles[i].m = starts[i + 1] - starts[i]
             self.rles[i].h = hw[i, 0]
             self.rles[i].w = hw[i, 1]
         self.n = n
         self.counts, self.starts, self.hw = counts, starts, hw
-        self.bbox, self.area = bbox, area
+        self.bbox, self.area, self.strings = bbox, area, strings
         self._bb = bbox
         self._area = area
 
-    def __init__(self, counts, starts, hw, bbox, area):
+    def __init__(self, counts, starts, hw, bbox, area, strings):
         pass  # everything happens in __cinit__, which gets the same arguments
 
     def __dealloc__(self):
         free(self.rles)
+        free(self.strs)
 
     def __len__(self):
         return self.n
@@ -102,6 +136,25 @@ cdef bint _covers(const uint32_t *cnts, Py_ssize_t m, uint64_t total) noexcept n
     for j in range(m):
         s += cnts[j]
     return s == total
+
+
+cdef int _row(MaskTable t, Py_ssize_t row, list keep, mm_rle *out) except -1:
+    """Row `row`'s run lengths: as held, or its string decoded into an array kept in
+    `keep`."""
+    cdef Py_ssize_t m = 0
+    cdef uint32_t[::1] buf
+    if t.strs[row].len < 0:
+        out[0] = t.rles[row]
+        return 0
+    arr = np.empty(t.strs[row].len if t.strs[row].len > 0 else 1, np.uint32)
+    keep.append(arr)
+    buf = arr
+    mm_rle_str_counts(&t.strs[row], &buf[0], t.strs[row].len, &m)  # validated: succeeds
+    out.cnts = &buf[0]
+    out.m = m
+    out.h = t.strs[row].h
+    out.w = t.strs[row].w
+    return 0
 
 
 def mask_iou(MaskTable dt, const int64_t[::1] dt_rows, MaskTable gt,
@@ -117,20 +170,25 @@ def mask_iou(MaskTable dt, const int64_t[::1] dt_rows, MaskTable gt,
     if nd == 0 or ng == 0:
         return
     cdef mm_rle *grle = <mm_rle *>malloc(ng * sizeof(mm_rle))
+    cdef mm_rle drle
+    cdef list keep = []  # decoded strings, alive until the IoUs are computed
     cdef double *gbb = <double *>malloc(4 * ng * sizeof(double))
     cdef double *col = <double *>malloc(ng * sizeof(double))
     try:
         if grle == NULL or gbb == NULL or col == NULL:
             raise MemoryError()
+        for g in range(ng):
+            _row(gt, gt_rows[g], keep, &grle[g])
         with nogil:
             for g in range(ng):
-                grle[g] = gt.rles[gt_rows[g]]
                 gbb[4 * g] = gt._bb[gt_rows[g], 0]
                 gbb[4 * g + 1] = gt._bb[gt_rows[g], 1]
                 gbb[4 * g + 2] = gt._bb[gt_rows[g], 2]
                 gbb[4 * g + 3] = gt._bb[gt_rows[g], 3]
-            for d in range(nd):
-                mm_rle_iou(dt.rles + dt_rows[d], &dt._bb[dt_rows[d], 0], &dt._area[dt_rows[d]],
+        for d in range(nd):
+            _row(dt, dt_rows[d], keep, &drle)
+            with nogil:
+                mm_rle_iou(&drle, &dt._bb[dt_rows[d], 0], &dt._area[dt_rows[d]],
                            1, grle, gbb, ng, &crowd[0], 0, 1, col)
                 for g in range(ng):
                     out[d, g] = col[g]
@@ -245,6 +303,8 @@ def evaluate(
     inp.dt_rle_area = NULL
     inp.gt_rle = NULL
     inp.gt_rle_bb = NULL
+    inp.dt_rle_str = NULL
+    inp.gt_rle_str = NULL
     _need((dt_masks is None) == (gt_masks is None), "masks for both sides or neither")
     if dt_masks is not None:
         _need(dt_masks.n == n_dt_rows and gt_masks.n == n_gt_rows, "one mask per row")
@@ -253,6 +313,8 @@ def evaluate(
         inp.dt_rle_area = &dt_masks._area[0] if n_dt_rows else <const uint32_t *>NULL
         inp.gt_rle = gt_masks.rles
         inp.gt_rle_bb = &gt_masks._bb[0, 0] if n_gt_rows else &dummy_d
+        inp.dt_rle_str = dt_masks.strs if dt_masks.has_strs else NULL
+        inp.gt_rle_str = gt_masks.strs if gt_masks.has_strs else NULL
     cdef mm_coco_matches out
     cdef int64_t dummy_i = 0
     cdef int32_t dummy_i32 = 0
@@ -454,6 +516,8 @@ def confusion(
     cdef mm_coco_masks *mp = NULL
     cdef mm_rle *g_rle = NULL
     cdef mm_rle *d_rle = NULL
+    cdef mm_rle_str *g_str = NULL
+    cdef mm_rle_str *d_str = NULL
     cdef double[:, ::1] g_bb
     cdef double[:, ::1] d_bb
     cdef uint32_t[::1] d_area
@@ -474,10 +538,22 @@ def confusion(
             free(g_rle)
             free(d_rle)
             raise MemoryError()
+        g_str = <mm_rle_str *>malloc((n_gt if n_gt else 1) * sizeof(mm_rle_str))
+        d_str = <mm_rle_str *>malloc((n_dt if n_dt else 1) * sizeof(mm_rle_str))
+        if g_str == NULL or d_str == NULL:
+            free(g_rle)
+            free(d_rle)
+            free(g_str)
+            free(d_str)
+            raise MemoryError()
         for i in range(n_gt):
             g_rle[i] = gt_masks.rles[gt_rows[i]]
+            g_str[i] = gt_masks.strs[gt_rows[i]]
         for i in range(n_dt):
             d_rle[i] = dt_masks.rles[dt_rows[i]]
+            d_str[i] = dt_masks.strs[dt_rows[i]]
+        masks.gt_str = g_str
+        masks.dt_str = d_str
         masks.gt = g_rle
         masks.gt_bb = &g_bb[0, 0] if n_gt else &dummy_d
         masks.dt = d_rle
@@ -495,5 +571,7 @@ def confusion(
     finally:
         free(g_rle)
         free(d_rle)
+        free(g_str)
+        free(d_str)
     if status == MM_COCO_ENOMEM:
         raise MemoryError("coco confusion: out of memory")

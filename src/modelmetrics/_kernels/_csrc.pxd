@@ -141,6 +141,8 @@ cdef extern from "mm_coco.h" nogil:
         const uint32_t *dt_rle_area
         const mm_rle *gt_rle
         const double *gt_rle_bb
+        const mm_rle_str *dt_rle_str
+        const mm_rle_str *gt_rle_str
     ctypedef struct mm_coco_matches:
         const int64_t *slot_start
         double *slot_score
@@ -186,6 +188,8 @@ cdef extern from "mm_coco.h" nogil:
         const mm_rle *dt
         const double *dt_bb
         const uint32_t *dt_area
+        const mm_rle_str *gt_str
+        const mm_rle_str *dt_str
     int mm_coco_confusion(Py_ssize_t n_images, const int64_t *gt_start, const int64_t *gt_cls,
                           const double *gt_box, const uint8_t *gt_crowd,
                           const int64_t *dt_start, const int64_t *dt_cls, const double *dt_box,

@@ -93,11 +93,5 @@ def annotation_rles(
     NDArray[np.uint32],
     NDArray[np.float64],
     NDArray[np.uint32],
+    list[str | bytes | None],
 ]: ...
-def rle_boxes_areas(
-    counts: NDArray[np.uint32],  # const uint32_t[::1]
-    starts: NDArray[np.int64],  # const int64_t[::1] (n + 1,)
-    hw: NDArray[np.uint32],  # const uint32_t[:, ::1] (n, 2)
-    bbox: NDArray[np.float64],  # double[:, ::1] (n, 4), written
-    area: NDArray[np.uint32],  # uint32_t[::1] (n,), written
-) -> None: ...

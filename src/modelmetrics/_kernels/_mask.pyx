@@ -18,7 +18,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
-from libc.stdint cimport int64_t, uint8_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
@@ -54,6 +54,9 @@ from ._csrc cimport (
 
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
+    bint PyUnicode_IS_ASCII(object s)
+    void *PyUnicode_DATA(object s)
+    Py_ssize_t PyUnicode_GET_LENGTH(object s)
     double PyLong_AsDouble(object) except? -1.0
 
 MAX_AREA = 0xFFFFFFFF
@@ -663,6 +666,38 @@ cdef bint _is_polygon_list(object segm):
     return type(first) is list and PyList_GET_SIZE(first) > 4
 
 
+cdef bint _plain_compressed(dict segm, mm_rle_str *out):
+    """Fill `out` from ``{"size": [h, w], "counts": str | bytes}`` with plain ints and an
+    ASCII str (or bytes); False for anything else, which then takes the checked path.
+    The string is borrowed: `segm` keeps it alive."""
+    cdef PyObject *pc = PyDict_GetItem(segm, "counts")
+    cdef PyObject *ps = PyDict_GetItem(segm, "size")
+    cdef object counts, size, a, b
+    if pc == NULL or ps == NULL:
+        return False
+    counts = <object>pc
+    size = <object>ps
+    if type(size) is not list or PyList_GET_SIZE(size) != 2:
+        return False
+    a = <object>PyList_GET_ITEM(size, 0)
+    b = <object>PyList_GET_ITEM(size, 1)
+    if not (_small_int(a) and _small_int(b)) or <uint64_t>a * <uint64_t>b > MAX_AREA:
+        return False
+    if type(counts) is str:
+        if not PyUnicode_IS_ASCII(counts):
+            return False
+        out.s = <const char *>PyUnicode_DATA(counts)
+        out.len = PyUnicode_GET_LENGTH(counts)
+    elif type(counts) is bytes:
+        out.s = PyBytes_AS_STRING(counts)
+        out.len = PyBytes_GET_SIZE(counts)
+    else:
+        return False
+    out.h = <uint32_t>a
+    out.w = <uint32_t>b
+    return True
+
+
 def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] widths,
                     object fallback, str name):
     """The RLE counts of COCO ``segmentation`` values, as pycocotools' ``annToRLE``.
@@ -670,9 +705,10 @@ def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] wi
     Item ``i`` is converted for an image of ``heights[i] x widths[i]``: polygon lists are
     rasterised and merged, compressed RLE dicts decoded with their own size. Anything
     else goes through ``fallback(segm, h, w, i)``, which returns a compressed RLE dict
-    (or raises). Returns ``(counts, starts, hw, bbox, area)``: item ``i`` has the counts
-    ``counts[starts[i]:starts[i + 1]]`` for an ``hw[i, 0] x hw[i, 1]`` mask, its
-    pycocotools box and its area.
+    (or raises). Returns ``(counts, starts, hw, bbox, area, strings)``: item ``i`` is an
+    ``hw[i, 0] x hw[i, 1]`` mask with pycocotools' box ``bbox[i]`` and area ``area[i]``;
+    its run lengths are the validated compressed string ``strings[i]`` when that is
+    not None (a compressed RLE given as such), else ``counts[starts[i]:starts[i + 1]]``.
     """
     cdef tuple items = tuple(segs)
     cdef Py_ssize_t n = len(items), i, j, k, n_poly, length, m = 0, cap_out = 0, total = 0
@@ -688,14 +724,20 @@ def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] wi
     cdef Py_ssize_t *poly_at = NULL
     cdef mm_rle_ws ws
     cdef mm_rle_str rs
-    cdef object segm, poly, rle, counts
+    cdef object segm, poly, rle, counts, string
     cdef uint32_t[::1] cv
     if heights.shape[0] != n or widths.shape[0] != n:
         raise ValueError("annotation_rles: one height and width per segmentation")
-    starts = np.empty(n + 1, dtype=np.int64)
+    starts = np.zeros(n + 1, dtype=np.int64)
     hw = np.empty((n, 2), dtype=np.uint32)
+    bbox = np.empty((n, 4), dtype=np.float64)
+    area = np.empty(n, dtype=np.uint32)
+    cdef list strings = [None] * n
     cdef int64_t[::1] st_v = starts
     cdef uint32_t[:, ::1] hw_v = hw
+    cdef double[:, ::1] bbox_v = bbox
+    cdef uint32_t[::1] area_v = area
+    cdef mm_rle one
     memset(&ws, 0, sizeof(ws))
     try:
         for i in range(n):
@@ -750,23 +792,36 @@ def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] wi
                         _raise(st, f"{name}[{i}]['segmentation']")
                 hw_v[i, 0] = h
                 hw_v[i, 1] = w
+                one.cnts = out + total
+                one.m = m
+                one.h = h
+                one.w = w
+                mm_rle_bbox(&one, &bbox_v[i, 0])
+                area_v[i] = mm_rle_area(&one)
                 total += m
                 continue
-            if type(segm) is dict and isinstance((<dict>segm).get("counts"), (bytes, str)):
-                rle = segm
+            if type(segm) is dict and _plain_compressed(<dict>segm, &rs):
+                string = (<dict>segm)["counts"]  # the common case, read in place
             else:
-                rle = fallback(segm, heights[i], widths[i], i)
-            # A compressed RLE dict, with its own size (as annToRLE keeps it).
-            holder = RLEs([rle], f"{name}[{i}]['segmentation']", True)
-            rs = (<RLEs>holder)._items[0]
-            _grow_u32(&out, &cap_out, total + rs.len + 1)
+                if type(segm) is dict and isinstance((<dict>segm).get("counts"), (bytes, str)):
+                    rle = segm
+                else:
+                    rle = fallback(segm, heights[i], widths[i], i)
+                # A compressed RLE dict, with its own size (as annToRLE keeps it).
+                holder = RLEs([rle], f"{name}[{i}]['segmentation']", True)
+                rs = (<RLEs>holder)._items[0]
+                string = rle["counts"]
+            # Kept as the string (decoded when an IoU needs it): a mask's counts take
+            # several times its string's memory. Validated here, once.
             with nogil:
-                st = mm_rle_str_counts(&rs, out + total, rs.len + 1, &m)
+                st = mm_rle_str_area(&rs, &area_v[i])
+                if st == MM_RLE_OK:
+                    st = mm_rle_str_bbox(&rs, &bbox_v[i, 0])
             if st != MM_RLE_OK:
                 _raise(st, f"{name}[{i}]['segmentation']")
+            strings[i] = string
             hw_v[i, 0] = rs.h
             hw_v[i, 1] = rs.w
-            total += m
         st_v[n] = total
         counts = np.empty(total, dtype=np.uint32)
         cv = counts
@@ -780,29 +835,4 @@ def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] wi
         free(rl)
         free(poly_at)
         mm_rle_ws_free(&ws)
-    bbox = np.empty((n, 4), dtype=np.float64)
-    area = np.empty(n, dtype=np.uint32)
-    rle_boxes_areas(counts, starts, hw, bbox, area)
-    return counts, starts, hw, bbox, area
-
-
-def rle_boxes_areas(const uint32_t[::1] counts, const int64_t[::1] starts,
-                    const uint32_t[:, ::1] hw, double[:, ::1] bbox, uint32_t[::1] area):
-    """pycocotools' box and area of each RLE of an ``annotation_rles`` table (the counts
-    must be valid: they come from the kernels)."""
-    cdef Py_ssize_t i, n = hw.shape[0]
-    cdef mm_rle r
-    if (starts.shape[0] != n + 1 or bbox.shape[0] != n or bbox.shape[1] != 4
-            or area.shape[0] != n or hw.shape[1] != 2):
-        raise ValueError("rle_boxes_areas: shapes")
-    for i in range(n):
-        if not 0 <= starts[i] <= starts[i + 1] <= counts.shape[0]:
-            raise ValueError("rle_boxes_areas: starts")
-    with nogil:
-        for i in range(n):
-            r.cnts = &counts[starts[i]] if starts[i] < counts.shape[0] else NULL
-            r.m = starts[i + 1] - starts[i]
-            r.h = hw[i, 0]
-            r.w = hw[i, 1]
-            mm_rle_bbox(&r, &bbox[i, 0])
-            area[i] = mm_rle_area(&r)
+    return counts, starts, hw, bbox, area, strings
