@@ -37,9 +37,10 @@ ptrdiff_t mm_segm_ext_size(ptrdiff_t n_classes) { return (n_classes + 2) * (n_cl
 MM_INLINE ptrdiff_t row_of(int64_t v, uint64_t n_classes, ptrdiff_t width, int64_t ignore,
                            ptrdiff_t ign_row, ptrdiff_t bad_row)
 {
-    /* The unsigned compare folds "negative" and "too large" into one test. */
-    ptrdiff_t special = v == ignore ? ign_row : bad_row;
-    return (uint64_t)v < n_classes ? (ptrdiff_t)v * width : special;
+    /* The unsigned compare folds "negative" and "too large" into one test; the
+     * ignore label wins even inside [0, n_classes). */
+    ptrdiff_t row = (uint64_t)v < n_classes ? (ptrdiff_t)v * width : bad_row;
+    return v == ignore ? ign_row : row;
 }
 
 MM_INLINE ptrdiff_t col_of(int64_t v, uint64_t n_classes)

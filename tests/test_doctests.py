@@ -15,6 +15,7 @@ MODULES = [
     "modelmetrics._score_summary",
     "modelmetrics.detection",
     "modelmetrics.regression",
+    "modelmetrics.segmentation",
 ]
 
 

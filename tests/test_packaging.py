@@ -10,13 +10,22 @@ import modelmetrics
 from modelmetrics import _kernels
 
 # Every extension module the build must produce; a missing one fails here.
-COMPILED_MODULES = ["_coco", "_columns", "_confusion", "_json", "_ranking", "_regression"]
+COMPILED_MODULES = [
+    "_coco",
+    "_columns",
+    "_confusion",
+    "_json",
+    "_ranking",
+    "_regression",
+    "_segmentation",
+]
 PUBLIC_MODULES = [
     "modelmetrics.classification",
     "modelmetrics.coco",
     "modelmetrics.detection",
     "modelmetrics.exceptions",
     "modelmetrics.regression",
+    "modelmetrics.segmentation",
 ]
 
 

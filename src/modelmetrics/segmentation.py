@@ -115,13 +115,13 @@ def _mean(values: _Float64, defined: NDArray[np.bool_], absent: str) -> float:
     take part (all but an in-range ``ignore_index``).
     """
     kept = values[defined]
-    if absent == "zero":
-        kept = np.nan_to_num(kept, nan=0.0)
-    elif absent == "one":
-        kept = np.nan_to_num(kept, nan=1.0)
-    else:
-        kept = kept[~np.isnan(kept)]
-    return float(np.mean(kept)) if kept.size else math.nan
+    missing = np.isnan(kept)
+    if absent == "one":
+        return float(np.mean(np.where(missing, 1.0, kept))) if kept.size else math.nan
+    n = kept.size if absent == "zero" else int(kept.size - np.count_nonzero(missing))
+    # The sum keeps zeros in place of NaN, as numpy.nanmean does (mmsegmentation's
+    # mean), so that the pairwise summation rounds identically.
+    return float(np.sum(np.where(missing, 0.0, kept)) / n) if n else math.nan
 
 
 @dataclass(frozen=True, eq=False)
