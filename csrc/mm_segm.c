@@ -18,7 +18,7 @@
 /* uint32 counters: flush into int64 at least this often (in pixels). */
 #define MM_FLUSH_PIXELS ((ptrdiff_t)1 << 30)
 /* Pixels whose arg max is taken together, channel by channel (vectorised). */
-#define MM_SCORE_BLOCK 512
+#define MM_SCORE_BLOCK 2048
 
 typedef struct {
     uint64_t n_classes;
@@ -79,7 +79,10 @@ typedef void (*mm_label_fn)(const void *pred, const void *target, ptrdiff_t n,
     MM_DEF_LABELS(labels_##PN##_i32, PT, int32_t)    \
     MM_DEF_LABELS(labels_##PN##_i64, PT, int64_t)
 
-MM_DEF_LABEL_ROW(u8, uint8_t)
+/* labels_u8_u8 is the table-driven version below. */
+MM_DEF_LABELS(labels_u8_u16, uint8_t, uint16_t)
+MM_DEF_LABELS(labels_u8_i32, uint8_t, int32_t)
+MM_DEF_LABELS(labels_u8_i64, uint8_t, int64_t)
 MM_DEF_LABEL_ROW(u16, uint16_t)
 MM_DEF_LABEL_ROW(i32, int32_t)
 MM_DEF_LABEL_ROW(i64, int64_t)
@@ -138,7 +141,7 @@ typedef int (*mm_score_fn)(const void *scores, ptrdiff_t stride, const void *tar
         const int64_t ig = cx->ignore;                                                        \
         uint32_t *h0 = cx->h[0], *h1 = cx->h[1], *h2 = cx->h[2], *h3 = cx->h[3];              \
         ST best[MM_SCORE_BLOCK];                                                              \
-        AT arg[MM_SCORE_BLOCK], nan[MM_SCORE_BLOCK];                                          \
+        AT arg[MM_SCORE_BLOCK];                                                               \
         ptrdiff_t b, j, m, c;                                                                 \
         for (b = 0; b < n; b += MM_SCORE_BLOCK) {                                             \
             const ST *MM_RESTRICT s0 = s + b;                                                 \
@@ -148,9 +151,35 @@ typedef int (*mm_score_fn)(const void *scores, ptrdiff_t stride, const void *tar
             for (j = 0; j < m; j++) {                                                         \
                 best[j] = s0[j];                                                              \
                 arg[j] = 0;                                                                   \
-                nan[j] = (AT)(s0[j] != s0[j]);                                                \
+                any |= (AT)(s0[j] != s0[j]);                                                  \
             }                                                                                 \
-            for (c = 1; c < (ptrdiff_t)nc; c++) {                                             \
+            /* Four classes per sweep over best/arg, compared in class order so that  \
+             * the first maximum wins, as in numpy.argmax. */                             \
+            for (c = 1; c + 4 <= (ptrdiff_t)nc; c += 4) {                                     \
+                const ST *MM_RESTRICT sa = s0 + c * stride;                                   \
+                const ST *MM_RESTRICT sb = sa + stride;                                       \
+                const ST *MM_RESTRICT sc = sb + stride;                                       \
+                const ST *MM_RESTRICT sd = sc + stride;                                       \
+                const AT ca = (AT)c, cb = (AT)(c + 1), cc = (AT)(c + 2), cd = (AT)(c + 3);    \
+                for (j = 0; j < m; j++) {                                                     \
+                    ST bv = best[j], va = sa[j], vb = sb[j], vc = sc[j], vd = sd[j];          \
+                    AT bi = arg[j], gt;                                                       \
+                    gt = (AT)(va > bv);                                                       \
+                    bv = gt ? va : bv;                                                        \
+                    bi = gt ? ca : bi;                                                        \
+                    gt = (AT)(vb > bv);                                                       \
+                    bv = gt ? vb : bv;                                                        \
+                    bi = gt ? cb : bi;                                                        \
+                    gt = (AT)(vc > bv);                                                       \
+                    bv = gt ? vc : bv;                                                        \
+                    bi = gt ? cc : bi;                                                        \
+                    gt = (AT)(vd > bv);                                                       \
+                    best[j] = gt ? vd : bv;                                                   \
+                    arg[j] = gt ? cd : bi;                                                    \
+                    any |= (AT)((va != va) | (vb != vb) | (vc != vc) | (vd != vd));           \
+                }                                                                             \
+            }                                                                                 \
+            for (; c < (ptrdiff_t)nc; c++) {                                                  \
                 const ST *MM_RESTRICT sc = s0 + c * stride;                                   \
                 const AT ci = (AT)c;                                                          \
                 for (j = 0; j < m; j++) {                                                     \
@@ -158,11 +187,9 @@ typedef int (*mm_score_fn)(const void *scores, ptrdiff_t stride, const void *tar
                     AT gt = (AT)(v > best[j]);                                                \
                     best[j] = gt ? v : best[j];                                               \
                     arg[j] = gt ? ci : arg[j];                                                \
-                    nan[j] |= (AT)(v != v);                                                   \
+                    any |= (AT)(v != v);                                                      \
                 }                                                                             \
             }                                                                                 \
-            for (j = 0; j < m; j++)                                                           \
-                any |= nan[j];                                                                \
             if (any)                                                                          \
                 return MM_SEGM_NAN;                                                           \
             for (j = 0; j + 4 <= m; j += 4) {                                                 \
