@@ -11,7 +11,7 @@
  * The extra row and column make validation free: the counting pass never branches on
  * bad input, and the caller looks at row C + 1 and column C afterwards (predictions
  * of ignored pixels are not checked: row C is dropped whatever its columns hold).
- * Counting goes into several uint32 sub-histograms used in turn, so that runs of equal
+ * Counting goes into two uint32 sub-histograms used in turn, so that runs of equal
  * pixels (the common case in label maps) do not serialise on one counter; they are
  * flushed into the int64 histogram at the end and at least every 2^30 pixels. Counts
  * are integers, so any split of the pixels over calls or threads gives the same sums.

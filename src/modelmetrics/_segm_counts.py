@@ -52,10 +52,13 @@ class SegmentationInput:
 
 @dataclass(frozen=True)
 class Counts:
-    """Counts of one update: the confusion matrix, ignored pixels, per-image stats."""
+    """Counts of one update: the extended histogram and per-image stats.
 
-    confusion: _Int64  # (C, C), rows = target class, columns = predicted class
-    n_ignored: int
+    ``ext[:C, :C]`` is the confusion matrix (rows = target class, columns = predicted
+    class) and ``ext[C]`` counts the ignored pixels; the rest is zero once validated.
+    """
+
+    ext: _Int64  # (C + 2, C + 1)
     image_stats: _Int64 | None  # (n_images, 3, C): true positives, predicted, target
 
 
@@ -175,7 +178,7 @@ def count(
         ext += other
     if ext[c + 1].any() or ext[:c, c].any():
         _raise_bad_label(data, c, ignore_index)
-    return Counts(np.ascontiguousarray(ext[:c, :c]), int(ext[c].sum()), stats)
+    return Counts(ext, stats)
 
 
 def _position(flat_index: int, shape: tuple[int, ...]) -> tuple[int, ...]:

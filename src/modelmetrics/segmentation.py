@@ -389,8 +389,10 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
         self._absent: str = check_str_option("absent", absent, _ABSENT)
         self._per_image = check_bool("per_image", per_image)
         self._class_names = _check_class_names(class_names, self._num_classes)
-        self._confusion: _Int64 = np.zeros((self._num_classes,) * 2, dtype=np.int64)
-        self._n_ignored = 0
+        # The extended histogram of csrc/mm_segm.h: confusion matrix plus a row of
+        # ignored pixels (its bad-label row and column stay zero).
+        c = self._num_classes
+        self._ext: _Int64 = np.zeros((c + 2, c + 1), dtype=np.int64)
         self._n_images = 0
         self._image_stats: list[_Int64] = []
 
@@ -443,8 +445,7 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
         return self
 
     def _add(self, counts: Counts, n_images: int) -> None:
-        self._confusion += counts.confusion
-        self._n_ignored += counts.n_ignored
+        self._ext += counts.ext
         self._n_images += n_images
         if counts.image_stats is not None:
             self._image_stats.append(counts.image_stats)
@@ -465,9 +466,10 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
                 else np.zeros((0, 3, self._num_classes), dtype=np.int64)
             )
             self._image_stats = [stats]
+        c = self._num_classes
         return _metrics(
-            self._confusion.copy(),
-            self._n_ignored,
+            self._ext[:c, :c].copy(),
+            int(self._ext[c].sum()),
             stats,
             ignore_index=self._ignore_index,
             absent=self._absent,
@@ -476,8 +478,7 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
 
     def reset(self) -> None:
         """Forget every pixel, keeping the configuration."""
-        self._confusion = np.zeros((self._num_classes,) * 2, dtype=np.int64)
-        self._n_ignored = 0
+        self._ext = np.zeros_like(self._ext)
         self._n_images = 0
         self._image_stats = []
 
@@ -491,8 +492,7 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
         )
 
     def _merge_state(self, other: Self) -> None:
-        self._confusion += other._confusion
-        self._n_ignored += other._n_ignored
+        self._ext += other._ext
         self._n_images += other._n_images
         self._image_stats.extend(s.copy() for s in other._image_stats)
 
