@@ -139,7 +139,7 @@ def main() -> None:
         f"# Semantic segmentation: {args.maps} maps of {args.size}x{args.size} uint8, "
         f"{c} classes, ignore_index={IGNORE} ({kind}); {mb:.0f} MB of label maps"
     )
-    print(environment(("torch", "torchmetrics")))
+    print(environment(("torch",)))
     print(
         f"floor: np.sum over the maps viewed as uint64 {t_floor * 1e3:.1f} ms "
         f"({mb / t_floor:,.0f} MB/s); np.sum of the uint8 arrays {t_sum8 * 1e3:.1f} ms\n"
