@@ -29,8 +29,8 @@ _Int64 = NDArray[np.int64]
 # Label dtypes the kernel reads directly; others are converted (a copy).
 _LABEL_DTYPES = {np.dtype(t) for t in (np.uint8, np.uint16, np.int32, np.int64)}
 _WIDEN = {1: np.int32, 2: np.int32, 4: np.int64, 8: np.int64}  # signed, by itemsize
-# Fewer pixels than this per thread are not worth a thread hop (about 0.2 ms of work; measured: splitting one
-# 512x512 map over two threads lost time on this shared 2-core machine).
+# Fewer pixels than this per thread are not worth a thread hop (about 0.2 ms of work;
+# splitting one 512x512 map over two threads measured slower on the shared 2-core VM).
 _MIN_PIXELS_PER_TASK = 1 << 18
 
 
