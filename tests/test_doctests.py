@@ -19,6 +19,7 @@ MODULES = [
     "modelmetrics.mask",
     "modelmetrics.regression",
     "modelmetrics.report",
+    "modelmetrics.segmentation",
 ]
 
 

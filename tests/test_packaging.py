@@ -10,7 +10,16 @@ import modelmetrics
 from modelmetrics import _kernels
 
 # Every extension module the build must produce; a missing one fails here.
-COMPILED_MODULES = ["_coco", "_columns", "_confusion", "_json", "_mask", "_ranking", "_regression"]
+COMPILED_MODULES = [
+    "_coco",
+    "_columns",
+    "_confusion",
+    "_json",
+    "_mask",
+    "_ranking",
+    "_regression",
+    "_segmentation",
+]
 PUBLIC_MODULES = [
     "modelmetrics.classification",
     "modelmetrics.coco",
@@ -20,6 +29,7 @@ PUBLIC_MODULES = [
     "modelmetrics.mask",
     "modelmetrics.regression",
     "modelmetrics.report",
+    "modelmetrics.segmentation",
 ]
 # Data files read at run time (the report's JSON Schema, the HTML page's script and style).
 PACKAGE_DATA = ["_schema/report.schema.json", "_assets/report.js", "_assets/report.css"]

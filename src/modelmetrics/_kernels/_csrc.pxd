@@ -240,3 +240,30 @@ cdef extern from "mm_json.h" nogil:
         int err_problem
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
     void mm_json_free(mm_json_coco *out)
+
+cdef extern from "mm_segm.h" nogil:
+    enum:
+        MM_SEGM_U8
+        MM_SEGM_U16
+        MM_SEGM_I32
+        MM_SEGM_I64
+        MM_SEGM_F32
+        MM_SEGM_F64
+        MM_SEGM_OK
+        MM_SEGM_ENOMEM
+        MM_SEGM_EKIND
+        MM_SEGM_NAN
+    ctypedef struct mm_segm_input:
+        const void *pred
+        int pred_kind
+        const void *target
+        int target_kind
+        Py_ssize_t n_images
+        Py_ssize_t pixels
+        Py_ssize_t n_classes
+        int has_ignore
+        int64_t ignore
+    Py_ssize_t mm_segm_ext_size(Py_ssize_t n_classes)
+    int mm_segm_count(const mm_segm_input *inp, Py_ssize_t first, Py_ssize_t last, int64_t *ext)
+    int mm_segm_count_images(const mm_segm_input *inp, Py_ssize_t first_image,
+                             Py_ssize_t last_image, int64_t *ext, int64_t *stats)
