@@ -1,12 +1,15 @@
-"""COCO bbox evaluation: pycocotools and its drop-ins, each timed in fresh processes.
+"""COCO bbox and segm evaluation: pycocotools and its drop-ins, each timed in fresh processes.
 
-Run: ``python benchmarks/bench_detection.py [--images 5000] [--repeats 3] [--skip-slow]``
+Run: ``python benchmarks/bench_detection.py [--iou-type bbox|segm] [--images 5000] [--repeats 3]
+[--skip-slow]``
 
 The data is ``coco_synth.py``'s synthetic COCO-scale set, generated once and cached in
 ``benchmarks/.cache/``. Every run of an implementation is a separate subprocess that
 imports the library, then goes from the two JSON files to the 12 summary stats:
 ``COCO(gt.json)``, ``loadRes(results.json)``, ``COCOeval(gt, dt, "bbox")`` +
-``evaluate()``, ``accumulate()``, ``summarize()``. A fresh process per run keeps the
+``evaluate()``, ``accumulate()``, ``summarize()``. With ``--iou-type segm`` the results
+file is the synthetic set's ``results-segm.json`` (the same detections as RLE masks) and
+the evaluation ``COCOeval(gt, dt, "segm")``. A fresh process per run keeps the
 peak RSS (``ru_maxrss``) per implementation and includes the first-call costs a user
 pays. Runs of the implementations alternate, so drifts in the machine's load spread
 over all of them. Stage times are medians over ``--repeats`` runs (pycocotools, which
@@ -44,7 +47,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import current_rss_bytes, environment, markdown_table, peak_rss_bytes
-from coco_synth import cached_dataset
+from coco_synth import cached_dataset, cached_segm_results
 
 REFERENCE = "pycocotools"
 MODELMETRICS = "modelmetrics"
@@ -150,7 +153,9 @@ def _api(name: str) -> tuple[Callable[..., Any], Callable[..., Any], Callable[[]
     raise ValueError(f"unknown implementation {name!r}")
 
 
-def child(name: str, gt_path: str, dt_path: str, out: str, arrays: str | None) -> None:
+def child(
+    name: str, iou_type: str, gt_path: str, dt_path: str, out: str, arrays: str | None
+) -> None:
     """Run the pipeline once and write the timings (and, if asked, the arrays) to files."""
     result: dict[str, Any] = {"name": name, "error": None}
     stage = "import"
@@ -169,7 +174,7 @@ def child(name: str, gt_path: str, dt_path: str, out: str, arrays: str | None) -
             dt = gt.loadRes(dt_path)
             marks.append(time.perf_counter())
             stage = "evaluate"
-            ev = cocoeval(gt, dt, "bbox")
+            ev = cocoeval(gt, dt, iou_type)
             ev.evaluate()
             marks.append(time.perf_counter())
             stage = "accumulate"
@@ -215,6 +220,7 @@ def available(impl: Implementation) -> str | None:
 
 def run_child(
     name: str,
+    iou_type: str,
     gt: Path,
     res: Path,
     workdir: Path,
@@ -224,7 +230,8 @@ def run_child(
 ) -> dict[str, Any]:
     out = workdir / "result.json"
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, str(gt), str(res)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, iou_type]
+    cmd += [str(gt), str(res)]
     cmd += [str(out), str(arrays) if arrays else ""]
     env = dict(os.environ)
     if peer_threads and name in RAYON_PEERS:
@@ -292,6 +299,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--iou-type", choices=("bbox", "segm"), default="bbox")
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3, help="fresh-process runs per library")
@@ -306,8 +314,12 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    gt, res, data_summary = cached_dataset(args.images, args.seed)
-    ref_arrays = gt.parent / "reference-pycocotools.npz"
+    if args.iou_type == "segm":
+        gt, res, data_summary = cached_segm_results(args.images, args.seed)
+        ref_arrays = gt.parent / "reference-pycocotools-segm.npz"
+    else:
+        gt, res, data_summary = cached_dataset(args.images, args.seed)
+        ref_arrays = gt.parent / "reference-pycocotools.npz"
     notes: list[str] = []
     chosen: list[Implementation] = []
     for impl in IMPLEMENTATIONS:
@@ -336,6 +348,7 @@ def main() -> None:
                 # Only the first run saves its arrays: they are the same every time.
                 result = run_child(
                     impl.name,
+                    args.iou_type,
                     gt,
                     res,
                     workdir,
@@ -373,7 +386,7 @@ def report(
         else "peers use their default threads"
     )
     lines = [
-        f"# COCO bbox evaluation: synthetic set, {data_summary}",
+        f"# COCO {args.iou_type} evaluation: synthetic set, {data_summary}",
         environment(extra=(*PEER_DISTRIBUTIONS,)),
         f"Median of fresh-process runs (n per column); {peer_threads}, "
         f"os.cpu_count() = {os.cpu_count()}.",
@@ -383,7 +396,7 @@ def report(
     ok = [n for n in names if summaries[n].runs]
 
     def cells(value: Callable[[Summary], Any]) -> list[Any]:
-        return [value(summaries[n]) if summaries[n].runs else "FAILED" for n in names]
+        return [value(summaries[n]) if summaries[n].runs else failed(summaries[n]) for n in names]
 
     headers = ["stage (ms)", *(f"{n} (n={len(summaries[n].runs)})" for n in names)]
     rows: list[list[Any]] = []
@@ -410,7 +423,7 @@ def report(
         )
         lines.append(markdown_table([f"vs {base}", *others], ratio_rows))
     if MODELMETRICS in ok:
-        lines += ["", *targets(summaries)]
+        lines += ["", *targets(summaries, args.iou_type)]
 
     lines += ["", "APIs used:", *(f"- {i.name}: {i.api}" for i in chosen)]
     lines += [f"FAILED {n}: {summaries[n].error}" for n in names if summaries[n].error]
@@ -418,15 +431,33 @@ def report(
     return "\n".join(lines)
 
 
-def targets(summaries: dict[str, Summary]) -> Iterator[str]:
-    """The issue's targets for modelmetrics, measured; reported, never asserted."""
-    mm = summaries[MODELMETRICS]
-    yield "Targets (modelmetrics, default threads):"
-    for peer, key, need in (
+def failed(summary: Summary) -> str:
+    """Table cell of a library none of whose runs finished: why, in a few words."""
+    error = summary.error or "no run"
+    if any(w in error.lower() for w in ("unsupported", "not supported", "notimplemented")):
+        return "unsupported"
+    return f"failed: {error.split(': ')[0]}"  # the stage; the whole message is below the table
+
+
+# (peer, stage, times faster than the peer modelmetrics must be), per iouType
+TARGETS = {
+    "bbox": (
         ("ultrafast-pycocotools", "evaluate + accumulate", 1.5),
         (REFERENCE, "evaluate + accumulate", 100.0),
         ("ultrafast-pycocotools", "end-to-end", 1.0),
-    ):
+    ),
+    "segm": (
+        ("ultrafast-pycocotools", "evaluate + accumulate", 1.5),
+        (REFERENCE, "evaluate + accumulate", 30.0),
+    ),
+}
+
+
+def targets(summaries: dict[str, Summary], iou_type: str) -> Iterator[str]:
+    """The issue's targets for modelmetrics, measured; reported, never asserted."""
+    mm = summaries[MODELMETRICS]
+    yield "Targets (modelmetrics, default threads):"
+    for peer, key, need in TARGETS[iou_type]:
         if peer not in summaries or not summaries[peer].runs:
             yield f"- {key} vs {peer}: not measured"
             continue
@@ -444,7 +475,7 @@ def targets(summaries: dict[str, Summary]) -> Iterator[str]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 7 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] or None)
+    if len(sys.argv) == 8 and sys.argv[1] == "--child":
+        child(*sys.argv[2:7], sys.argv[7] or None)
     else:
         main()

@@ -22,6 +22,14 @@ its time on:
   copies of ground-truth boxes with IoU spread over 0.3-0.95, duplicates, wrong-class
   copies and background boxes; scores correlated with IoU, some rounded to two decimals
   (exact ties across and within images), some duplicates sharing their original's score.
+
+With ``--segm`` it also writes ``DIR/results-segm.json``: the same detections (same
+images, categories and scores, same order) as instance masks, the layout of a real segm
+results file (``image_id``, ``category_id``, ``segmentation`` as a compressed RLE with
+``str`` counts, ``score``; no ``bbox``). A detection made from a ground-truth object gets
+that object's outline moved onto its box, vertices jittered; a background detection a
+random blob. The masks draw on a random stream of their own, so gt.json and results.json
+are the same bytes with or without them.
 """
 
 from __future__ import annotations
@@ -192,12 +200,35 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def generate(n_images: int, seed: int = 0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ground-truth dataset and the results list for `n_images` images."""
+    dataset, results, _ = _generate(n_images, seed, segm=False)
+    return dataset, results
+
+
+def generate_segm(
+    n_images: int, seed: int = 0
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ground truth, the bbox results and the segm results for `n_images` images.
+
+    The first two are those of :func:`generate`: the masks draw on a random stream of
+    their own, so asking for them changes no byte of the others.
+    """
+    dataset, results, segm_results = _generate(n_images, seed, segm=True)
+    assert segm_results is not None
+    return dataset, results, segm_results
+
+
+def _generate(
+    n_images: int, seed: int, segm: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]] | None]:
     rng = np.random.default_rng(seed)
+    mask_rng = np.random.default_rng([seed, 1])
+    rasterize = _frpyobjects() if segm else None
     freq = category_frequencies(rng)
     cat_ids = np.array(CATEGORY_IDS)
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
+    segm_results: list[dict[str, Any]] = []
     for image_id in range(1, n_images + 1):
         width, height = IMAGE_SIZES[rng.choice(len(IMAGE_SIZES), p=IMAGE_SIZE_WEIGHTS)]
         images.append(
@@ -225,6 +256,7 @@ def generate(n_images: int, seed: int = 0) -> tuple[dict[str, Any], list[dict[st
         ).astype(int)
         rng.shuffle(gt_cat_index)
         gt_boxes = np.zeros((n_gt, 4))
+        gt_outlines: list[list[float]] = []
         crowd = rng.random(n_gt) < 0.01
         for i, (bbox, area, poly) in enumerate(_ground_truth_boxes(rng, n_gt, width, height)):
             segmentation: Any = [poly]
@@ -242,6 +274,8 @@ def generate(n_images: int, seed: int = 0) -> tuple[dict[str, Any], list[dict[st
             elif rng.random() < 0.003:
                 area = float(rng.choice([32.0**2, 96.0**2]))  # on an inclusive range bound
             gt_boxes[i] = bbox
+            x0, y0, x1, y1 = bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]
+            gt_outlines.append([x0, y0, x1, y0, x1, y1, x0, y1] if crowd[i] else poly)
             annotations.append(
                 {
                     "id": len(annotations) + 1,
@@ -253,7 +287,14 @@ def generate(n_images: int, seed: int = 0) -> tuple[dict[str, Any], list[dict[st
                     "iscrowd": int(crowd[i]),
                 }
             )
-        results += _detections(rng, image_id, width, height, gt_boxes, gt_cat_index, freq)
+        dets, det_boxes, det_src = _detections(
+            rng, image_id, width, height, gt_boxes, gt_cat_index, freq
+        )
+        results += dets
+        if rasterize is not None:
+            segm_results += _mask_results(
+                mask_rng, rasterize, dets, det_boxes, det_src, gt_boxes, gt_outlines, width, height
+            )
     dataset = {
         "info": {"description": f"synthetic COCO-like bbox set, seed {seed}", "version": "1.0"},
         "licenses": [{"id": 1, "name": "synthetic", "url": ""}],
@@ -264,7 +305,7 @@ def generate(n_images: int, seed: int = 0) -> tuple[dict[str, Any], list[dict[st
             for c in CATEGORY_IDS
         ],
     }
-    return dataset, results
+    return dataset, results, segm_results if segm else None
 
 
 def _detections(
@@ -275,7 +316,9 @@ def _detections(
     gt_boxes: np.ndarray,
     gt_cat_index: np.ndarray,
     freq: np.ndarray,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
+    """The results of one image, their boxes (float64 rows) and the index of the ground
+    truth each was made from (-1 for background boxes), in the order of the results."""
     n_gt = len(gt_boxes)
     # Small objects are missed more often, as by a real detector.
     gt_area = gt_boxes[:, 2] * gt_boxes[:, 3]
@@ -325,9 +368,10 @@ def _detections(
     boxes = np.concatenate([boxes, bg_boxes])
     cats = np.concatenate([cats, bg_cats]).astype(int)
     score = np.concatenate([score, bg_score])
+    src = np.concatenate([src, np.full(n_bg, -1)]).astype(int)
     if len(score) > MAX_DETS:  # a detector keeps its top 100
         keep = np.argsort(-score, kind="stable")[:MAX_DETS]
-        boxes, cats, score = boxes[keep], cats[keep], score[keep]
+        boxes, cats, score, src = boxes[keep], cats[keep], score[keep], src[keep]
     # Detectors emit float32; some pipelines round scores, which makes exact ties.
     score = score.astype(np.float32).astype(np.float64)
     rounded = rng.random(len(score)) < 0.1
@@ -336,7 +380,7 @@ def _detections(
     boxes = boxes.astype(np.float32).astype(np.float64)
     order = rng.permutation(len(score))
     cat_ids = np.array(CATEGORY_IDS)
-    return [
+    dets = [
         {
             "image_id": image_id,
             "category_id": int(cat_ids[cats[i]]),
@@ -345,16 +389,81 @@ def _detections(
         }
         for i in order
     ]
+    return dets, boxes[order], src[order]
+
+
+def _mask_api() -> Any:
+    """modelmetrics.mask, else pycocotools.mask: both give the same bytes."""
+    try:
+        import modelmetrics.mask as mask_api
+    except ImportError:
+        import pycocotools.mask as mask_api
+    return mask_api
+
+
+def _frpyobjects() -> Any:
+    return _mask_api().frPyObjects
+
+
+def _mask_results(
+    rng: np.random.Generator,
+    rasterize: Any,
+    dets: list[dict[str, Any]],
+    boxes: np.ndarray,
+    src: np.ndarray,
+    gt_boxes: np.ndarray,
+    gt_outlines: list[list[float]],
+    width: int,
+    height: int,
+) -> list[dict[str, Any]]:
+    """The segm results of one image's detections, in the same order, with the same scores.
+
+    A detection made from a ground truth gets that object's outline (its polygon, or
+    its rectangle if crowd) carried from the ground-truth box onto the detection box,
+    with every vertex jittered, as a mask head's imprecise edge. A background
+    detection gets a random star-shaped blob filling its box. Each is rasterised and
+    written as a real results file writes it: a compressed RLE with ``str`` counts and
+    no ``bbox`` (loadRes derives ``area`` and ``bbox`` from the mask).
+    """
+    polygons = []
+    for box, g in zip(boxes, src, strict=True):
+        bx, by, bw, bh = box
+        if g >= 0:
+            outline = np.asarray(gt_outlines[g]).reshape(-1, 2)
+            gx, gy, gw, gh = gt_boxes[g]
+            ux = (outline[:, 0] - gx) / max(gw, 1e-6)
+            uy = (outline[:, 1] - gy) / max(gh, 1e-6)
+        else:
+            ux, uy = _polygon(rng)
+        jitter = rng.normal(0.0, 0.04, (2, len(ux)))
+        x = np.clip(bx + (ux + jitter[0]) * bw, 0, width)
+        y = np.clip(by + (uy + jitter[1]) * bh, 0, height)
+        polygons.append(np.column_stack([x, y]).ravel().tolist())
+    rles = rasterize(polygons, height, width) if polygons else []
+    return [
+        {
+            "image_id": det["image_id"],
+            "category_id": det["category_id"],
+            "segmentation": {"size": [height, width], "counts": rle["counts"].decode("ascii")},
+            "score": det["score"],
+        }
+        for det, rle in zip(dets, rles, strict=True)
+    ]
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    """Write `obj` to `path` whole or not at all."""
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, separators=(",", ":"))
+    tmp.replace(path)
 
 
 def write_dataset(out: Path, dataset: dict[str, Any], results: list[dict[str, Any]]) -> None:
     """Write gt.json, results.json and summary.txt into `out`, each whole or not at all."""
     out.mkdir(parents=True, exist_ok=True)
     for name, obj in (("gt.json", dataset), ("results.json", results)):
-        tmp = out / f".{name}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(obj, f, separators=(",", ":"))
-        tmp.replace(out / name)
+        _write_json(out / name, obj)
     tmp = out / f".summary.txt.{os.getpid()}.tmp"
     tmp.write_text(describe(dataset, results) + "\n")
     tmp.replace(out / "summary.txt")
@@ -377,6 +486,22 @@ def cached_dataset(n_images: int, seed: int = 0) -> tuple[Path, Path, str]:
     return gt, res, summary.read_text().strip()
 
 
+def cached_segm_results(n_images: int, seed: int = 0) -> tuple[Path, Path, str]:
+    """Paths of gt.json and results-segm.json in the folder of :func:`cached_dataset`, the
+    segm results generated on first use (they take longer than the rest: only segm
+    benchmarks ask for them), and a one-line summary of both."""
+    gt, _, summary = cached_dataset(n_images, seed)
+    segm, segm_summary = gt.parent / "results-segm.json", gt.parent / "summary-segm.txt"
+    if not (segm.exists() and segm_summary.exists()):
+        print(f"generating segm results for {n_images} images (seed {seed}) ...", file=sys.stderr)
+        _, _, segm_results = generate_segm(n_images, seed)
+        _write_json(segm, segm_results)
+        tmp = gt.parent / f".summary-segm.txt.{os.getpid()}.tmp"
+        tmp.write_text(describe_segm(segm_results) + "\n")
+        tmp.replace(segm_summary)
+    return gt, segm, f"{summary}; {segm_summary.read_text().strip()}"
+
+
 def describe(dataset: dict[str, Any], results: list[dict[str, Any]]) -> str:
     """One line of counts that show the data has the intended shape."""
     anns = dataset["annotations"]
@@ -393,16 +518,42 @@ def describe(dataset: dict[str, Any], results: list[dict[str, Any]]) -> str:
     )
 
 
+def describe_segm(segm_results: list[dict[str, Any]]) -> str:
+    """One line on the masks: how many, and their size mix by pixel area."""
+    rles = [r["segmentation"] for r in segm_results]
+    # pycocotools' area takes at most 255 RLEs a call (a uint8 length with numpy 2).
+    area = np.concatenate(
+        [_mask_api().area(rles[i : i + 255]) for i in range(0, len(rles), 255)]
+    ).astype(np.float64)
+    chars = sum(len(r["segmentation"]["counts"]) for r in segm_results)
+    return (
+        f"{len(segm_results):,} segm results (RLE masks, {chars / len(segm_results):.0f} "
+        f"counts chars each; small/medium/large {np.mean(area < 32**2):.0%}/"
+        f"{np.mean((area >= 32**2) & (area <= 96**2)):.0%}/{np.mean(area > 96**2):.0%}, "
+        f"{np.mean(area == 0):.1%} empty)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--segm", action="store_true", help="also write results-segm.json")
     args = parser.parse_args()
-    dataset, results = generate(args.images, args.seed)
+    if args.segm:
+        dataset, results, segm_results = generate_segm(args.images, args.seed)
+    else:
+        dataset, results = generate(args.images, args.seed)
     write_dataset(args.out, dataset, results)
     print(describe(dataset, results))
-    print(f"wrote gt.json, results.json and summary.txt into {args.out}")
+    if args.segm:
+        _write_json(args.out / "results-segm.json", segm_results)
+        print(describe_segm(segm_results))
+    print(
+        f"wrote gt.json, results.json{', results-segm.json' if args.segm else ''} and "
+        f"summary.txt into {args.out}"
+    )
 
 
 if __name__ == "__main__":
