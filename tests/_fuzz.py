@@ -214,7 +214,7 @@ def corrupt(draw: st.DrawFn, arr: Any) -> Any:
     )  # fmt: skip
     event(f"defect: {kind}")
     n = arr.shape[0] if arr.ndim else 0
-    if kind == "none":
+    if kind == "none" or arr.ndim == 0:
         return arr
     if kind == "short":
         return arr[: max(n - 1, 0)]

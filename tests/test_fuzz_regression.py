@@ -81,7 +81,8 @@ def _close(ours: Any, theirs: Any, rel: float) -> bool:
 
 
 def _float64(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype in (np.float16, np.float32):
+    # Integers too: scikit-learn's abs() of the most negative int64 overflows.
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
         return value.astype(np.float64)
     return value
 
@@ -101,8 +102,8 @@ def test_functions_reject_or_match_sklearn(
     ours = outcome(getattr(mm, name), y_true, y_pred, **kwargs)
     if rejected(ours):
         return
-    # modelmetrics computes in float64 whatever the input precision (documented);
-    # scikit-learn keeps float32 and would round, so it gets the float64 values.
+    # modelmetrics computes in float64 whatever the input dtype (documented);
+    # scikit-learn keeps float32 (and ints) and would round, so it gets float64 values.
     theirs = _sklearn(name, _float64(y_true), _float64(y_pred), **kwargs)
     if isinstance(theirs, Exception):
         return

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from modelmetrics import _kernels, mask
 from modelmetrics._coco_masks import ann_to_rle, mask_table, segm_result_columns
 from modelmetrics._gc import gc_paused
+from modelmetrics._lookup_errors import lookup_errors_as_value_errors
 
 __all__ = ["COCO"]
 
@@ -309,6 +310,7 @@ def _result_columns(read: _kernels.CocoJson) -> AnnotationColumns:
     )
 
 
+@lookup_errors_as_value_errors
 class COCO:
     """COCO dataset API, the same as :class:`pycocotools.coco.COCO`.
 

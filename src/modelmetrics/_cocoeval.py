@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from modelmetrics import _kernels
 from modelmetrics._coco_api import COCO, AnnotationColumns
 from modelmetrics._gc import gc_paused
+from modelmetrics._lookup_errors import lookup_errors_as_value_errors
 from modelmetrics._parallel import get_num_threads, run_parallel
 
 __all__ = ["COCOeval", "Params"]
@@ -284,6 +285,7 @@ def _check_params(p: Params) -> None:
         raise ValueError("params.maxDets must not be empty")
 
 
+@lookup_errors_as_value_errors
 class COCOeval:
     """COCO evaluation, the same as :class:`pycocotools.cocoeval.COCOeval`.
 

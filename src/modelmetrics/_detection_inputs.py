@@ -51,6 +51,8 @@ def _field(name: str, image: int, entry: Mapping[str, Any], key: str, n: int | N
     if key not in entry:
         raise ValueError(f"{name}[{image}]: missing '{key}'")
     arr = as_array(f"{name}[{image}]['{key}']", entry[key])
+    if arr.ndim == 0:
+        raise TypeError(f"{name}[{image}]['{key}'] must be array-like, got {entry[key]!r}")
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{name}[{image}]['{key}'] has {arr.shape[0]} entries, 'boxes' has {n}")
     return arr

@@ -57,6 +57,16 @@ def _check_settings(
     )
 
 
+def _image_id(name: str, i: int, entry: object) -> int:
+    if not isinstance(entry, Mapping) or "image_id" not in entry:
+        raise ValueError(f"{name}[{i}] needs an 'image_id' to be accumulated")
+    value = entry["image_id"]
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if not (isinstance(value, numbers.Real) and float(value).is_integer()):
+            raise TypeError(f"{name}[{i}]['image_id'] must be an integer, got {value!r}")
+    return int(value)
+
+
 def evaluate_detections(
     ground_truth: Any,
     predictions: Any,
@@ -210,25 +220,24 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
         gt_batch, pred_batch = [], []
         by_id = {}
         for i, entry in enumerate(predictions):
-            if not isinstance(entry, Mapping) or "image_id" not in entry:
-                raise ValueError(f"predictions[{i}] needs an 'image_id' to be accumulated")
-            by_id[int(entry["image_id"])] = entry
+            by_id[_image_id("predictions", i, entry)] = entry
+        batch_ids: set[int] = set()
         for i, entry in enumerate(ground_truth):
-            if not isinstance(entry, Mapping) or "image_id" not in entry:
-                raise ValueError(f"ground_truth[{i}] needs an 'image_id' to be accumulated")
-            image_id = int(entry["image_id"])
-            if image_id in self._image_ids:
+            image_id = _image_id("ground_truth", i, entry)
+            if image_id in self._image_ids or image_id in batch_ids:
                 raise ValueError(f"image {image_id} was already added to this accumulator")
             if image_id not in by_id:
                 raise ValueError(f"ground_truth[{i}]: image {image_id} has no predictions entry")
             gt_batch.append(dict(entry))
             pred_batch.append(dict(by_id[image_id]))
-            self._image_ids.add(image_id)
+            batch_ids.add(image_id)
         if len(by_id) != len(gt_batch):
             raise ValueError("predictions and ground_truth must cover the same image ids")
-        # Validate now, so a bad batch fails at update rather than at compute.
+        # Validate now, so a bad batch fails at update rather than at compute; the state
+        # changes only once the whole batch is known to be good.
         if gt_batch:
             self._check_batch(gt_batch, pred_batch)
+        self._image_ids |= batch_ids
         self._ground_truth.extend(gt_batch)
         self._predictions.extend(pred_batch)
         return self
