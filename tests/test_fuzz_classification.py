@@ -68,13 +68,17 @@ def labelled(draw: st.DrawFn) -> tuple[Any, Any, Any]:
 def scored(draw: st.DrawFn) -> tuple[Any, Any, Any]:
     """(y_true, y_score, sample_weight): binary labels and scores, perhaps one defect."""
     if draw(st.integers(0, 4)) == 0:
-        return draw(label_arrays), draw(st.one_of(numeric_arrays(), array_like())), draw(
-            wild_weights
+        return (
+            draw(label_arrays),
+            draw(st.one_of(numeric_arrays(), array_like())),
+            draw(wild_weights),
         )
     n = draw(st.integers(1, 12))
     y_true = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
     dtype = draw(st.sampled_from([np.float16, np.float32, np.float64, np.int64, np.uint8]))
-    scores = draw(st.lists(st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0, 1e-300, 1e300]), min_size=n, max_size=n))
+    scores = draw(
+        st.lists(st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0, 1e-300, 1e300]), min_size=n, max_size=n)
+    )
     with np.errstate(all="ignore"):
         y_score = np.array(scores).astype(dtype)
     if draw(st.booleans()):
@@ -82,6 +86,8 @@ def scored(draw: st.DrawFn) -> tuple[Any, Any, Any]:
     else:
         y_score = draw(corrupt(y_score))
     return y_true, y_score, draw(valid_weights(n))
+
+
 options = st.fixed_dictionaries(
     {},
     optional={
@@ -190,9 +196,7 @@ def test_score_summaries_reject_or_answer(data: tuple[Any, Any, Any], threshold:
     assert rejected(summary) == rejected(streamed)
     if not rejected(summary):
         assert np.array_equal(summary.roc_auc, streamed.roc_auc, equal_nan=True)
-        assert np.array_equal(
-            summary.average_precision, streamed.average_precision, equal_nan=True
-        )
+        assert np.array_equal(summary.average_precision, streamed.average_precision, equal_nan=True)
 
 
 @given(data=labelled(), opts=options)
