@@ -408,7 +408,7 @@ class ModelReport:
                     f"got {type(values).__name__}"
                 )
             report._evaluations[split] = SplitEvaluation(
-                metrics=values,
+                metrics=dict(values),
                 dataset_stats=stats.get(split, {}),
                 loss=losses.get(split),
                 accuracy=accuracies.get(split),
