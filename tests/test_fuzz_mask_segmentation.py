@@ -137,6 +137,8 @@ def test_encode_rejects_or_round_trips(bimask: Any, order: str) -> None:
     encoded = outcome(mm.encode, arr)
     if rejected(encoded) or encoded == []:
         return
+    if not np.isin(arr, (0, 1)).all():
+        return  # pycocotools' encoding of other values is kept as it is (not a mask)
     decoded = mm.decode(encoded)
     assert np.array_equal(decoded.reshape(arr.shape), arr != 0)
 

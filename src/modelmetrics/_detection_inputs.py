@@ -148,7 +148,10 @@ def _image_ids(name: str, images: Sequence[Mapping[str, Any]]) -> NDArray[np.int
         raise ValueError(f"{name}: give 'image_id' for every image or for none")
     if not any(given):
         return np.arange(len(images), dtype=np.int64)
-    ids = np.array([int(entry["image_id"]) for entry in images], dtype=np.int64)
+    try:
+        ids = np.array([int(entry["image_id"]) for entry in images], dtype=np.int64)
+    except OverflowError:
+        raise ValueError(f"{name}: an image id does not fit in 64 bits") from None
     if len(np.unique(ids)) != len(ids):
         raise ValueError(f"{name}: image ids must be unique")
     return ids

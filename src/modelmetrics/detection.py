@@ -64,6 +64,8 @@ def _image_id(name: str, i: int, entry: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if not (isinstance(value, numbers.Real) and float(value).is_integer()):
             raise TypeError(f"{name}[{i}]['image_id'] must be an integer, got {value!r}")
+    if not -(2**63) <= int(value) < 2**63:
+        raise ValueError(f"{name}[{i}]['image_id'] does not fit in 64 bits: {value!r}")
     return int(value)
 
 
