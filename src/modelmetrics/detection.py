@@ -61,9 +61,11 @@ def _image_id(name: str, i: int, entry: object) -> int:
     if not isinstance(entry, Mapping) or "image_id" not in entry:
         raise ValueError(f"{name}[{i}] needs an 'image_id' to be accumulated")
     value = entry["image_id"]
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if not (isinstance(value, numbers.Real) and float(value).is_integer()):
-            raise TypeError(f"{name}[{i}]['image_id'] must be an integer, got {value!r}")
+    integral = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and float(value).is_integer()
+    )
+    if isinstance(value, bool) or not integral:
+        raise TypeError(f"{name}[{i}]['image_id'] must be an integer, got {value!r}")
     if not -(2**63) <= int(value) < 2**63:
         raise ValueError(f"{name}[{i}]['image_id'] does not fit in 64 bits: {value!r}")
     return int(value)
