@@ -14,7 +14,12 @@ import pytest
 
 from modelmetrics import mask
 from modelmetrics._cli import main
-from modelmetrics.classification import accuracy_at_threshold, f1_score, precision_score
+from modelmetrics.classification import (
+    accuracy_at_threshold,
+    classification_report,
+    f1_score,
+    precision_score,
+)
 from modelmetrics.coco import COCO, COCOeval
 from modelmetrics.detection import DetectionAccumulator, evaluate_detections
 from modelmetrics.exceptions import MissingFieldError
@@ -131,3 +136,22 @@ def test_cli_csv_integer_beyond_int64_is_a_one_line_error(tmp_path, capsys):
                  "-p", str(tmp_path / "p.csv"), "-q"])  # fmt: skip
     assert code == 1
     assert "64 bits" in capsys.readouterr().err
+
+
+def test_classification_report_names_mixed_dtype_labels_as_scikit_learn():
+    sk = pytest.importorskip("sklearn.metrics")
+    y_true, y_pred = np.array([0, 1], np.int8), np.array([0.0, 1.0], np.float16)
+    assert classification_report(y_true, y_pred) == sk.classification_report(y_true, y_pred)
+
+
+def test_a_per_image_entry_without_boxes_is_a_value_error():
+    gt = [_image(0), {"labels": np.array([], np.int64), "image_id": 1}]
+    pred = [_image(0, scores=[1.0]), _image(1, scores=[1.0])]
+    with pytest.raises(ValueError, match="missing 'boxes'"):
+        evaluate_detections(gt, pred)
+
+
+def test_two_dimensional_labels_are_a_value_error():
+    gt = [{"boxes": np.zeros((1, 4)), "labels": np.array([[1, 1]]), "image_id": 0}]
+    with pytest.raises(ValueError, match="1-D"):
+        evaluate_detections(gt, [_image(0, scores=[1.0])])

@@ -118,7 +118,8 @@ def test_box_iou_rejects_or_is_a_ratio(dt: Any, gt: Any, crowd: Any) -> None:
     if rejected(ious) or isinstance(ious, list):
         return
     finite = ious[np.isfinite(ious)]
-    assert np.all((finite >= 0) & (finite <= 1) | (finite == -1))
+    # pycocotools' arithmetic (kept bit for bit) can land a rounding step above 1.
+    assert np.all(((finite >= 0) & (finite <= 1 + 1e-12)) | (finite == -1))
 
 
 masks = st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 3)).flatmap(

@@ -59,6 +59,8 @@ def _field(name: str, image: int, entry: Mapping[str, Any], key: str, n: int | N
 
 
 def _boxes(name: str, image: int, entry: Mapping[str, Any], fmt: BoxFormat) -> NDArray[np.float64]:
+    if not isinstance(entry, Mapping) or "boxes" not in entry:
+        raise ValueError(f"{name}[{image}]: missing 'boxes'")
     arr = as_array(f"{name}[{image}]['boxes']", entry["boxes"])
     if arr.size == 0:
         return np.empty((0, 4), np.float64)
@@ -78,7 +80,9 @@ def _boxes(name: str, image: int, entry: Mapping[str, Any], fmt: BoxFormat) -> N
 
 
 def _labels(name: str, image: int, entry: Mapping[str, Any], n: int) -> NDArray[np.int64]:
-    labels: NDArray[Any] = _field(name, image, entry, "labels", n).reshape(-1)
+    labels: NDArray[Any] = _field(name, image, entry, "labels", n)
+    if labels.ndim != 1:
+        raise ValueError(f"{name}[{image}]['labels'] must be 1-D, got shape {labels.shape}")
     if labels.size and labels.dtype.kind not in "iu":
         as_int = labels.astype(np.int64, copy=False) if labels.dtype.kind == "f" else None
         if as_int is None or not np.array_equal(as_int, labels):
