@@ -155,3 +155,9 @@ def test_two_dimensional_labels_are_a_value_error():
     gt = [{"boxes": np.zeros((1, 4)), "labels": np.array([[1, 1]]), "image_id": 0}]
     with pytest.raises(ValueError, match="1-D"):
         evaluate_detections(gt, [_image(0, scores=[1.0])])
+
+
+def test_max_detections_beyond_int64_is_a_value_error():
+    gt, pred = [_image(0)], [_image(0, scores=[1.0])]
+    with pytest.raises(ValueError, match="int64"):
+        evaluate_detections(gt, pred, max_detections=2**63)

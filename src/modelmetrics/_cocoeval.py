@@ -279,8 +279,10 @@ def _check_params(p: Params) -> None:
     if len(p.areaRngLbl) != area.shape[0]:
         raise ValueError("params.areaRngLbl must label every area range")
     for m in p.maxDets:
-        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 0:
-            raise ValueError(f"params.maxDets must hold non-negative integers, got {p.maxDets!r}")
+        if isinstance(m, bool) or not isinstance(m, int | np.integer) or not 0 <= m < 2**63:
+            raise ValueError(
+                f"params.maxDets must hold non-negative int64 integers, got {p.maxDets!r}"
+            )
     if not p.maxDets:
         raise ValueError("params.maxDets must not be empty")
 
