@@ -15,8 +15,10 @@ import pytest
 from modelmetrics import mask
 from modelmetrics._cli import main
 from modelmetrics.classification import (
+    ClassificationAccumulator,
     accuracy_at_threshold,
     classification_report,
+    confusion_matrix,
     f1_score,
     precision_score,
 )
@@ -161,3 +163,13 @@ def test_max_detections_beyond_int64_is_a_value_error():
     gt, pred = [_image(0)], [_image(0, scores=[1.0])]
     with pytest.raises(ValueError, match="int64"):
         evaluate_detections(gt, pred, max_detections=2**63)
+
+
+def test_a_confusion_matrix_beyond_physical_memory_is_a_value_error():
+    # 200,000 classes: a 298 GiB matrix; numpy may grant it lazily and the process then
+    # dies filling it. It is refused up front instead.
+    labels = np.arange(200_000)
+    with pytest.raises(ValueError, match="GiB"):
+        confusion_matrix(labels, labels[::-1])
+    with pytest.raises(ValueError, match="GiB"):
+        ClassificationAccumulator().update(labels, labels[::-1])
