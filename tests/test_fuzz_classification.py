@@ -17,6 +17,7 @@ from _fuzz import (
     array_like,
     corrupt,
     label_pairs,
+    mostly,
     numeric_arrays,
     outcome,
     rejected,
@@ -37,6 +38,7 @@ LABEL_FUNCTIONS = [
     "precision_score",
     "recall_score",
     "f1_score",
+    "fbeta_score",
     "precision_recall_fscore_support",
     "classification_report",
 ]
@@ -95,6 +97,7 @@ options = st.fixed_dictionaries(
         "labels": st.one_of(st.none(), st.lists(st.integers(-1, 4), max_size=4), weird_scalars),
         "zero_division": st.sampled_from([0.0, 1.0, np.nan, "warn", 2, "x"]),
         "pos_label": st.one_of(st.integers(-1, 3), st.sampled_from(["x", None])),
+        "beta": mostly(st.floats(0, 5), st.one_of(st.floats(), weird_scalars)),
     },
 )
 
@@ -112,7 +115,10 @@ _ACCEPTS = {
 
 def _kwargs(name: str, opts: dict[str, Any]) -> dict[str, Any]:
     allowed = _ACCEPTS.get(name, {"average", "labels", "zero_division", "pos_label"})
-    return {k: v for k, v in opts.items() if k in allowed}
+    kwargs = {k: v for k, v in opts.items() if k in allowed}
+    if name == "fbeta_score":
+        kwargs["beta"] = opts.get("beta", 0.5)
+    return kwargs
 
 
 def _sklearn(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -177,7 +183,7 @@ def test_score_metrics_reject_or_match_sklearn(
     assert _equal(ours, theirs), (ours, theirs)
 
 
-@given(data=scored(), threshold=st.one_of(st.floats(), weird_scalars))
+@given(data=scored(), threshold=mostly(st.floats(0, 1), st.one_of(st.floats(), weird_scalars)))
 def test_score_summaries_reject_or_answer(data: tuple[Any, Any, Any], threshold: Any) -> None:
     y_true, y_score, sample_weight = data
     acc = outcome(
