@@ -173,3 +173,15 @@ def test_a_confusion_matrix_beyond_physical_memory_is_a_value_error():
         confusion_matrix(labels, labels[::-1])
     with pytest.raises(ValueError, match="GiB"):
         ClassificationAccumulator().update(labels, labels[::-1])
+
+
+def test_a_segmentation_histogram_beyond_physical_memory_is_refused(monkeypatch):
+    # 56,247 classes asked for 23.6 GiB, which numpy granted lazily; the fuzz run was
+    # then killed by the kernel's OOM killer. Here the machine is made small instead.
+    from modelmetrics import _validation
+    from modelmetrics.segmentation import SegmentationAccumulator
+
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 2**30)
+    with pytest.raises(ValueError, match="GiB"):
+        SegmentationAccumulator(20_000)
+    SegmentationAccumulator(1_000)  # 8 MB: fine
