@@ -198,6 +198,15 @@ def test_segmentation_rejects_or_counts_exactly(
     assert np.array_equal(acc.compute().confusion_matrix, expected)
 
 
+def _no_big_histogram(value: object) -> bool:
+    # Valid class counts in the thousands allocate gigabytes of histogram (k * k * 8
+    # bytes, per thread): a resource question, not a malformed input.
+    return isinstance(value, bool) or not isinstance(value, int) or not 512 < value <= 65536
+
+
+odd_class_counts = weird_scalars.filter(_no_big_histogram)
+
+
 @st.composite
 def score_maps(draw: st.DrawFn) -> tuple[Any, Any, Any]:
     k, h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
@@ -213,11 +222,13 @@ def score_maps(draw: st.DrawFn) -> tuple[Any, Any, Any]:
     return (
         scores,
         target,
-        draw(st.one_of(st.just(k), st.just(k), st.integers(-1, 4), weird_scalars)),
+        draw(st.one_of(st.just(k), st.just(k), st.integers(-1, 4), odd_class_counts)),
     )
 
 
-@given(data=st.one_of(score_maps(), st.tuples(numeric_arrays(), numeric_arrays(), weird_scalars)))
+@given(
+    data=st.one_of(score_maps(), st.tuples(numeric_arrays(), numeric_arrays(), odd_class_counts))
+)
 def test_segmentation_scores_reject_or_answer(data: tuple[Any, Any, Any]) -> None:
     scores, target, num_classes = data
     result = outcome(segmentation_metrics, scores, target, num_classes=num_classes)
