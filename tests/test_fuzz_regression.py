@@ -94,8 +94,8 @@ def _max_abs(value: Any) -> float:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         return 0.0
-    with np.errstate(invalid="ignore"):
-        return float(np.nanmax(np.abs(arr), initial=0.0)) if arr.size else 0.0
+    finite = np.abs(arr[np.isfinite(arr)])
+    return float(finite.max(initial=0.0))
 
 
 def _float64(value: Any) -> Any:
