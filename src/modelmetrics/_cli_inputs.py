@@ -120,7 +120,7 @@ def _read_map(path: Path, what: str, *, batch: bool) -> NDArray[Any]:
         except PNGError as exc:
             raise InputError(f"{path}: {exc}") from None
     try:
-        values = np.load(path, allow_pickle=False)
+        values: NDArray[Any] = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{path}: not a readable .npy array ({exc})") from None
     top = 4 if batch else 3  # scores add a class axis to the (N,) H, W of label maps
