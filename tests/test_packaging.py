@@ -16,6 +16,7 @@ COMPILED_MODULES = [
     "_confusion",
     "_json",
     "_mask",
+    "_png",
     "_ranking",
     "_regression",
     "_segmentation",

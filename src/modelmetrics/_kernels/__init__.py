@@ -33,6 +33,7 @@ from modelmetrics._kernels._mask import gather_polygons as rle_gather_polygons
 from modelmetrics._kernels._mask import iou as rle_iou
 from modelmetrics._kernels._mask import merge as rle_merge
 from modelmetrics._kernels._mask import rasterize_annotations as rle_rasterize_annotations
+from modelmetrics._kernels._png import unfilter as png_unfilter
 from modelmetrics._kernels._ranking import (
     average_precision_from_curve,
     average_precision_runs,
@@ -89,6 +90,7 @@ __all__ = [
     "moments_merge",
     "moments_n_chunks",
     "moments_reduce",
+    "png_unfilter",
     "pr_curve_points",
     "radix_sort",
     "read_ground_truth",
