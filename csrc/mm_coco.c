@@ -270,15 +270,24 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         for (ptrdiff_t k = 0; k < nk; k++) {
             const int64_t det = s.det[k];
             if (in->dt_rle != NULL) { /* out[g * 1 + 0]: the same layout as a box row */
-                mm_rle d;
-                size_t used = 0;
-                if (u32buf_reserve(&s.dcnt, row_need(in->dt_rle_str, det)) != 0) {
-                    scratch_free(&s);
-                    return MM_COCO_ENOMEM;
+                /* rleIou starts from the masks' box IoUs and looks at the masks only
+                 * where that is positive: most detections overlap no gt box at all,
+                 * and then need no decoding. */
+                double *row = s.iou + k * ng;
+                mm_coco_box_iou(in->dt_rle_bb + 4 * det, 1, s.gbb, ng, s.gcrowd, row);
+                int overlap = 0;
+                for (ptrdiff_t j = 0; j < ng; j++) overlap |= row[j] > 0;
+                if (overlap) { /* else the row is rleIou's already (0, or NaN as there) */
+                    mm_rle d;
+                    size_t used = 0;
+                    if (u32buf_reserve(&s.dcnt, row_need(in->dt_rle_str, det)) != 0) {
+                        scratch_free(&s);
+                        return MM_COCO_ENOMEM;
+                    }
+                    row_rle(in->dt_rle, in->dt_rle_str, det, &s.dcnt, &used, &d);
+                    mm_rle_iou(&d, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1, s.grle,
+                               s.gbb, ng, s.gcrowd, 0, 1, row);
                 }
-                row_rle(in->dt_rle, in->dt_rle_str, det, &s.dcnt, &used, &d);
-                mm_rle_iou(&d, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1, s.grle, s.gbb,
-                           ng, s.gcrowd, 0, 1, s.iou + k * ng);
             } else
                 mm_coco_box_iou(in->dt_box + 4 * det, 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
             /* The best IoU lets the matching skip thresholds no gt can reach. An IoU
