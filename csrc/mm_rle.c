@@ -484,6 +484,54 @@ static void iou_walk(const mm_rle *A, const mm_rle *B, uint64_t *inter, uint64_t
     *uni = u;
 }
 
+/* No empty run after the first: then pycocotools' walk covers every pixel (it can only
+ * stop early at a run of length 0) and its union is |A| + |B| - |A & B|. */
+static int no_inner_empty_run(const mm_rle *R)
+{
+    uint32_t any_zero = 0;
+    for (ptrdiff_t j = 1; j < R->m; j++) any_zero |= R->cnts[j] == 0;
+    return !any_zero;
+}
+
+/* Run index, remaining length and value (0/1) at pixel p0 of R. */
+static void seek_run(const mm_rle *R, uint64_t p0, ptrdiff_t *idx, uint64_t *rem, int *val)
+{
+    uint64_t pos = 0;
+    ptrdiff_t j = 0;
+    while (j < R->m && pos + R->cnts[j] <= p0) pos += R->cnts[j++];
+    *idx = j;
+    *rem = j < R->m ? pos + R->cnts[j] - p0 : 0;
+    *val = (int)(j & 1);
+}
+
+/* |A & B| within pixels [p0, p1), for counts without inner empty runs (each reload
+ * gives a non-empty run, so every step moves on). */
+static uint64_t inter_in(const mm_rle *A, const mm_rle *B, uint64_t p0, uint64_t p1)
+{
+    ptrdiff_t a, b;
+    uint64_t ra, rb, i = 0, pos = p0;
+    int va, vb;
+    seek_run(A, p0, &a, &ra, &va);
+    seek_run(B, p0, &b, &rb, &vb);
+    while (pos < p1 && a < A->m && b < B->m) {
+        uint64_t c = ra < rb ? ra : rb;
+        if (c > p1 - pos) c = p1 - pos;
+        i += (va & vb) ? c : 0;
+        pos += c;
+        ra -= c;
+        rb -= c;
+        if (!ra && ++a < A->m) {
+            ra = A->cnts[a];
+            va = !va;
+        }
+        if (!rb && ++b < B->m) {
+            rb = B->cnts[b];
+            vb = !vb;
+        }
+    }
+    return i;
+}
+
 void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
                     const uint8_t *gt_crowd, double *out)
 {
@@ -505,6 +553,7 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
     for (ptrdiff_t g = 0; g < n_gt; g++) {
         double *o = out + g * n_dt + d_first;
         int crowd = gt_crowd != NULL && gt_crowd[g];
+        int64_t g_area = -1; /* computed when first needed */
         /* pycocotools computes mask IoU only where the boxes overlap. */
         mm_coco_box_iou(dt_bb + 4 * d_first, nd, gt_bb + 4 * g, 1, crowd ? gt_crowd + g : NULL,
                         o);
@@ -516,7 +565,21 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
                 continue;
             }
             uint64_t i, u;
-            iou_walk(d, G, &i, &u);
+            if (no_inner_empty_run(d) && no_inner_empty_run(G)) {
+                /* Pixels both masks share lie in the columns both boxes span: walk
+                 * those only. The union follows from the areas, as the walk's would. */
+                if (g_area < 0) g_area = (int64_t)mm_rle_area(G);
+                const double *db = dt_bb + 4 * (d_first + k), *gb = gt_bb + 4 * g;
+                double x0 = db[0] > gb[0] ? db[0] : gb[0];
+                double x1 = db[0] + db[2] < gb[0] + gb[2] ? db[0] + db[2] : gb[0] + gb[2];
+                i = 0;
+                if (dt_area[d_first + k] > 0 && g_area > 0 && x0 < x1 && x0 >= 0 &&
+                    x1 <= (double)d->w)
+                    i = inter_in(d, G, (uint64_t)x0 * d->h, (uint64_t)x1 * d->h);
+                u = (uint64_t)dt_area[d_first + k] + (uint64_t)g_area - i;
+            } else {
+                iou_walk(d, G, &i, &u);
+            }
             if (i == 0) u = 1;
             else if (crowd) u = dt_area[d_first + k];
             o[k] = (double)i / (double)u;

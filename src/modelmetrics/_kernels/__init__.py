@@ -32,6 +32,7 @@ from modelmetrics._kernels._mask import gather_json_annotations as rle_gather_js
 from modelmetrics._kernels._mask import gather_polygons as rle_gather_polygons
 from modelmetrics._kernels._mask import iou as rle_iou
 from modelmetrics._kernels._mask import merge as rle_merge
+from modelmetrics._kernels._mask import polygon_list as rle_polygon_list
 from modelmetrics._kernels._mask import rasterize_annotations as rle_rasterize_annotations
 from modelmetrics._kernels._png import unfilter as png_unfilter
 from modelmetrics._kernels._ranking import (
@@ -107,6 +108,7 @@ __all__ = [
     "rle_gather_polygons",
     "rle_iou",
     "rle_merge",
+    "rle_polygon_list",
     "rle_rasterize_annotations",
     "roc_auc_from_curve",
     "roc_auc_runs",

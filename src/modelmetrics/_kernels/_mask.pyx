@@ -1025,3 +1025,57 @@ def rasterize_annotations(const double[::1] xy, const int64_t[::1] poly_start,
 cdef uint32_t *_u32_data(object arr):
     cdef uint32_t[::1] v = arr
     return &v[0]
+
+
+def polygon_list(object pyobj, object h, object w):
+    """``frPyObjects`` for its commonest call, in one pass: a list of polygons given as
+    lists of plain numbers (the first longer than 4), on an ``h x w`` image with plain
+    int sizes. Returns the list of RLE dicts, or None for any other input (the general
+    path then handles it, errors included)."""
+    cdef Py_ssize_t n, i, length, xy_len, cap_xy = 0
+    cdef double *xy = NULL
+    cdef mm_rle_ws ws
+    cdef mm_rle_buf buf
+    cdef int st = MM_RLE_OK
+    cdef uint32_t hh, ww
+    cdef object poly
+    cdef list out
+    if type(pyobj) is not list or not (_small_int(h) and _small_int(w)):
+        return None
+    if <uint64_t>h * <uint64_t>w > MAX_AREA:
+        return None
+    n = PyList_GET_SIZE(pyobj)
+    if n == 0:
+        return None
+    poly = <object>PyList_GET_ITEM(pyobj, 0)
+    if type(poly) is not list or PyList_GET_SIZE(poly) <= 4:
+        return None
+    hh = <uint32_t>h
+    ww = <uint32_t>w
+    out = [None] * n
+    memset(&ws, 0, sizeof(ws))
+    memset(&buf, 0, sizeof(buf))
+    try:
+        for i in range(n):
+            poly = <object>PyList_GET_ITEM(pyobj, i)
+            if type(poly) is not list:
+                return None
+            length = PyList_GET_SIZE(poly)
+            xy_len = 2 * (length // 2)
+            _grow_f64(&xy, &cap_xy, xy_len + 1)
+            if not _fill_list(poly, xy, xy_len):
+                return None
+            buf.len = 0
+            with nogil:
+                st = mm_rle_from_poly(xy, xy_len // 2, hh, ww, &ws)
+                if st == MM_RLE_OK:
+                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
+            if st != MM_RLE_OK:
+                return None  # the general path reports it
+            out[i] = {"size": [h, w],
+                      "counts": PyBytes_FromStringAndSize(buf.data, buf.len) if buf.len else b""}
+        return out
+    finally:
+        free(xy)
+        mm_rle_buf_free(&buf)
+        mm_rle_ws_free(&ws)
