@@ -467,7 +467,7 @@ static int reserve_events(accum_scratch *s, ptrdiff_t need)
 static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t n_tp,
                          double *best, ptrdiff_t nd, const int64_t *sub,
                          const double *slot_score, double npig, double *recall, double *prec,
-                         double *sc)
+                         double *sc, ptrdiff_t rs)
 {
     for (ptrdiff_t k = 0; k < n_tp; k++) {
         double t = (double)(k + 1), f = (double)tp[k].fp;
@@ -498,12 +498,12 @@ static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t
             at = tp[k].pos;
             q = best[k];
         }
-        prec[r] = q;
-        sc[r] = slot_score[sub[at]];
+        prec[r * rs] = q;
+        sc[r * rs] = slot_score[sub[at]];
     }
     for (; r < acc->n_rec; r++) {
-        prec[r] = 0.0;
-        sc[r] = 0.0;
+        prec[r * rs] = 0.0;
+        sc[r * rs] = 0.0;
     }
 }
 
@@ -601,10 +601,14 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
             if (npig[ai] == 0) continue; /* precision and recall stay -1 */
             for (ptrdiff_t t = 0; t < T; t++) {
                 const ptrdiff_t p = ai * T + t;
-                const ptrdiff_t ktam = ((acc->out_k * T + t) * A + acc->out_a[ai]) * M + m;
+                /* pycocotools' layouts: precision/scores [T, R, K, A, M], recall
+                 * [T, K, A, M]; a curve's R samples are K * A * M apart. */
+                const ptrdiff_t kam = (acc->out_k * A + acc->out_a[ai]) * M + m;
+                const ptrdiff_t curve = t * R * acc->K * A * M + kam;
                 sample_curve(acc, s.by_plane + s.start[p], s.start[p + 1] - s.start[p], s.best,
-                             nd, s.sub, slot_score, (double)npig[ai], acc->recall + ktam,
-                             acc->precision + ktam * R, acc->scores + ktam * R);
+                             nd, s.sub, slot_score, (double)npig[ai],
+                             acc->recall + t * acc->K * A * M + kam, acc->precision + curve,
+                             acc->scores + curve, acc->K * A * M);
             }
         }
     }
