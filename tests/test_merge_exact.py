@@ -106,14 +106,18 @@ def test_detection_shards_equal_one_pass(case, settings, k, rnd):
 @given(datasets(max_images=6), st.randoms(use_true_random=False))
 def test_detection_class_filter_shards_equal_one_pass(case, rnd):
     gt, pred = _per_image(case)
-    labels = sorted({int(v) for g in gt for v in g["labels"]} | {int(v) for p in pred for v in p["labels"]})
+    labels = sorted(
+        {int(v) for g in gt for v in g["labels"]} | {int(v) for p in pred for v in p["labels"]}
+    )
     assume(labels)
     classes = rnd.sample(labels, rnd.randint(1, len(labels)))
     one = evaluate_detections(gt, pred, classes=classes)
     states = []
     for shard in _shards(rnd, len(gt), 3):
         states.append(
-            DetectionAccumulator(classes=classes).update([gt[i] for i in shard], [pred[i] for i in shard])
+            DetectionAccumulator(classes=classes).update(
+                [gt[i] for i in shard], [pred[i] for i in shard]
+            )
         )
     assert_same_detection(_merge_randomly(rnd, states).compute(), one)
 
@@ -123,7 +127,9 @@ def test_detection_state_is_columns_of_kept_detections():
     gt, pred = [], []
     for i in range(20):
         n, m = 3, 150  # more than max_detections per image and class
-        gt.append({"image_id": i, "boxes": rng.uniform(1, 50, (n, 4)), "labels": np.ones(n, np.int64)})
+        gt.append(
+            {"image_id": i, "boxes": rng.uniform(1, 50, (n, 4)), "labels": np.ones(n, np.int64)}
+        )
         pred.append({"image_id": i, "boxes": rng.uniform(1, 50, (m, 4)),
                      "scores": rng.uniform(size=m), "labels": np.ones(m, np.int64)})  # fmt: skip
     acc = DetectionAccumulator(max_detections=100).update(gt, pred)
@@ -204,7 +210,9 @@ def mask_images(draw):
             label = draw(st.integers(1, 3))
             gt.append((x0, y0, w, h, label))
             if draw(st.booleans()):
-                pred.append((x0, y0, max(1, w - 1), h, label, draw(st.sampled_from([0.3, 0.6, 0.9]))))
+                pred.append(
+                    (x0, y0, max(1, w - 1), h, label, draw(st.sampled_from([0.3, 0.6, 0.9])))
+                )
         for _ in range(draw(st.integers(0, 2))):
             pred.append((draw(st.integers(0, W - 1)), draw(st.integers(0, H - 1)), 1, 1,
                          draw(st.integers(1, 3)), draw(st.floats(0, 1))))  # fmt: skip

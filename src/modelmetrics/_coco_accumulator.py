@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +52,17 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
     Examples
     --------
     >>> from modelmetrics.coco import COCO, COCOevalAccumulator
-    >>> gt = COCO.from_dataset({  # doctest: +SKIP
-    ...     "images": [{"id": 1}, {"id": 2}], "categories": [{"id": 1}],
-    ...     "annotations": [{"id": 1, "image_id": 1, "category_id": 1,
-    ...                      "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}]})
+    >>> box = {"category_id": 1, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}
+    >>> gt = COCO({"images": [{"id": 1}, {"id": 2}], "categories": [{"id": 1}],
+    ...            "annotations": [{"id": 1, "image_id": 1, **box},
+    ...                            {"id": 2, "image_id": 2, **box}]})
+    >>> dt = gt.loadRes([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9},
+    ...                  {"image_id": 2, "category_id": 1, "bbox": [50, 50, 9, 9], "score": 0.8}])
+    >>> a = COCOevalAccumulator().update(gt, dt, imgIds=[1])  # e.g. on one machine
+    >>> b = COCOevalAccumulator().update(gt, dt, imgIds=[2])  # and on another
+    >>> ev = b.merge(a).compute()
+    >>> float(ev.eval["recall"][0, 0, 0, 2])  # IoU 0.5, area "all", maxDets 100
+    0.5
     """
 
     def __init__(self, params: Params | None = None, iouType: str = "bbox") -> None:
@@ -149,5 +157,6 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
                 "recall": -np.ones((T, K, A, M)),
                 "scores": -np.ones((T, R, K, A, M)),
             }
-        ev.eval = {"params": p, "counts": [T, R, K, A, M], **values}
+        date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        ev.eval = {"params": p, "counts": [T, R, K, A, M], "date": date, **values}
         return ev

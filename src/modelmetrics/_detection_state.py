@@ -211,7 +211,7 @@ class EvaluatedColumns:
 
     def accumulate(
         self,
-        cat_ids: Sequence[Any],
+        cat_ids: Sequence[Any] | NDArray[np.int64],
         rec_thrs: NDArray[np.float64],
         max_dets: Sequence[int],
         columns: tuple[Any, ...] | None = None,
@@ -237,12 +237,23 @@ class EvaluatedColumns:
             [
                 partial(
                     _kernels.coco_accumulate,
-                    rec_thr, areas, areas, maxdet, out_m, k,
-                    score, rank, code, selected,
-                    int(cat_start[k]), int(cat_start[k + 1]),
+                    rec_thr,
+                    areas,
+                    areas,
+                    maxdet,
+                    out_m,
+                    k,
+                    score,
+                    rank,
+                    code,
+                    selected,
+                    int(cat_start[k]),
+                    int(cat_start[k + 1]),
                     np.ascontiguousarray(npig[k]),
-                    by_cat, by_cat_recall, by_cat_scores,
-                )  # fmt: skip
+                    by_cat,
+                    by_cat_recall,
+                    by_cat_scores,
+                )
                 for k in range(K)
                 if records[k]  # no image had a record of this category: stays -1
             ]

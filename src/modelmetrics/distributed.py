@@ -29,6 +29,7 @@ section): Ray ``ray.get`` of remote per-partition states then ``functools.reduce
 from __future__ import annotations
 
 import copy
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -157,7 +158,9 @@ def accumulate_partitions(
         If there are no partitions.
     """
     try:
-        import dask
+        # Imported by name: dask stays optional, and its partial annotations out of
+        # our strict type checking.
+        dask: Any = importlib.import_module("dask")
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             'modelmetrics.distributed needs dask: pip install "modelmetrics[dask]"'
@@ -174,9 +177,7 @@ def accumulate_partitions(
     final = level[0]
     if client is None:
         try:
-            from distributed import get_client
-
-            client = get_client()
+            client = importlib.import_module("distributed").get_client()
         except (ImportError, ValueError):
             client = None
     if client is None:
