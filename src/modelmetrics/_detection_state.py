@@ -174,9 +174,11 @@ class EvaluatedColumns:
         """Category offsets (for `cat_ids`, in that order) and the scores, ranks and codes
         of their detections, ordered by category, image id and rank."""
         if self._chunks:
-            label, image, rank, score, code = (
-                np.concatenate(col) for col in zip(*self._chunks, strict=True)
-            )
+            # Concatenated in place of the chunks (freeing them), so the peak is two
+            # copies of the columns: these and the ordered gather below.
+            if len(self._chunks) > 1:
+                self._chunks = [tuple(np.concatenate(c) for c in zip(*self._chunks, strict=True))]
+            label, image, rank, score, code = self._chunks[0]
         else:
             label = image = np.empty(0, np.int64)
             rank, score = np.empty(0, np.int32), np.empty(0)
