@@ -25,6 +25,7 @@ PUBLIC_MODULES = [
     "modelmetrics.classification",
     "modelmetrics.coco",
     "modelmetrics.detection",
+    "modelmetrics.distributed",
     "modelmetrics.exceptions",
     "modelmetrics.instance_segmentation",
     "modelmetrics.mask",
