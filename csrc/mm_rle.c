@@ -493,41 +493,60 @@ static int no_inner_empty_run(const mm_rle *R)
     return !any_zero;
 }
 
-/* Run index, remaining length and value (0/1) at pixel p0 of R. */
-static void seek_run(const mm_rle *R, uint64_t p0, ptrdiff_t *idx, uint64_t *rem, int *val)
+/* The runs of 1s of counts without inner empty runs, one after the other, as
+ * [s, e) pixel intervals. */
+typedef struct {
+    const uint32_t *c;
+    ptrdiff_t m, j; /* j: index of the current run of 1s (odd); j >= m: exhausted */
+    uint64_t s, e;
+} ones_iter;
+
+/* The first run of 1s that ends after pixel p0. */
+static void ones_seek(ones_iter *it, const mm_rle *R, uint64_t p0)
 {
+    it->c = R->cnts;
+    it->m = R->m;
     uint64_t pos = 0;
     ptrdiff_t j = 0;
     while (j < R->m && pos + R->cnts[j] <= p0) pos += R->cnts[j++];
-    *idx = j;
-    *rem = j < R->m ? pos + R->cnts[j] - p0 : 0;
-    *val = (int)(j & 1);
+    if (!(j & 1)) { /* inside (or before) a run of 0s: the next run of 1s */
+        if (j < R->m) pos += R->cnts[j];
+        j++;
+    }
+    it->j = j;
+    it->s = pos;
+    it->e = j < R->m ? pos + R->cnts[j] : pos;
 }
 
-/* |A & B| within pixels [p0, p1), for counts without inner empty runs (each reload
- * gives a non-empty run, so every step moves on). */
+static void ones_next(ones_iter *it)
+{
+    it->j += 2;
+    if (it->j < it->m) {
+        it->s = it->e + it->c[it->j - 1];
+        it->e = it->s + it->c[it->j];
+    }
+}
+
+/* |A & B| within pixels [p0, p1): overlaps of their runs of 1s, taken pairwise in
+ * order, moving on whichever run ends first. */
 static uint64_t inter_in(const mm_rle *A, const mm_rle *B, uint64_t p0, uint64_t p1)
 {
-    ptrdiff_t a, b;
-    uint64_t ra, rb, i = 0, pos = p0;
-    int va, vb;
-    seek_run(A, p0, &a, &ra, &va);
-    seek_run(B, p0, &b, &rb, &vb);
-    while (pos < p1 && a < A->m && b < B->m) {
-        uint64_t c = ra < rb ? ra : rb;
-        if (c > p1 - pos) c = p1 - pos;
-        i += (va & vb) ? c : 0;
-        pos += c;
-        ra -= c;
-        rb -= c;
-        if (!ra && ++a < A->m) {
-            ra = A->cnts[a];
-            va = !va;
+    ones_iter a, b;
+    ones_seek(&a, A, p0);
+    ones_seek(&b, B, p0);
+    uint64_t i = 0;
+    while (a.j < a.m && b.j < b.m) {
+        const uint64_t lo = a.s > b.s ? a.s : b.s;
+        if (lo >= p1) break;
+        uint64_t hi = a.e < b.e ? a.e : b.e;
+        if (hi > p1) hi = p1;
+        if (lo < p0) { /* only the first runs can start before p0 */
+            if (hi > p0) i += hi - p0;
+        } else if (hi > lo) {
+            i += hi - lo;
         }
-        if (!rb && ++b < B->m) {
-            rb = B->cnts[b];
-            vb = !vb;
-        }
+        if (a.e < b.e) ones_next(&a);
+        else ones_next(&b);
     }
     return i;
 }

@@ -306,6 +306,12 @@ def _iou_operand(objs: Any, name: str) -> tuple[str, Any, int]:
     if isinstance(objs, list):
         if not objs:
             return "empty", None, 0
+        if type(objs[0]) is dict:
+            try:  # the usual call: RLE dicts, checked item by item in the kernel
+                rles = _kernels.RLEs(objs, name, False)
+                return "rle", rles, len(rles)
+            except TypeError:
+                pass  # not all RLE dicts: the checks below say which problem it is
         if all(type(o) is dict for o in objs) or all(isinstance(o, Mapping) for o in objs):
             rles = _kernels.RLEs(objs, name, False)
             return "rle", rles, len(rles)
