@@ -122,6 +122,8 @@ typedef struct {
     uint8_t *gign;
     mm_rle *grle; /* the group's gt masks and their boxes (segm only) */
     double *gbb;
+    uint8_t *pat;  /* per area range: the gts' ignore flags (A x max_gt) */
+    uint8_t *res;  /* per area range, threshold, kept detection: its match (A x T x kept) */
     u32buf gcnt; /* decoded gt strings of the group */
     u32buf dcnt; /* one decoded detection string */
 } scratch;
@@ -143,11 +145,14 @@ static void scratch_free(scratch *s)
     free(s->gign);
     free(s->grle);
     free(s->gbb);
+    free(s->pat);
+    free(s->res);
     free(s->gcnt.data);
     free(s->dcnt.data);
 }
 
-static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
+static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt,
+                         ptrdiff_t n_area, ptrdiff_t n_thr)
 {
     size_t nd = (size_t)(max_dt > 0 ? max_dt : 1), ng = (size_t)(max_gt > 0 ? max_gt : 1);
     size_t nk = (size_t)(max_kept > 0 ? max_kept : 1);
@@ -166,12 +171,15 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->gign = malloc(ng * sizeof *s->gign);
     s->grle = malloc(ng * sizeof *s->grle);
     s->gbb = malloc(4 * ng * sizeof *s->gbb);
+    s->pat = malloc((size_t)(n_area > 0 ? n_area : 1) * ng);
+    s->res = malloc((size_t)(n_area > 0 ? n_area : 1) * (size_t)(n_thr > 0 ? n_thr : 1) * nk);
     s->gcnt.data = NULL;
     s->gcnt.cap = 0;
     s->dcnt.data = NULL;
     s->dcnt.cap = 0;
     if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top || !s->cand ||
-        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb) {
+        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb ||
+        !s->pat || !s->res) {
         scratch_free(s);
         return MM_COCO_ENOMEM;
     }
@@ -197,7 +205,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         if (nk > max_kept) max_kept = nk;
     }
     scratch s;
-    if (scratch_alloc(&s, max_dt, max_kept, max_gt) != 0) return MM_COCO_ENOMEM;
+    if (scratch_alloc(&s, max_dt, max_kept, max_gt, A, T) != 0) return MM_COCO_ENOMEM;
     /* The lowest bar a match must reach over all thresholds. */
     double p_min_bar = INFINITY;
     for (ptrdiff_t t = 0; t < T; t++) {
@@ -334,6 +342,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     out->gt_ig[a * n_gt + g0 + j] = s.ig[j];
                 }
             }
+            ptrdiff_t same = -1; /* an earlier area range whose matching this one repeats */
             if (!detail) {
                 /* Unmatched codes first: ignored outside the area range, else FP. */
                 for (ptrdiff_t k = 0; k < nk; k++)
@@ -341,6 +350,27 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                            outside(in->dt_area[s.det[k]], rng) ? MM_COCO_IGNORED : MM_COCO_FP,
                            (size_t)T);
                 if (n_cand == 0) continue;
+                /* The matching depends on the area range only through the gts' ignore
+                 * flags (and the order they give): ranges with the same flags match
+                 * alike, and differ only in which unmatched detections are ignored. */
+                uint8_t *pat = s.pat + a * ng;
+                for (ptrdiff_t j = 0; j < ng; j++)
+                    pat[j] = (uint8_t)(s.gign[j] || outside(s.garea[j], rng));
+                for (ptrdiff_t b = 0; b < a && same < 0; b++)
+                    if (memcmp(s.pat + b * ng, pat, (size_t)ng) == 0) same = b;
+                if (same >= 0) {
+                    for (ptrdiff_t t = 0; t < T; t++) {
+                        const uint8_t *r = s.res + (same * T + t) * nk;
+                        uint8_t *code = out->slot_code + s0 * A * T + a * T + t;
+                        for (ptrdiff_t c = 0; c < n_cand; c++) {
+                            const ptrdiff_t k = s.cand[c];
+                            if (r[k] != MM_COCO_FP) code[k * A * T] = r[k];
+                        }
+                    }
+                    /* Later ranges with these flags find `same` first. */
+                    continue;
+                }
+                memset(s.res + a * T * nk, MM_COCO_FP, (size_t)(T * nk));
             }
             const ptrdiff_t n_scan = detail ? nk : n_cand;
             for (ptrdiff_t t = 0; t < T; t++) {
@@ -373,6 +403,9 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                         dtm = s.gid[s.order[m]];
                         s.gtm[m] = in->dt_id[det];
                     }
+                    if (!detail) /* the match, whatever the detection's own area */
+                        s.res[(a * T + t) * nk + k] = dtig ? MM_COCO_IGNORED
+                                                           : (dtm != 0 ? MM_COCO_TP : MM_COCO_FP);
                     /* Unmatched detections outside the area range are ignored. */
                     if (dtm == 0 && outside(in->dt_area[det], rng)) dtig = 1;
                     code[k * A * T] = dtig ? MM_COCO_IGNORED
