@@ -122,6 +122,8 @@ typedef struct {
     uint8_t *gign;
     mm_rle *grle; /* the group's gt masks and their boxes (segm only) */
     double *gbb;
+    uint8_t *pat;  /* per area range: the gts' ignore flags (A x max_gt) */
+    uint8_t *res;  /* per area range, threshold, kept detection: its match (A x T x kept) */
     u32buf gcnt; /* decoded gt strings of the group */
     u32buf dcnt; /* one decoded detection string */
 } scratch;
@@ -143,11 +145,14 @@ static void scratch_free(scratch *s)
     free(s->gign);
     free(s->grle);
     free(s->gbb);
+    free(s->pat);
+    free(s->res);
     free(s->gcnt.data);
     free(s->dcnt.data);
 }
 
-static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt)
+static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdiff_t max_gt,
+                         ptrdiff_t n_area, ptrdiff_t n_thr)
 {
     size_t nd = (size_t)(max_dt > 0 ? max_dt : 1), ng = (size_t)(max_gt > 0 ? max_gt : 1);
     size_t nk = (size_t)(max_kept > 0 ? max_kept : 1);
@@ -166,12 +171,15 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     s->gign = malloc(ng * sizeof *s->gign);
     s->grle = malloc(ng * sizeof *s->grle);
     s->gbb = malloc(4 * ng * sizeof *s->gbb);
+    s->pat = malloc((size_t)(n_area > 0 ? n_area : 1) * ng);
+    s->res = malloc((size_t)(n_area > 0 ? n_area : 1) * (size_t)(n_thr > 0 ? n_thr : 1) * nk);
     s->gcnt.data = NULL;
     s->gcnt.cap = 0;
     s->dcnt.data = NULL;
     s->dcnt.cap = 0;
     if (!s->det || !s->tmp || !s->iou || !s->order || !s->ig || !s->gtm || !s->top || !s->cand ||
-        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb) {
+        !s->gbox || !s->garea || !s->gid || !s->gcrowd || !s->gign || !s->grle || !s->gbb ||
+        !s->pat || !s->res) {
         scratch_free(s);
         return MM_COCO_ENOMEM;
     }
@@ -197,7 +205,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         if (nk > max_kept) max_kept = nk;
     }
     scratch s;
-    if (scratch_alloc(&s, max_dt, max_kept, max_gt) != 0) return MM_COCO_ENOMEM;
+    if (scratch_alloc(&s, max_dt, max_kept, max_gt, A, T) != 0) return MM_COCO_ENOMEM;
     /* The lowest bar a match must reach over all thresholds. */
     double p_min_bar = INFINITY;
     for (ptrdiff_t t = 0; t < T; t++) {
@@ -270,15 +278,24 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         for (ptrdiff_t k = 0; k < nk; k++) {
             const int64_t det = s.det[k];
             if (in->dt_rle != NULL) { /* out[g * 1 + 0]: the same layout as a box row */
-                mm_rle d;
-                size_t used = 0;
-                if (u32buf_reserve(&s.dcnt, row_need(in->dt_rle_str, det)) != 0) {
-                    scratch_free(&s);
-                    return MM_COCO_ENOMEM;
+                /* rleIou starts from the masks' box IoUs and looks at the masks only
+                 * where that is positive: most detections overlap no gt box at all,
+                 * and then need no decoding. */
+                double *row = s.iou + k * ng;
+                mm_coco_box_iou(in->dt_rle_bb + 4 * det, 1, s.gbb, ng, s.gcrowd, row);
+                int overlap = 0;
+                for (ptrdiff_t j = 0; j < ng; j++) overlap |= row[j] > 0;
+                if (overlap) { /* else the row is rleIou's already (0, or NaN as there) */
+                    mm_rle d;
+                    size_t used = 0;
+                    if (u32buf_reserve(&s.dcnt, row_need(in->dt_rle_str, det)) != 0) {
+                        scratch_free(&s);
+                        return MM_COCO_ENOMEM;
+                    }
+                    row_rle(in->dt_rle, in->dt_rle_str, det, &s.dcnt, &used, &d);
+                    mm_rle_iou(&d, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1, s.grle,
+                               s.gbb, ng, s.gcrowd, 0, 1, row);
                 }
-                row_rle(in->dt_rle, in->dt_rle_str, det, &s.dcnt, &used, &d);
-                mm_rle_iou(&d, in->dt_rle_bb + 4 * det, in->dt_rle_area + det, 1, s.grle, s.gbb,
-                           ng, s.gcrowd, 0, 1, s.iou + k * ng);
             } else
                 mm_coco_box_iou(in->dt_box + 4 * det, 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
             /* The best IoU lets the matching skip thresholds no gt can reach. An IoU
@@ -325,6 +342,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                     out->gt_ig[a * n_gt + g0 + j] = s.ig[j];
                 }
             }
+            ptrdiff_t same = -1; /* an earlier area range whose matching this one repeats */
             if (!detail) {
                 /* Unmatched codes first: ignored outside the area range, else FP. */
                 for (ptrdiff_t k = 0; k < nk; k++)
@@ -332,6 +350,27 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                            outside(in->dt_area[s.det[k]], rng) ? MM_COCO_IGNORED : MM_COCO_FP,
                            (size_t)T);
                 if (n_cand == 0) continue;
+                /* The matching depends on the area range only through the gts' ignore
+                 * flags (and the order they give): ranges with the same flags match
+                 * alike, and differ only in which unmatched detections are ignored. */
+                uint8_t *pat = s.pat + a * ng;
+                for (ptrdiff_t j = 0; j < ng; j++)
+                    pat[j] = (uint8_t)(s.gign[j] || outside(s.garea[j], rng));
+                for (ptrdiff_t b = 0; b < a && same < 0; b++)
+                    if (memcmp(s.pat + b * ng, pat, (size_t)ng) == 0) same = b;
+                if (same >= 0) {
+                    for (ptrdiff_t t = 0; t < T; t++) {
+                        const uint8_t *r = s.res + (same * T + t) * nk;
+                        uint8_t *code = out->slot_code + s0 * A * T + a * T + t;
+                        for (ptrdiff_t c = 0; c < n_cand; c++) {
+                            const ptrdiff_t k = s.cand[c];
+                            if (r[k] != MM_COCO_FP) code[k * A * T] = r[k];
+                        }
+                    }
+                    /* Later ranges with these flags find `same` first. */
+                    continue;
+                }
+                memset(s.res + a * T * nk, MM_COCO_FP, (size_t)(T * nk));
             }
             const ptrdiff_t n_scan = detail ? nk : n_cand;
             for (ptrdiff_t t = 0; t < T; t++) {
@@ -364,6 +403,9 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                         dtm = s.gid[s.order[m]];
                         s.gtm[m] = in->dt_id[det];
                     }
+                    if (!detail) /* the match, whatever the detection's own area */
+                        s.res[(a * T + t) * nk + k] = dtig ? MM_COCO_IGNORED
+                                                           : (dtm != 0 ? MM_COCO_TP : MM_COCO_FP);
                     /* Unmatched detections outside the area range are ignored. */
                     if (dtm == 0 && outside(in->dt_area[det], rng)) dtig = 1;
                     code[k * A * T] = dtig ? MM_COCO_IGNORED
@@ -458,7 +500,7 @@ static int reserve_events(accum_scratch *s, ptrdiff_t need)
 static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t n_tp,
                          double *best, ptrdiff_t nd, const int64_t *sub,
                          const double *slot_score, double npig, double *recall, double *prec,
-                         double *sc)
+                         double *sc, ptrdiff_t rs)
 {
     for (ptrdiff_t k = 0; k < n_tp; k++) {
         double t = (double)(k + 1), f = (double)tp[k].fp;
@@ -489,12 +531,12 @@ static void sample_curve(const mm_coco_accum *acc, const tp_event *tp, ptrdiff_t
             at = tp[k].pos;
             q = best[k];
         }
-        prec[r] = q;
-        sc[r] = slot_score[sub[at]];
+        prec[r * rs] = q;
+        sc[r * rs] = slot_score[sub[at]];
     }
     for (; r < acc->n_rec; r++) {
-        prec[r] = 0.0;
-        sc[r] = 0.0;
+        prec[r * rs] = 0.0;
+        sc[r * rs] = 0.0;
     }
 }
 
@@ -592,10 +634,14 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
             if (npig[ai] == 0) continue; /* precision and recall stay -1 */
             for (ptrdiff_t t = 0; t < T; t++) {
                 const ptrdiff_t p = ai * T + t;
-                const ptrdiff_t ktam = ((acc->out_k * T + t) * A + acc->out_a[ai]) * M + m;
+                /* pycocotools' layouts: precision/scores [T, R, K, A, M], recall
+                 * [T, K, A, M]; a curve's R samples are K * A * M apart. */
+                const ptrdiff_t kam = (acc->out_k * A + acc->out_a[ai]) * M + m;
+                const ptrdiff_t curve = t * R * acc->K * A * M + kam;
                 sample_curve(acc, s.by_plane + s.start[p], s.start[p + 1] - s.start[p], s.best,
-                             nd, s.sub, slot_score, (double)npig[ai], acc->recall + ktam,
-                             acc->precision + ktam * R, acc->scores + ktam * R);
+                             nd, s.sub, slot_score, (double)npig[ai],
+                             acc->recall + t * acc->K * A * M + kam, acc->precision + curve,
+                             acc->scores + curve, acc->K * A * M);
             }
         }
     }

@@ -102,9 +102,8 @@ typedef struct {
     const int64_t *out_m;    /* M': output index of each maxDet setting */
     const int64_t *out_a;    /* A': output index of each area */
     ptrdiff_t out_k;         /* output index of this category */
-    /* Outputs in category-major layout, precision/scores [K, T, A, M, R] and recall
-     * [K, T, A, M], so that each curve's samples are contiguous; the caller transposes
-     * them to pycocotools' [T, R, K, A, M] / [T, K, A, M] once. */
+    /* Outputs in pycocotools' layouts: precision and scores [T, R, K, A, M], recall
+     * [T, K, A, M]. Categories write disjoint elements, so threads may fill them. */
     ptrdiff_t K, A, M;
     double *precision;
     double *recall;

@@ -624,7 +624,10 @@ enum {
     K_ISCROWD,
     K_IMAGES,
     K_ANNOTATIONS,
-    K_CATEGORIES
+    K_CATEGORIES,
+    K_SEGMENTATION,
+    K_COUNTS,
+    K_SIZE
 };
 
 static inline int key_code(const char *s, int n)
@@ -632,13 +635,14 @@ static inline int key_code(const char *s, int n)
 #define IS(lit) (memcmp(s, lit, sizeof(lit) - 1) == 0)
     switch (n) {
     case 2: return IS("id") ? K_ID : K_OTHER;
-    case 4: return IS("bbox") ? K_BBOX : IS("area") ? K_AREA : K_OTHER;
+    case 4: return IS("bbox") ? K_BBOX : IS("area") ? K_AREA : IS("size") ? K_SIZE : K_OTHER;
     case 5: return IS("score") ? K_SCORE : K_OTHER;
-    case 6: return IS("images") ? K_IMAGES : K_OTHER;
+    case 6: return IS("images") ? K_IMAGES : IS("counts") ? K_COUNTS : K_OTHER;
     case 7: return IS("iscrowd") ? K_ISCROWD : K_OTHER;
     case 8: return IS("image_id") ? K_IMAGE_ID : K_OTHER;
     case 10: return IS("categories") ? K_CATEGORIES : K_OTHER;
     case 11: return IS("category_id") ? K_CATEGORY_ID : IS("annotations") ? K_ANNOTATIONS : K_OTHER;
+    case 12: return IS("segmentation") ? K_SEGMENTATION : K_OTHER;
     default: return K_OTHER;
     }
 #undef IS
@@ -660,7 +664,10 @@ static inline int known_key(const uchar *p, const uchar *end, int *code)
         break;
     case 'c': TRY("\"category_id\"", K_CATEGORY_ID); break;
     case 'b': TRY("\"bbox\"", K_BBOX); break;
-    case 's': TRY("\"score\"", K_SCORE); break;
+    case 's':
+        TRY("\"score\"", K_SCORE);
+        TRY("\"segmentation\"", K_SEGMENTATION);
+        break;
     case 'a': TRY("\"area\"", K_AREA); break;
     default: break;
     }
@@ -893,6 +900,8 @@ static int reserve_row(rd *r, int layout)
         RE(image_id, 1);
         RE(category_id, 1);
         RE(bbox, 4);
+        RE(seg_off, 1);
+        RE(seg_len, 1);
         if (layout == MM_JSON_RESULTS) {
             RE(score, 1);
         } else {
@@ -941,6 +950,7 @@ typedef struct {
     int64_t image_id, category_id, id, iscrowd;
     double bbox[4], score, area;
     int bbox_n;        /* elements (-1: no bbox) */
+    const uchar *seg_at, *seg_end; /* the segmentation value, when seen */
     int bbox_slow;     /* a bbox element is not a plain number */
     /* tokens of deferred numbers: slot -> [start, end) */
     int n_tok;
@@ -993,6 +1003,7 @@ static int read_object(rd *r, obj *o, int gt)
 {
     /* Results ignore area/id/iscrowd (loadRes overwrites them), annotations score. */
     const unsigned fields = BIT(K_IMAGE_ID) | BIT(K_CATEGORY_ID) | BIT(K_BBOX) |
+                            BIT(K_SEGMENTATION) |
                             (gt ? BIT(K_AREA) | BIT(K_ID) | BIT(K_ISCROWD) : BIT(K_SCORE));
     /* Only what is read unconditionally; the rest is read once `seen` says it was set. */
     o->seen = 0;
@@ -1017,6 +1028,11 @@ static int read_object(rd *r, obj *o, int gt)
             if (code == K_BBOX) {
                 if (read_bbox(r, o))
                     return r->status;
+            } else if (code == K_SEGMENTATION) {
+                o->seg_at = r->p; /* checked like any skipped value, parsed on demand */
+                if (skip_value(r))
+                    return r->status;
+                o->seg_end = r->p;
             } else if (code == K_SCORE || code == K_AREA) {
                 const uchar *at = r->p;
                 int deferred;
@@ -1077,6 +1093,13 @@ static int store_object(rd *r, const obj *o, int layout)
     out->image_id[i] = o->image_id;
     out->category_id[i] = o->category_id;
     memcpy(out->bbox + 4 * i, o->bbox, sizeof o->bbox);
+    if (o->seen & BIT(K_SEGMENTATION)) {
+        out->seg_off[i] = o->seg_at - r->start;
+        out->seg_len[i] = o->seg_end - o->seg_at;
+    } else {
+        out->seg_off[i] = 0;
+        out->seg_len[i] = -1;
+    }
     if (layout == MM_JSON_RESULTS) {
         out->score[i] = o->score;
     } else {
@@ -1179,6 +1202,7 @@ static int read_ground_truth(rd *r)
             if (*has)
                 return FALLBACK(r->p, "a duplicate key");
             *has = 1;
+            const uchar *value_at = r->p;
             int s = code == K_IMAGES
                         ? read_id_list(r, &o->images, &o->n_images, &o->cap_images, &missing)
                     : code == K_CATEGORIES
@@ -1187,6 +1211,10 @@ static int read_ground_truth(rd *r)
                         : read_objects(r, 1, &missing, &missing_category);
             if (s)
                 return s;
+            if (code == K_IMAGES) {
+                o->images_off = value_at - r->start;
+                o->images_len = r->p - value_at;
+            }
         } else if (skip_value(r)) {
             return r->status;
         }
@@ -1222,6 +1250,151 @@ static int read_numbers(rd *r)
             return r->status;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* One "segmentation" value, parsed on demand */
+
+static int seg_grow_xy(mm_json_segm *sg, ptrdiff_t need)
+{
+    return grow((void **)&sg->xy, &sg->cap_xy, need, sizeof *sg->xy);
+}
+
+/* [[x, y, ...], ...]: polygons as pycocotools' frPyObjects reads them (the first one
+ * longer than 4 numbers; each truncated to an even count). Anything else, or a number
+ * whose exact value needs Python, is left to Python (kind OTHER). */
+static int seg_polygons(rd *r, mm_json_segm *sg)
+{
+    const ptrdiff_t n_xy0 = sg->n_xy, n_poly0 = sg->n_poly;
+    int more, first = 1;
+    if (open_container(r, '[', "", &more) || !more)
+        goto other;
+    while (more) {
+        int inner;
+        if (r->p == r->end || *r->p != '[' || open_container(r, '[', "", &inner))
+            goto other;
+        ptrdiff_t count = 0;
+        while (inner) {
+            const uchar *at = r->p;
+            numtok t;
+            double v;
+            int deferred, big;
+            if (!is_number_start(r) || scan_number(r, &t) ||
+                token_value(r, &t, at, &v, &deferred, &big) || deferred || big)
+                goto other;
+            if (seg_grow_xy(sg, sg->n_xy + 1))
+                return MM_JSON_ENOMEM;
+            sg->xy[sg->n_xy++] = v;
+            count++;
+            if (next_or_close(r, ']', &inner))
+                goto other;
+        }
+        if (first && count <= 4) /* a box (4) or an error in pycocotools: Python decides */
+            goto other;
+        first = 0;
+        if (count & 1)
+            sg->n_xy--; /* pycocotools uses len // 2 points */
+        if (grow((void **)&sg->poly_end, &sg->cap_poly, sg->n_poly + 1, sizeof *sg->poly_end))
+            return MM_JSON_ENOMEM;
+        sg->poly_end[sg->n_poly++] = sg->n_xy;
+        if (next_or_close(r, ']', &more))
+            goto other;
+    }
+    sg->kind = MM_JSON_SEG_POLYGONS;
+    return 0;
+other:
+    sg->n_xy = n_xy0;
+    sg->n_poly = n_poly0;
+    sg->kind = MM_JSON_SEG_OTHER;
+    return 0;
+}
+
+/* {"size": [h, w], "counts": "..."}: a compressed RLE whose counts string has no
+ * escapes and whose size is two integers below 2^32 (other members are ignored, as
+ * annToRLE ignores them). Anything else is left to Python. */
+static int seg_rle(rd *r, mm_json_segm *sg)
+{
+    int more, have_counts = 0, have_size = 0;
+    sg->kind = MM_JSON_SEG_OTHER;
+    if (open_container(r, '{', "", &more))
+        return 0;
+    while (more) {
+        int code = K_OTHER;
+        if (read_key(r, &code))
+            return 0;
+        if (code == K_COUNTS) {
+            if (have_counts || r->p == r->end || *r->p != '"')
+                return 0;
+            const uchar *s = r->p + 1, *p = s;
+            while (p < r->end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
+                p++;
+            if (p == r->end || *p != '"')
+                return 0; /* escapes or non-ASCII: Python decodes the string */
+            sg->counts_off = s - r->start;
+            sg->counts_len = p - s;
+            r->p = p + 1;
+            have_counts = 1;
+        } else if (code == K_SIZE) {
+            int in;
+            int64_t dims[2];
+            int k = 0;
+            if (have_size || open_container(r, '[', "", &in))
+                return 0;
+            while (in) {
+                if (k == 2 || read_id(r, &dims[k]) || dims[k] < 0 || dims[k] > 0xFFFFFFFFLL)
+                    return 0;
+                k++;
+                if (next_or_close(r, ']', &in))
+                    return 0;
+            }
+            if (k != 2)
+                return 0;
+            sg->h = dims[0];
+            sg->w = dims[1];
+            have_size = 1;
+        } else if (skip_value(r)) {
+            return 0;
+        }
+        if (next_or_close(r, '}', &more))
+            return 0;
+    }
+    if (have_counts && have_size)
+        sg->kind = MM_JSON_SEG_RLE;
+    return 0;
+}
+
+int mm_json_segmentation(const char *buf, ptrdiff_t off, ptrdiff_t len, mm_json_segm *sg)
+{
+    mm_json_coco scratch; /* absorbs the reader's outcome records */
+    memset(&scratch, 0, sizeof scratch);
+    rd r;
+    r.start = (const uchar *)buf;
+    r.p = r.start + off;
+    r.end = r.p + len;
+    r.out = &scratch;
+    r.status = 0;
+    r.invalid = 0;
+    sg->kind = MM_JSON_SEG_OTHER;
+    r.p = ws(r.p, r.end);
+    int s = 0;
+    if (r.p < r.end && *r.p == '[')
+        s = seg_polygons(&r, sg);
+    else if (r.p < r.end && *r.p == '{')
+        s = seg_rle(&r, sg);
+    if (s == 0 && sg->kind != MM_JSON_SEG_OTHER && ws(r.p, r.end) != r.end)
+        sg->kind = MM_JSON_SEG_OTHER; /* not the whole value: let Python look */
+    if (s == 0 && r.status == MM_JSON_ENOMEM)
+        return MM_JSON_ENOMEM;
+    return s;
+}
+
+void mm_json_segm_free(mm_json_segm *sg)
+{
+    free(sg->xy);
+    free(sg->poly_end);
+    sg->xy = NULL;
+    sg->poly_end = NULL;
+    sg->n_xy = sg->cap_xy = sg->n_poly = sg->cap_poly = 0;
 }
 
 int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out)
@@ -1262,6 +1435,9 @@ void mm_json_free(mm_json_coco *out)
     free(out->images);
     free(out->categories);
     free(out->deferred);
+    free(out->seg_off);
+    free(out->seg_len);
+    out->seg_off = out->seg_len = NULL;
     out->image_id = out->category_id = out->ann_id = out->images = out->categories = NULL;
     out->bbox = out->area = out->score = NULL;
     out->crowd = NULL;

@@ -87,6 +87,11 @@ typedef struct {
     double *area;      /* ground truth */
     double *score;     /* results, numbers */
     uint8_t *crowd;    /* ground truth: iscrowd != 0 (absent -> 0) */
+    /* Where each row's "segmentation" value is: bytes [seg_off, seg_off + seg_len) of
+     * the document (checked as JSON, not parsed; see mm_json_segmentation); seg_len is
+     * -1 when the row has none. */
+    int64_t *seg_off;
+    int64_t *seg_len;
 
     /* Ground truth: images[].id and categories[].id, in document order. */
     ptrdiff_t n_images, cap_images;
@@ -94,6 +99,8 @@ typedef struct {
     ptrdiff_t n_categories, cap_categories;
     int64_t *categories;
     int has_images, has_annotations, has_categories;
+    /* Ground truth: where the "images" array is (images_len 0 when absent). */
+    ptrdiff_t images_off, images_len;
     /* Every key pycocotools' createIndex reads is there: images[].id, categories[].id,
      * annotations[].id and .image_id, and .category_id when categories are present. */
     int index_ok;
@@ -114,5 +121,29 @@ typedef struct {
 int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out);
 
 void mm_json_free(mm_json_coco *out);
+
+/* One "segmentation" value at buf[off, off + len) (a span the reader recorded), for
+ * COCO's annToRLE: */
+enum {
+    MM_JSON_SEG_POLYGONS = 0, /* coordinates appended to xy; polygon k ends at poly_end[k] */
+    MM_JSON_SEG_RLE = 1,      /* a compressed RLE: counts string and size */
+    MM_JSON_SEG_OTHER = 2     /* anything else: parse the span with Python and decide there */
+};
+
+typedef struct {
+    int kind;
+    double *xy; /* accumulates over calls; zero-initialise, free with mm_json_segm_free */
+    ptrdiff_t n_xy, cap_xy;
+    int64_t *poly_end; /* end offsets into xy, accumulating likewise */
+    ptrdiff_t n_poly, cap_poly;
+    ptrdiff_t counts_off, counts_len; /* MM_JSON_SEG_RLE: the counts string in buf */
+    int64_t h, w;
+} mm_json_segm;
+
+/* Returns MM_JSON_OK (kind set; nothing appended unless POLYGONS) or MM_JSON_ENOMEM.
+ * Numbers are converted exactly as Python's float() / int(); the rare number that needs
+ * Python for that makes the value OTHER. Never reads outside the span. */
+int mm_json_segmentation(const char *buf, ptrdiff_t off, ptrdiff_t len, mm_json_segm *sg);
+void mm_json_segm_free(mm_json_segm *sg);
 
 #endif

@@ -484,6 +484,73 @@ static void iou_walk(const mm_rle *A, const mm_rle *B, uint64_t *inter, uint64_t
     *uni = u;
 }
 
+/* No empty run after the first: then pycocotools' walk covers every pixel (it can only
+ * stop early at a run of length 0) and its union is |A| + |B| - |A & B|. */
+static int no_inner_empty_run(const mm_rle *R)
+{
+    uint32_t any_zero = 0;
+    for (ptrdiff_t j = 1; j < R->m; j++) any_zero |= R->cnts[j] == 0;
+    return !any_zero;
+}
+
+/* The runs of 1s of counts without inner empty runs, one after the other, as
+ * [s, e) pixel intervals. */
+typedef struct {
+    const uint32_t *c;
+    ptrdiff_t m, j; /* j: index of the current run of 1s (odd); j >= m: exhausted */
+    uint64_t s, e;
+} ones_iter;
+
+/* The first run of 1s that ends after pixel p0. */
+static void ones_seek(ones_iter *it, const mm_rle *R, uint64_t p0)
+{
+    it->c = R->cnts;
+    it->m = R->m;
+    uint64_t pos = 0;
+    ptrdiff_t j = 0;
+    while (j < R->m && pos + R->cnts[j] <= p0) pos += R->cnts[j++];
+    if (!(j & 1)) { /* inside (or before) a run of 0s: the next run of 1s */
+        if (j < R->m) pos += R->cnts[j];
+        j++;
+    }
+    it->j = j;
+    it->s = pos;
+    it->e = j < R->m ? pos + R->cnts[j] : pos;
+}
+
+static void ones_next(ones_iter *it)
+{
+    it->j += 2;
+    if (it->j < it->m) {
+        it->s = it->e + it->c[it->j - 1];
+        it->e = it->s + it->c[it->j];
+    }
+}
+
+/* |A & B| within pixels [p0, p1): overlaps of their runs of 1s, taken pairwise in
+ * order, moving on whichever run ends first. */
+static uint64_t inter_in(const mm_rle *A, const mm_rle *B, uint64_t p0, uint64_t p1)
+{
+    ones_iter a, b;
+    ones_seek(&a, A, p0);
+    ones_seek(&b, B, p0);
+    uint64_t i = 0;
+    while (a.j < a.m && b.j < b.m) {
+        const uint64_t lo = a.s > b.s ? a.s : b.s;
+        if (lo >= p1) break;
+        uint64_t hi = a.e < b.e ? a.e : b.e;
+        if (hi > p1) hi = p1;
+        if (lo < p0) { /* only the first runs can start before p0 */
+            if (hi > p0) i += hi - p0;
+        } else if (hi > lo) {
+            i += hi - lo;
+        }
+        if (a.e < b.e) ones_next(&a);
+        else ones_next(&b);
+    }
+    return i;
+}
+
 void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
                     const uint8_t *gt_crowd, double *out)
 {
@@ -505,6 +572,7 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
     for (ptrdiff_t g = 0; g < n_gt; g++) {
         double *o = out + g * n_dt + d_first;
         int crowd = gt_crowd != NULL && gt_crowd[g];
+        int64_t g_area = -1; /* computed when first needed */
         /* pycocotools computes mask IoU only where the boxes overlap. */
         mm_coco_box_iou(dt_bb + 4 * d_first, nd, gt_bb + 4 * g, 1, crowd ? gt_crowd + g : NULL,
                         o);
@@ -516,7 +584,21 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
                 continue;
             }
             uint64_t i, u;
-            iou_walk(d, G, &i, &u);
+            if (no_inner_empty_run(d) && no_inner_empty_run(G)) {
+                /* Pixels both masks share lie in the columns both boxes span: walk
+                 * those only. The union follows from the areas, as the walk's would. */
+                if (g_area < 0) g_area = (int64_t)mm_rle_area(G);
+                const double *db = dt_bb + 4 * (d_first + k), *gb = gt_bb + 4 * g;
+                double x0 = db[0] > gb[0] ? db[0] : gb[0];
+                double x1 = db[0] + db[2] < gb[0] + gb[2] ? db[0] + db[2] : gb[0] + gb[2];
+                i = 0;
+                if (dt_area[d_first + k] > 0 && g_area > 0 && x0 < x1 && x0 >= 0 &&
+                    x1 <= (double)d->w)
+                    i = inter_in(d, G, (uint64_t)x0 * d->h, (uint64_t)x1 * d->h);
+                u = (uint64_t)dt_area[d_first + k] + (uint64_t)g_area - i;
+            } else {
+                iou_walk(d, G, &i, &u);
+            }
             if (i == 0) u = 1;
             else if (crowd) u = dt_area[d_first + k];
             o[k] = (double)i / (double)u;

@@ -1,7 +1,8 @@
 """Shared test configuration: hypothesis budgets.
 
-CI runs the default profile. For a deeper search run
-``HYPOTHESIS_PROFILE=thorough python -m pytest``.
+Development runs the default profile (new random examples each run). CI runs the
+``ci`` profile: the same budget with a fixed seed, so a landing never depends on luck.
+For a deeper search run ``HYPOTHESIS_PROFILE=thorough python -m pytest``.
 """
 
 import contextlib
@@ -22,6 +23,14 @@ settings.register_profile(
     "default",
     max_examples=100,
     deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _png_cases import encode_png
 
 from modelmetrics import __version__
 from modelmetrics import _examples as ex
@@ -121,7 +122,13 @@ def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_pa
     code, out, err = run(capsys, "demo", "--output-dir", str(tmp_path / "out"))
     assert code == 0
     assert "Object detection" in out  # the printed demo is unchanged
-    tasks = ("classification", "regression", "detection", "instance-segmentation")
+    tasks = (
+        "classification",
+        "regression",
+        "detection",
+        "instance-segmentation",
+        "semantic-segmentation",
+    )
     for task in tasks:
         export = json.loads((tmp_path / "out" / f"{task}.json").read_text())
         jsonschema.validate(export, export_schema())
@@ -131,7 +138,11 @@ def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_pa
         page = (tmp_path / "out" / f"{task}.html").read_text()
         assert page.startswith("<!DOCTYPE html>")
         assert f"{task}.json" in out
-    assert "semantic-segmentation is not available yet" in err
+    assert "not available yet" not in err
+    semantic = json.loads((tmp_path / "out" / "semantic-segmentation.json").read_text())
+    target, pred = ex.semantic_segmentation_split_example("test")
+    expected = ModelReport("semantic-segmentation", list(ex.SEGMENTATION_CLASSES))
+    assert semantic["metrics"]["test"] == expected.add_split("test", target, pred).metrics("test")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         f"{t}.{e}" for t in tasks for e in ("json", "html")
     )
@@ -298,12 +309,95 @@ def test_report_command_renders_an_export(capsys, tmp_path):
     assert page == export.to_html()
 
 
-@pytest.mark.parametrize("task", ["semantic-segmentation"])
-def test_segmentation_tasks_are_not_available_yet(capsys, tmp_path, task):
-    path = write_csv(tmp_path / "x.csv", None, [[1]])
-    code, _, err = run(capsys, "evaluate", "--task", task, "-g", path, "-p", path)
+def test_evaluate_semantic_segmentation_from_npy(capsys, tmp_path):
+    target, pred = ex.semantic_segmentation_split_example("train")
+    target[:, :2] = 255  # an unlabelled border
+    np.save(tmp_path / "t.npy", target)
+    np.save(tmp_path / "p.npy", pred)
+    names = ",".join(ex.SEGMENTATION_CLASSES)
+    out_json, out_html = tmp_path / "m.json", tmp_path / "r.html"
+    code, _, err = run(
+        capsys,
+        "evaluate", "--task", "semantic-segmentation", "-g", str(tmp_path / "t.npy"),
+        "-p", str(tmp_path / "p.npy"), "--labels", names, "--ignore-index", "255",
+        "--split", "train", "--output", str(out_json), "--html", str(out_html),
+    )  # fmt: skip
+    assert code == 0, err
+    export = json.loads(out_json.read_text())
+    expected = ModelReport("semantic-segmentation", list(ex.SEGMENTATION_CLASSES))
+    expected.add_split("train", target, pred, ignore_index=255)
+    assert export["metrics"] == expected.to_dict()["metrics"]
+    assert export["datasetStats"] == expected.to_dict()["datasetStats"]
+    assert export["accuracies"]["train"]["threshold"] is None
+    assert export["metrics"]["train"]["ignored-pixels"] == 2 * 64 * 8
+    assert 'data-model-type="semantic-segmentation"' in out_html.read_text()
+
+
+def test_evaluate_semantic_segmentation_from_png_directories(capsys, tmp_path):
+    target, pred = ex.semantic_segmentation_split_example("test")
+    (tmp_path / "gt").mkdir()
+    (tmp_path / "pred").mkdir()
+    names = [f"frame-{i:03d}" for i in range(len(target))][::-1]  # matched by name, not order
+    for i, name in enumerate(names):
+        (tmp_path / "gt" / f"{name}.png").write_bytes(encode_png(target[i], colour=3))
+        (tmp_path / "pred" / f"{name}.png").write_bytes(encode_png(pred[i], filters=[4, 1, 2]))
+    (tmp_path / "pred" / "notes.txt").write_text("not a map")
+    code, out, err = run(
+        capsys,
+        "evaluate", "--task", "semantic-segmentation", "-g", str(tmp_path / "gt"),
+        "-p", str(tmp_path / "pred"), "--num-classes", "5", "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    expected = ModelReport("semantic-segmentation").add_split("test", target, pred)
+    assert json.loads(out)["metrics"]["test"] == expected.metrics("test")
+    # One PNG map each: a single image.
+    gt_one, pred_one = tmp_path / "gt" / f"{names[2]}.png", tmp_path / "pred" / f"{names[2]}.png"
+    code, out, err = run(
+        capsys, "evaluate", "--task", "semantic-segmentation", "-g", str(gt_one),
+        "-p", str(pred_one), "--num-classes", "5",
+    )  # fmt: skip
+    assert code == 0, err
+    one = ModelReport("semantic-segmentation").add_split("test", target[2], pred[2], num_classes=5)
+    assert json.loads(out)["metrics"]["test"] == one.metrics("test")
+
+
+def test_semantic_segmentation_input_errors_are_one_line(capsys, tmp_path):
+    target, pred = ex.semantic_segmentation_split_example("test")
+    for name in ("gt", "pred"):
+        (tmp_path / name).mkdir()
+    for i in range(3):
+        (tmp_path / "gt" / f"{i}.png").write_bytes(encode_png(target[i]))
+    for i in range(2):
+        (tmp_path / "pred" / f"{i}.png").write_bytes(encode_png(pred[i]))
+    rgb = tmp_path / "rgb.png"
+    rgb.write_bytes(encode_png(target[0], colour=2))
+    interlaced = tmp_path / "adam7.png"
+    interlaced.write_bytes(encode_png(target[0], interlace=1))
+    np.save(tmp_path / "t.npy", target)
+    np.save(tmp_path / "p.npy", pred)
+    np.save(tmp_path / "flat.npy", target.ravel())
+    cases = [
+        (("-g", tmp_path / "gt", "-p", tmp_path / "pred"), ("no label map named '2'",)),
+        (("-g", rgb, "-p", rgb), (str(rgb), "colour type 2 (RGB)")),
+        (("-g", interlaced, "-p", interlaced), (str(interlaced), "interlaced")),
+        (("-g", tmp_path / "t.npy", "-p", tmp_path / "pred"), ("two files or two directories",)),
+        (("-g", tmp_path / "flat.npy", "-p", tmp_path / "p.npy"), ("flat.npy", "shape (32768,)")),
+        (("-g", tmp_path / "t.npy", "-p", tmp_path / "p.npy", "--threshold", "0.5"),
+         ("threshold does not apply",)),
+        (("-g", tmp_path / "t.npy", "-p", tmp_path / "p.npy", "--num-classes", "3"),
+         ("t.npy", "p.npy", "outside [0, 3)")),
+        (("-g", tmp_path / "t.npy", "-p", tmp_path / "none.npy"), ("none.npy", "not found")),
+    ]  # fmt: skip
+    for argv, fragments in cases:
+        code, _, err = run(capsys, "evaluate", "--task", "semantic-segmentation", *map(str, argv))
+        assert code == 1, argv
+        assert_one_line_error(err, *fragments)
+    gt = write_csv(tmp_path / "x.csv", None, [[1.0], [2.0]])
+    code, _, err = run(
+        capsys, "evaluate", "--task", "regression", "-g", gt, "-p", gt, "--ignore-index", "255"
+    )
     assert code == 1
-    assert_one_line_error(err, task, "not available yet")
+    assert_one_line_error(err, "--ignore-index applies to --task semantic-segmentation only")
 
 
 def test_bad_input_is_one_line_naming_the_file(capsys, tmp_path):

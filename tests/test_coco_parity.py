@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from _coco_cases import assert_same_eval, datasets, run_eval, segm_datasets
 from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
 from modelmetrics._parallel import num_threads
@@ -366,3 +367,43 @@ def test_results_list_on_a_ground_truth_file_copies_its_images():
     assert ours.dataset["images"] == ref.dataset["images"]
     assert ours.dataset["categories"] == ref.dataset["categories"]
     assert ours.dataset["annotations"] == ref.dataset["annotations"]
+
+
+def _render(value, rng) -> str:
+    """JSON text of `value` with numbers spelt in varied but equal ways."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        forms = [repr(value), f"{value:.17g}", f"{value:e}" if value == float(f"{value:e}") else ""]
+        if value == int(value) and abs(value) < 1e15:
+            forms.append(f"{int(value)}.0")
+        return rng.choice([f for f in forms if f])
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_render(v, rng) for v in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)}: {_render(v, rng)}" for k, v in value.items()) + "}"
+
+
+@given(case=segm_datasets(), rng=st.randoms(use_true_random=False))
+def test_segm_from_files_matches_pycocotools(tmp_path_factory, case, rng):
+    # The ground truth's segmentations are then read from the file's bytes.
+    assume(case["results"])
+    folder = tmp_path_factory.mktemp("segm")
+    gt_path, dt_path = folder / "gt.json", folder / "dt.json"
+    gt_path.write_text(_render(case["gt"], rng))
+    dt_path.write_text(_render(case["results"], rng))
+    ref = _evaluate_files(pc_coco, pc_eval, gt_path, dt_path, None, "segm")
+    ours = _evaluate_files(mm, mm, gt_path, dt_path, None, "segm")
+    assert_same_eval(ours, ref)
+    # And the masks equal those converted from the dicts.
+    lazy = mm.COCO(str(gt_path))
+    from_file = lazy._mask_table("gt")
+    parsed = mm.COCO(json.loads(gt_path.read_text()))
+    from_dicts = parsed._mask_table("gt")
+    for name in ("hw", "bbox", "area"):
+        assert np.array_equal(
+            np.asarray(getattr(from_file, name)), np.asarray(getattr(from_dicts, name))
+        )

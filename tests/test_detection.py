@@ -6,6 +6,7 @@ import contextlib
 import copy
 import io
 import json
+import math
 
 import numpy as np
 import pytest
@@ -93,6 +94,8 @@ def _iou(d, g, crowd):
         return 0.0
     inter = w * h
     union = d[2] * d[3] if crowd else d[2] * d[3] + g[2] * g[3] - inter
+    if union == 0:  # areas that underflow: IEEE 0 / 0, as in the C kernel
+        return math.nan
     return inter / union
 
 

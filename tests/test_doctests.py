@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "modelmetrics._accuracy",
+    "modelmetrics._coco_accumulator",
     "modelmetrics._classification_summary",
     "modelmetrics._confusion",
     "modelmetrics._loss_history",
@@ -15,6 +16,7 @@ MODULES = [
     "modelmetrics._report",
     "modelmetrics._score_summary",
     "modelmetrics.detection",
+    "modelmetrics.distributed",
     "modelmetrics.instance_segmentation",
     "modelmetrics.mask",
     "modelmetrics.regression",

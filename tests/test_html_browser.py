@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from modelmetrics._cli import main
+from modelmetrics._report_adapters import HEADLINE
 from modelmetrics.report import SPLITS, ModelReport
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -113,7 +114,7 @@ def _confusion_labels(driver):
     return json.loads(svg.get_attribute("data-labels"))
 
 
-@pytest.mark.parametrize("task", ["classification", "detection"])
+@pytest.mark.parametrize("task", ["classification", "detection", "semantic-segmentation"])
 def test_report_loads_and_reacts_to_split_and_view(driver, demo_dir, tmp_path, task):
     report = ModelReport.from_json(demo_dir / f"{task}.json")
     _open(driver, demo_dir / f"{task}.html")
@@ -159,6 +160,33 @@ def test_report_loads_and_reacts_to_split_and_view(driver, demo_dir, tmp_path, t
     assert expected.labels[-1] == "other"
     assert _errors(driver) == []
     _artifact(tmp_path, driver, f"{task}.png")
+
+
+def test_semantic_segmentation_page_leads_with_iou(driver, demo_dir, tmp_path):
+    report = ModelReport.from_json(demo_dir / "semantic-segmentation.json")
+    _open(driver, demo_dir / "semantic-segmentation.html")
+    assert _errors(driver) == []
+    names = _text(driver, "#headline-metrics .name")
+    assert names == [*HEADLINE["semantic-segmentation"], "accuracy"]  # pixel accuracy, no threshold
+    headers = _text(driver, "#per-class-table thead th")
+    assert headers == ["class", "iou", "dice", "precision", "recall", "f1", "support"]
+    per_class = report.metrics("test")["per-class"]
+    for row in driver.find_elements("css selector", "#per-class-table tbody tr"):
+        label = row.get_attribute("data-class")
+        cells = [c.text for c in row.find_elements("tag name", "td")]
+        assert cells[1] == f"{per_class[label]['iou']:.4f}"
+        assert cells[-1] == str(per_class[label]["support"])
+    assert len(_text(driver, "#per-class-table tbody tr")) == len(per_class) == 5
+    # The heatmap holds every pixel of the split (five classes, none folded).
+    counts = [
+        int(c.get_attribute("data-count"))
+        for c in driver.find_elements("css selector", "#confusion-svg rect.cell")
+    ]
+    assert sum(counts) == report.metrics("test")["pixels"]
+    assert _confusion_labels(driver) == report.confusion_view("test").labels
+    stats = _text(driver, "#dataset-table tbody td:first-child")
+    assert set(stats) == {"semantic-segmentation"}
+    _artifact(tmp_path, driver, "semantic-segmentation.png")
 
 
 def test_class_filter_narrows_the_tables(driver, demo_dir, tmp_path):

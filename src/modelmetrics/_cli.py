@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from modelmetrics import __version__
-from modelmetrics._cli_inputs import InputError, Table, read_table
+from modelmetrics._cli_inputs import InputError, Table, read_label_maps, read_table
 from modelmetrics._progress import Progress
 
 __all__ = ["main"]
@@ -60,6 +60,10 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
         "regression": ("price", ex.regression_split_example),
         "detection": (ex.DETECTION_CLASSES, ex.detection_split_example),
         "instance-segmentation": (ex.DETECTION_CLASSES, ex.instance_segmentation_split_example),
+        "semantic-segmentation": (
+            list(ex.SEGMENTATION_CLASSES),
+            ex.semantic_segmentation_split_example,
+        ),
     }
     written = []
     with Progress(len(TASKS) * len(SPLITS), enabled=None if not args.quiet else False) as bar:
@@ -170,15 +174,21 @@ def _read_coco_pair(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, 
     return _read_detection(args.ground_truth, args.predictions, bar)
 
 
+def _read_label_maps(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
+    gt, pred = read_label_maps(args.ground_truth, args.predictions)
+    bar.advance(f"read {args.predictions}")
+    labels = _labels_option(args.labels)
+    return gt, pred, None if labels is None else [str(label) for label in labels]
+
+
 # How `evaluate` reads each task's files: (ground truth, predictions, labels). A model
-# type is offered once it has a reader here and an adapter in modelmetrics.report
-# (instance segmentation can reuse the COCO reader; semantic segmentation needs one for
-# .npy/.png label maps).
+# type is offered once it has a reader here and an adapter in modelmetrics.report.
 _READERS = {
     "classification": _read_arrays,
     "regression": _read_arrays,
     "detection": _read_coco_pair,
     "instance-segmentation": _read_coco_pair,
+    "semantic-segmentation": _read_label_maps,
 }
 
 
@@ -198,6 +208,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         options: dict[str, Any] = {}
         if task in ("detection", "instance-segmentation") and args.iou_threshold is not None:
             options["iou_threshold"] = args.iou_threshold
+        for name in ("num_classes", "ignore_index"):
+            if getattr(args, name) is not None:
+                if task != "semantic-segmentation":
+                    flag = "--" + name.replace("_", "-")
+                    raise InputError(f"{flag} applies to --task semantic-segmentation only")
+                options[name] = getattr(args, name)
         try:
             report = ModelReport(task, labels).add_split(
                 args.split, gt, pred, loss=args.loss, threshold=args.threshold, **options
@@ -343,8 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate predictions against ground truth; write the JSON export and HTML",
         description="Evaluate one split. Classification: CSV or .npy of labels; predictions "
         "are labels or class probabilities (one column per class, CSV header = class "
-        "names). Regression: CSV or .npy of targets. Detection: COCO ground truth JSON and "
-        "COCO results JSON. Without --output or --html the export goes to stdout.",
+        "names). Regression: CSV or .npy of targets. Detection and instance segmentation: "
+        "COCO ground truth JSON and "
+        "COCO results JSON. Semantic segmentation: label maps as .npy ((H, W) or (N, H, W); "
+        "predictions also class scores) or .png (8/16-bit grayscale or palette), one file "
+        "each or two directories of maps paired by file name. Without --output or --html "
+        "the export goes to stdout.",
     )
     evaluate.add_argument("--task", required=True, choices=TASKS)
     evaluate.add_argument("-g", "--ground-truth", required=True, metavar="FILE")
@@ -357,6 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="accuracy threshold: probability, detection score or regression tolerance",
     )
     evaluate.add_argument("--iou-threshold", type=float, help="detection IoU threshold (0.5)")
+    evaluate.add_argument(
+        "--num-classes", type=int, help="semantic segmentation: classes (default: inferred)"
+    )
+    evaluate.add_argument(
+        "--ignore-index", type=int, help="semantic segmentation: target label to skip (e.g. 255)"
+    )
     evaluate.add_argument("--loss", type=float, help="the split's loss, if known")
     evaluate.add_argument("--output", metavar="FILE", help="write the JSON export here")
     evaluate.add_argument("--html", metavar="FILE", help="write the HTML report here")

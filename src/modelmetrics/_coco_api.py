@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import io
 import itertools
-import json
 import math
 import os
 from collections import defaultdict
@@ -40,8 +38,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels, mask
-from modelmetrics._coco_masks import ann_to_rle, mask_table, segm_result_columns
+from modelmetrics._coco_masks import (
+    ann_to_rle,
+    json_mask_table,
+    mask_table,
+    segm_result_columns,
+)
 from modelmetrics._gc import gc_paused
+from modelmetrics._json_parse import parse_json
 from modelmetrics._lookup_errors import lookup_errors_as_value_errors
 
 __all__ = ["COCO"]
@@ -94,22 +98,6 @@ class _FileSnapshot:
                 "annotation dicts (they are parsed from the file on first use)"
             )
         return data
-
-
-def parse_json(data: bytes) -> Any:
-    """Parse a JSON file's bytes: the same values and errors as ``load_json`` on the file.
-
-    The garbage collector is paused meanwhile: the new dicts and lists would otherwise
-    trigger collections that walk all of them again and again (several times the parse).
-    """
-    with gc_paused():
-        try:
-            import orjson
-        except ImportError:
-            # What json.load does on a file opened as UTF-8 text (strict decoding,
-            # universal newlines), so that errors are the same too.
-            return json.loads(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read())
-        return orjson.loads(data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -812,6 +800,12 @@ class COCO:
             return self._mask_cache
         if self._load_masks is not None:
             return self._load_masks
+        if self._lazy is not None and not self._is_results and self._fast is not None:
+            # A ground truth still in its file: read the segmentations from the bytes.
+            data = self._lazy.read()
+            read = _kernels.read_ground_truth(data)
+            if read.status == "ok":
+                return json_mask_table(data, read.seg_off, read.seg_len, read.image_id, side)
         self._complete_results()
         dataset = self._dataset
         return mask_table(

@@ -9,15 +9,106 @@ the same conversion runs in the mask kernels for all annotations at once and yie
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels, mask
+from modelmetrics._json_parse import parse_json
+from modelmetrics._parallel import get_num_threads, run_parallel
 
-__all__ = ["ann_to_rle", "mask_table", "segm_result_columns"]
+__all__ = [
+    "ann_to_rle",
+    "annotation_table",
+    "json_mask_table",
+    "mask_table",
+    "segm_result_columns",
+]
+
+# Polygon coordinates per thread below which one thread rasterises a whole batch.
+_PARALLEL_MIN_COORDS = 1 << 16
+
+
+def annotation_table(
+    segs: list[Any],
+    heights: NDArray[np.int64],
+    widths: NDArray[np.int64],
+    fallback: Any,
+    name: str,
+) -> _kernels.MaskTable:
+    """``annToRLE`` of every ``segmentation`` in `segs` (item ``i`` on an image of
+    ``heights[i] x widths[i]``), as a mask table: strings checked and kept, polygons
+    rasterised in the kernels, split over threads (items are independent, so the
+    split changes nothing but speed)."""
+    gathered = _kernels.rle_gather_annotations(segs, heights, widths, fallback, name)
+    return _rasterized(gathered, name)
+
+
+def json_mask_table(
+    data: bytes,
+    seg_off: NDArray[np.int64],
+    seg_len: NDArray[np.int64],
+    image_ids: NDArray[Any],
+    side: str,
+) -> _kernels.MaskTable:
+    """:func:`mask_table` for annotations still in their JSON document (``data``, with
+    the reader's spans of each ``segmentation`` and of ``images``): polygons and
+    compressed RLEs are read from the bytes without building Python objects.
+    """
+    read = _kernels.read_ground_truth(data)
+    images = (
+        parse_json(data[read.images_off : read.images_off + read.images_len])
+        if read.images_len
+        else []
+    )
+    heights, widths = _image_sizes(images, image_ids, side)
+    name = f"{side} annotation"
+
+    def fallback(segm: Any, h: int, w: int, i: int) -> dict[str, Any]:
+        try:
+            return ann_to_rle(segm, h, w)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
+
+    gathered = _kernels.rle_gather_json(
+        data, seg_off, seg_len, heights, widths, parse_json, fallback, name
+    )
+    return _rasterized(gathered, name)
+
+
+def _rasterized(gathered: tuple[Any, ...], name: str) -> _kernels.MaskTable:
+    xy, poly_start, ann_poly, strings, hw, bbox, area = gathered
+    n = len(strings)
+    threads = get_num_threads()
+    if threads == 1 or n < 2 or xy.shape[0] < _PARALLEL_MIN_COORDS:
+        bounds = [0, n]
+    else:
+        # Equal shares of coordinates, the rasterisation's work.
+        coords = poly_start[ann_poly]
+        k = min(n, 4 * threads)
+        targets = coords[-1] * np.arange(1, k) / k
+        cuts = np.searchsorted(coords, targets).tolist()
+        bounds = sorted({0, n, *cuts})
+    parts = run_parallel(
+        [
+            partial(
+                _kernels.rle_rasterize_annotations,
+                xy, poly_start, ann_poly, hw, bbox, area, a, b, name,
+            )
+            for a, b in itertools.pairwise(bounds)
+        ]
+    )  # fmt: skip
+    counts = np.concatenate([c for c, _ in parts]) if parts else np.empty(0, np.uint32)
+    starts = np.zeros(n + 1, np.int64)
+    offset = 0
+    for (a, b), (c, local) in zip(itertools.pairwise(bounds), parts, strict=True):
+        starts[a : b + 1] = local + offset
+        offset += c.shape[0]
+    return _kernels.MaskTable(counts, starts, hw, bbox, area, strings)
 
 
 def ann_to_rle(segm: Any, h: Any, w: Any) -> dict[str, Any]:
@@ -99,10 +190,7 @@ def mask_table(
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
 
-    counts, starts, hw, bbox, area, strings = _kernels.rle_annotation_table(
-        segs, heights, widths, fallback, f"{side} annotation"
-    )
-    return _kernels.MaskTable(counts, starts, hw, bbox, area, strings)
+    return annotation_table(segs, heights, widths, fallback, f"{side} annotation")
 
 
 def _compressed_only(segm: Any, h: int, w: int, i: int) -> dict[str, Any]:
@@ -130,10 +218,8 @@ def segm_result_columns(
             raise ValueError(f"annotation {i}: field 'segmentation' is missing")
         segs.append(ann["segmentation"])
     zeros = np.zeros(len(segs), np.int64)  # compressed RLEs carry their own size
-    counts, starts, hw, boxes, area, strings = _kernels.rle_annotation_table(
-        segs, zeros, zeros, _compressed_only, "annotation"
-    )
-    table = _kernels.MaskTable(counts, starts, hw, boxes, area, strings)
+    table = annotation_table(segs, zeros, zeros, _compressed_only, "annotation")
+    boxes = np.asarray(table.bbox)
     light = []
     for i, ann in enumerate(anns):
         d: dict[str, Any] = {k: ann[k] for k in ("image_id", "category_id", "score") if k in ann}

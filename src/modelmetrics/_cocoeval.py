@@ -100,7 +100,14 @@ class Params:
         clone = Params.__new__(Params)
         for name, value in vars(self).items():
             if isinstance(value, list):
-                value = [list(v) if isinstance(v, list) else copy.copy(v) for v in value]
+                value = [
+                    v
+                    if isinstance(v, _IMMUTABLE)
+                    else list(v)
+                    if isinstance(v, list)
+                    else copy.copy(v)
+                    for v in value
+                ]
             elif isinstance(value, np.ndarray):
                 value = value.copy()
             else:
@@ -117,6 +124,10 @@ class Params:
             raise ValueError(f"iouType must be 'segm', 'bbox' or 'keypoints', got {iouType!r}")
         self.iouType = iouType
         self.useSegm: Any = None  # deprecated in pycocotools, kept for compatibility
+
+
+# Values a copy may share (numpy scalars included: imgIds after evaluate holds them).
+_IMMUTABLE = (int, float, str, bytes, bool, np.generic)
 
 
 @dataclass(frozen=True, eq=False)
@@ -457,17 +468,14 @@ class COCOeval:
         T, R = len(p.iouThrs), len(p.recThrs)
         K = len(p.catIds) if p.useCats else 1
         A, M = len(p.areaRng), len(p.maxDets)
-        # The kernels fill category-major arrays (each curve contiguous); one transposed
-        # copy then gives pycocotools' [T, R, K, A, M] / [T, K, A, M] layout.
-        by_cat = -np.ones((K, T, A, M, R))
-        by_cat_scores = -np.ones((K, T, A, M, R))
-        by_cat_recall = -np.ones((K, T, A, M))
+        # The kernels write pycocotools' layouts directly, one category per task; what
+        # no curve reaches stays -1, as there.
+        precision = np.full((T, R, K, A, M), -1.0)
+        scores = np.full((T, R, K, A, M), -1.0)
+        recall = np.full((T, K, A, M), -1.0)
         if self._evaluated is not None:
             with gc_paused():
-                self._accumulate_into(p, by_cat, by_cat_recall, by_cat_scores)
-        precision = np.ascontiguousarray(by_cat.transpose(1, 4, 0, 2, 3))
-        scores = np.ascontiguousarray(by_cat_scores.transpose(1, 4, 0, 2, 3))
-        recall = np.ascontiguousarray(by_cat_recall.transpose(1, 0, 2, 3))
+                self._accumulate_into(p, precision, recall, scores)
         self.eval = {
             "params": p,
             "counts": [T, R, K, A, M],

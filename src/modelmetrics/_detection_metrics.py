@@ -19,7 +19,16 @@ from modelmetrics import _kernels
 from modelmetrics._coco_api import COCO
 from modelmetrics._cocoeval import COCOeval, Params, _positions
 
-__all__ = ["ClassDetectionMetrics", "DetectionMetrics", "compute_detection_metrics"]
+__all__ = [
+    "ClassDetectionMetrics",
+    "DetectionMetrics",
+    "assemble_metrics",
+    "coco_settings",
+    "compute_detection_metrics",
+    "confusion_counts",
+    "evaluate_coco",
+    "per_class_metrics",
+]
 
 _TP, _FP = 1, 0
 BACKGROUND = "background"
@@ -207,6 +216,48 @@ def _undefined_to_nan(value: float) -> float:
     return math.nan if value == -1.0 else value
 
 
+def coco_settings(
+    iou_threshold: float, max_detections: int
+) -> tuple[NDArray[np.float64], int, NDArray[np.int64], list[int]]:
+    """IoU thresholds (COCO's ten, plus `iou_threshold` when it is not one of them), the
+    index of `iou_threshold` among them, the indices of COCO's ten, and maxDets."""
+    standard = np.asarray(Params("bbox").iouThrs)
+    hit = np.flatnonzero(standard == iou_threshold)
+    if hit.size:
+        thresholds, t0 = standard, int(hit[0])
+    else:
+        thresholds, t0 = np.append(standard, iou_threshold), len(standard)
+    # Three settings, as COCO reports AR at each; duplicates are harmless.
+    return thresholds, t0, np.arange(len(standard)), sorted([1, 10, max_detections])
+
+
+def evaluate_coco(
+    gt: COCO,
+    dt: COCO,
+    *,
+    iou_threshold: float,
+    max_detections: int,
+    classes: list[Any] | None,
+    iou_type: str = "bbox",
+    strict_classes: bool = True,
+) -> COCOeval:
+    """Run COCO's matching with the detection settings (not accumulated yet).
+
+    With ``strict_classes`` off, `classes` missing from `gt` are skipped instead of
+    raising (a shard of images need not hold every class)."""
+    ev = COCOeval(gt, dt, iou_type)
+    p = ev.params
+    if classes is not None:
+        known = set(p.catIds)
+        unknown = [c for c in classes if c not in known]
+        if unknown and strict_classes:
+            raise ValueError(f"classes {unknown!r} are not categories of the ground truth")
+        p.catIds = sorted(set(classes) & known)
+    p.iouThrs, _, _, p.maxDets = coco_settings(iou_threshold, max_detections)
+    ev.evaluate()
+    return ev
+
+
 def compute_detection_metrics(
     gt: COCO,
     dt: COCO,
@@ -219,32 +270,59 @@ def compute_detection_metrics(
 ) -> DetectionMetrics:
     """Evaluate a ground-truth / results pair (see ``evaluate_detections``); with
     ``iou_type="segm"`` every IoU is a mask IoU."""
-    ev = COCOeval(gt, dt, iou_type)
-    p = ev.params
-    if classes is not None:
-        known = set(p.catIds)
-        unknown = [c for c in classes if c not in known]
-        if unknown:
-            raise ValueError(f"classes {unknown!r} are not categories of the ground truth")
-        p.catIds = sorted(set(classes))
-    standard = np.asarray(Params("bbox").iouThrs)
-    hit = np.flatnonzero(standard == iou_threshold)
-    if hit.size:
-        p.iouThrs = standard
-        t0 = int(hit[0])
-    else:
-        p.iouThrs = np.append(standard, iou_threshold)
-        t0 = len(standard)
-    std = np.arange(len(standard))
-    # Three settings, as COCO reports AR at each; duplicates are harmless.
-    p.maxDets = sorted([1, 10, max_detections])
-    ev.evaluate()
+    ev = evaluate_coco(
+        gt,
+        dt,
+        iou_threshold=iou_threshold,
+        max_detections=max_detections,
+        classes=classes,
+        iou_type=iou_type,
+    )
     ev.accumulate()
-    m_sel = list(p.maxDets).index(max_detections)
-    heads, mar, stats = _summary(ev, std, m_sel)
-    per_class = _per_class(ev, std, t0, m_sel, max_detections, score_threshold)
+    p = ev.params
+    _, t0, std, _ = coco_settings(iou_threshold, max_detections)
     labels = list(p.catIds)
-    matrix = _confusion(gt, dt, ev, labels, iou_threshold, score_threshold, max_detections)
+    st = ev._evaluated
+    assert st is not None
+    n_img = st.n_images
+    cat_start = np.ascontiguousarray(st.slot_start[:: max(n_img, 1)][: st.n_cats + 1])
+    if n_img == 0:
+        cat_start = np.zeros(st.n_cats + 1, np.int64)
+    npig = st.group_npig[:, 0].reshape(st.n_cats, n_img).sum(axis=1)
+    per_class = per_class_metrics(
+        ev.eval["precision"],
+        labels,
+        np.asarray(p.iouThrs),
+        std,
+        t0,
+        list(p.maxDets).index(max_detections),
+        max_detections,
+        score_threshold,
+        cat_start,
+        st.slot_code[:, 0, t0],
+        st.slot_score,
+        st.slot_rank,
+        npig,
+    )
+    matrix = confusion_counts(gt, dt, ev, labels, iou_threshold, score_threshold, max_detections)
+    return assemble_metrics(
+        ev, std, per_class, matrix, labels, iou_threshold, score_threshold, max_detections
+    )
+
+
+def assemble_metrics(
+    ev: COCOeval,
+    std: NDArray[np.int64],
+    per_class: dict[Any, ClassDetectionMetrics],
+    matrix: NDArray[np.int64],
+    labels: list[Any],
+    iou_threshold: float,
+    score_threshold: float | None,
+    max_detections: int,
+) -> DetectionMetrics:
+    """The result object from an accumulated evaluation (``ev.params`` and ``ev.eval``)."""
+    m_sel = list(ev.params.maxDets).index(max_detections)
+    heads, mar, stats = _summary(ev, std, m_sel)
     return DetectionMetrics(
         map=_undefined_to_nan(heads["map"]),
         map50=_undefined_to_nan(heads["map50"]),
@@ -266,34 +344,35 @@ def compute_detection_metrics(
     )
 
 
-def _per_class(
-    ev: COCOeval,
+def per_class_metrics(
+    precision: NDArray[np.float64],
+    labels: list[Any],
+    iou_thrs: NDArray[np.float64],
     std: NDArray[np.int64],
     t0: int,
     m_sel: int,
     max_detections: int,
     score_threshold: float | None,
+    cat_start: NDArray[np.int64],
+    code: NDArray[np.uint8],
+    score: NDArray[np.float64],
+    rank: NDArray[np.int32],
+    npig: NDArray[np.int64],
 ) -> dict[Any, ClassDetectionMetrics]:
-    p = ev.params
-    st = ev._evaluated
-    assert st is not None
-    n_img, n_cat = st.n_images, st.n_cats
-    kept = np.diff(st.slot_start)
-    slot_cat = np.repeat(np.arange(len(kept), dtype=np.int64), kept) // max(n_img, 1)
-    code = st.slot_code[:, 0, t0]  # area "all"
-    score = st.slot_score
+    """Per-class metrics from the kept detections, category by category
+    (``cat_start`` offsets), each in COCO's slot order; `code` is the match code at
+    area "all" and IoU index `t0`, `npig` the non-ignored ground truths per class."""
+    slot_cat = np.repeat(np.arange(len(labels), dtype=np.int64), np.diff(cat_start))
     above = np.ones(len(score), bool) if score_threshold is None else score >= score_threshold
-    within = st.slot_rank < max_detections
-    tp = np.bincount(slot_cat[(code == _TP) & above & within], minlength=n_cat)
-    fp = np.bincount(slot_cat[(code == _FP) & above & within], minlength=n_cat)
-    npig = st.group_npig[:, 0].reshape(n_cat, n_img).sum(axis=1)
-    precision = ev.eval["precision"]
+    within = rank < max_detections
+    tp = np.bincount(slot_cat[(code == _TP) & above & within], minlength=len(labels))
+    fp = np.bincount(slot_cat[(code == _FP) & above & within], minlength=len(labels))
+    ap50_rows = np.flatnonzero(iou_thrs[std] == 0.5)
     out: dict[Any, ClassDetectionMetrics] = {}
-    for k, label in enumerate(p.catIds):
+    for k, label in enumerate(labels):
         ap = _mean_defined(precision[std][:, :, k, 0, m_sel])
-        ap50_rows = np.flatnonzero(np.asarray(p.iouThrs)[std] == 0.5)
         ap50 = _mean_defined(precision[ap50_rows][:, :, k, 0, m_sel])
-        first, last = int(st.slot_start[k * n_img]), int(st.slot_start[(k + 1) * n_img])
+        first, last = int(cat_start[k]), int(cat_start[k + 1])
         curve = _pr_curve(code[first:last], score[first:last], within[first:last], int(npig[k]))
         n_tp, n_fp, n_gt = int(tp[k]), int(fp[k]), int(npig[k])
         n_fn = n_gt - n_tp
@@ -346,7 +425,7 @@ def _pr_curve(
     return precision, recall, s, float(f1[best]), float(s[best])
 
 
-def _confusion(
+def confusion_counts(
     gt: COCO,
     dt: COCO,
     ev: COCOeval,

@@ -10,14 +10,17 @@ from numpy.typing import NDArray
 __all__ = [
     "CLASSES",
     "DETECTION_CLASSES",
+    "SEGMENTATION_CLASSES",
     "SPLIT_SEEDS",
     "classification_example",
     "classification_proba_example",
     "detection_example",
     "detection_split_example",
+    "instance_segmentation_split_example",
     "loss_history_example",
     "regression_example",
     "regression_split_example",
+    "semantic_segmentation_split_example",
 ]
 
 CLASSES = ("cat", "dog", "bird", "fish")
@@ -152,6 +155,56 @@ def instance_segmentation_split_example(
             entry["masks"] = [[_ellipse(box)] for box in boxes]
             entry["height"] = entry["width"] = 640
     return ground_truth, predictions
+
+
+SEGMENTATION_CLASSES = ("ground", "road", "building", "tree", "sky")
+
+
+def _street_scene(rng: np.random.Generator, size: int) -> NDArray[np.uint8]:
+    """One label map: sky above a horizon, buildings on it, a road, round trees."""
+    ys, xs = np.mgrid[0:size, 0:size]
+    scene = np.zeros((size, size), dtype=np.uint8)  # ground
+    horizon = int(rng.integers(size // 4, size // 2))
+    scene[:horizon] = 4
+    for _ in range(int(rng.integers(1, 4))):
+        left = int(rng.integers(0, size - 8))
+        width, height = int(rng.integers(6, size // 3)), int(rng.integers(6, horizon))
+        scene[horizon - height : horizon, left : left + width] = 2
+    # The road narrows towards the horizon.
+    centre = size / 2 + rng.normal(0.0, size / 10)
+    half = (ys - horizon) * 0.6
+    scene[(ys >= horizon) & (np.abs(xs - centre) <= half)] = 1
+    for _ in range(int(rng.integers(0, 3))):
+        cy, cx = rng.integers(horizon - 6, horizon + 6), rng.integers(0, size)
+        radius = rng.uniform(3.0, 7.0)
+        scene[(ys - cy) ** 2 + (xs - cx) ** 2 <= radius**2] = 3
+    return scene
+
+
+def semantic_segmentation_split_example(
+    split: str, n_maps: int = 8, size: int = 64
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """Target and predicted label maps, ``(n_maps, size, size)`` uint8 with the classes
+    of ``SEGMENTATION_CLASSES``, of one split.
+
+    The model blurs class boundaries (a one-pixel shift of some rows), mistakes
+    patches of trees for ground and of buildings for sky, and sprinkles noise; it
+    does worse off the training data.
+    """
+    rng = np.random.default_rng(SPLIT_SEEDS[split] + 200)
+    noise = _SPLIT_NOISE[split]
+    target = np.stack([_street_scene(rng, size) for _ in range(n_maps)])
+    pred = target.copy()
+    for image in pred:
+        rows = rng.random(size) < 0.3 * noise
+        image[rows] = np.roll(image[rows], int(rng.choice([-1, 1])), axis=1)
+        for wrong, said in ((3, 0), (2, 4)):
+            top, left = rng.integers(0, size - 12, 2)
+            patch = image[top : top + 12, left : left + 12]
+            patch[(patch == wrong) & (rng.random(patch.shape) < 0.6 * noise)] = said
+        speckle = rng.random(image.shape) < 0.02 * noise
+        image[speckle] = rng.integers(0, len(SEGMENTATION_CLASSES), int(speckle.sum()))
+    return target, pred
 
 
 def loss_history_example(

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from modelmetrics import _kernels, mask
 from modelmetrics._coco_api import COCO, AnnotationColumns
-from modelmetrics._coco_masks import ann_to_rle
+from modelmetrics._coco_masks import ann_to_rle, annotation_table
 from modelmetrics._detection_inputs import (
     _as_gt_coco,
     _as_results,
@@ -165,13 +165,13 @@ def _columns_and_masks(
             raise ValueError(f"{name}: mask {k}: {exc}") from None
 
     try:
-        counts, starts, hw, bbox, mask_area, strings = _kernels.rle_annotation_table(
+        table = annotation_table(
             segs, np.asarray(heights, np.int64), np.asarray(widths, np.int64), fallback, "mask"
         )
     except ValueError:
         _name_bad_mask(name, images, segs, heights, widths, fallback)
         raise
-    table = _kernels.MaskTable(counts, starts, hw, bbox, mask_area, strings)
+    hw, bbox, mask_area = np.asarray(table.hw), np.asarray(table.bbox), np.asarray(table.area)
     # Every mask of an image must have the image's size.
     first = 0
     for i, size in enumerate(image_sizes):
@@ -223,7 +223,7 @@ def _name_bad_mask(
     for i, entry in enumerate(images):
         for j in range(len(_segmentations(name, i, entry)[0])):
             try:
-                _kernels.rle_annotation_table(
+                annotation_table(
                     [segs[k]], np.array([heights[k]]), np.array([widths[k]]), fallback, "mask"
                 )
             except ValueError as exc:

@@ -27,11 +27,19 @@ _local = threading.local()
 _default: int | None = None
 
 
+_cores: int | None = None
+
+
 def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+    """Cores this process may run on, looked up once (a system call per kernel call
+    would cost more than small kernels)."""
+    global _cores
+    if _cores is None:
+        try:
+            _cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # macOS, Windows
+            _cores = os.cpu_count() or 1
+    return _cores
 
 
 def _env_threads() -> int | None:

@@ -34,9 +34,13 @@ JSON files given by path are read by a compiled reader straight into columns (se
 times faster than ``json``/``orjson`` plus dicts, and without a Python object per
 annotation); the ``dataset`` dicts and indexes are parsed from the file's bytes only
 when first used, which evaluation never does.
+
+``COCOevalAccumulator`` evaluates shards of images separately (other processes or
+machines) and merges them: ``eval`` and ``stats`` stay ``==`` to one ``COCOeval``.
 """
 
+from modelmetrics._coco_accumulator import COCOevalAccumulator
 from modelmetrics._coco_api import COCO
 from modelmetrics._cocoeval import COCOeval, Params
 
-__all__ = ["COCO", "COCOeval", "Params"]
+__all__ = ["COCO", "COCOeval", "COCOevalAccumulator", "Params"]

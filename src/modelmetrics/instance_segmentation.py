@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from modelmetrics._coco_api import COCO
 from modelmetrics._detection_metrics import (
     ClassDetectionMetrics,
     DetectionMetrics,
@@ -120,8 +121,9 @@ class InstanceSegmentationAccumulator(DetectionAccumulator):
     ``merge``, ``compute``.
 
     As :class:`modelmetrics.detection.DetectionAccumulator`, with per-image ``"masks"``
-    instead of ``"boxes"``; any batching and merge order give results equal (``==``) to
-    one :func:`evaluate_instance_segmentation` call on all images.
+    instead of ``"boxes"``; masks are matched at ``update`` and dropped, the state keeps
+    the same per-detection columns. Any batching and merge order give results equal
+    (``==``) to one :func:`evaluate_instance_segmentation` call on all images.
 
     Parameters
     ----------
@@ -144,18 +146,9 @@ class InstanceSegmentationAccumulator(DetectionAccumulator):
             classes=classes,
         )
 
-    def _check_batch(
-        self, ground_truth: list[dict[str, Any]], predictions: list[dict[str, Any]]
-    ) -> None:
-        as_instance_pair(ground_truth, predictions)
+    _iou_type = "segm"
 
-    def _evaluate_all(self) -> DetectionMetrics:
-        ground_truth: Sequence[Mapping[str, Any]] = self._ground_truth
-        return evaluate_instance_segmentation(
-            ground_truth,
-            self._predictions,
-            iou_threshold=self.iou_threshold,
-            score_threshold=self.score_threshold,
-            max_detections=self.max_detections,
-            classes=self.classes,
-        )
+    def _as_pair(
+        self, ground_truth: list[Mapping[str, Any]], predictions: list[Mapping[str, Any]]
+    ) -> tuple[COCO, COCO]:
+        return as_instance_pair(ground_truth, predictions)

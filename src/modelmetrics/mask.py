@@ -67,8 +67,10 @@ def _spans(n: int, work: float) -> list[tuple[int, int]]:
 
     Items are independent, so the split changes nothing but speed.
     """
+    if n < 2 or work < _PARALLEL_MIN_WORK:
+        return [(0, n)]
     threads = get_num_threads()
-    if threads == 1 or n < 2 or work < _PARALLEL_MIN_WORK:
+    if threads == 1:
         return [(0, n)]
     k = min(n, 4 * threads)
     return list(itertools.pairwise(n * i // k for i in range(k + 1)))
@@ -312,6 +314,12 @@ def _iou_operand(objs: Any, name: str) -> tuple[str, Any, int]:
     if isinstance(objs, list):
         if not objs:
             return "empty", None, 0
+        if type(objs[0]) is dict:
+            try:  # the usual call: RLE dicts, checked item by item in the kernel
+                rles = _kernels.RLEs(objs, name, False)
+                return "rle", rles, len(rles)
+            except TypeError:
+                pass  # not all RLE dicts: the checks below say which problem it is
         if all(type(o) is dict for o in objs) or all(isinstance(o, Mapping) for o in objs):
             rles = _kernels.RLEs(objs, name, False)
             return "rle", rles, len(rles)
@@ -540,6 +548,9 @@ def frPyObjects(pyobj: Any, h: Any, w: Any) -> RLE | list[RLE]:
     >>> frPyObjects([0, 0, 2, 2], 4, 4)
     {'size': [4, 4], 'counts': b'02208'}
     """
+    fast = _kernels.rle_polygon_list(pyobj, h, w)  # the commonest call, in one step
+    if fast is not None:
+        return fast
     hh = _kernels.rle_as_dim(h, "h")
     ww = _kernels.rle_as_dim(w, "w")
     _check_area(hh, ww, "frPyObjects")

@@ -17,9 +17,8 @@ top-level keys: ``running``, ``successful``, ``error``, ``modelType``, ``metrics
 ``{split: loss}``, ``losses``, ``validationLosses``, ``lossTimestamps`` (RFC 3339,
 UTC), ``lossConvergence``, ``startTime`` (epoch seconds) and ``duration`` (seconds).
 
-Model types: classification, regression and detection. Instance segmentation and
-semantic segmentation are part of the export format but raise
-``NotImplementedError`` until their metrics land.
+Model types: classification, regression, detection, instance segmentation and
+semantic segmentation.
 """
 
 from __future__ import annotations
@@ -101,11 +100,12 @@ class ModelReport:
     ----------
     model_type : {"classification", "regression", "detection", \
 "instance-segmentation", "semantic-segmentation"}
-        Which metrics to compute. The two segmentation types raise
-        ``NotImplementedError`` until their metrics land.
+        Which metrics to compute.
     labels : sequence or mapping, default=None
         Classification: the classes, in order (the columns of class probabilities).
-        Regression: the target name(s). Detection: ``{class id: name}``.
+        Regression: the target name(s). Detection and instance segmentation:
+        ``{class id: name}``. Semantic segmentation: the class names in index order
+        (or ``{index: name}``).
     loss_history : LossHistory, default=None
         Training and validation loss over time (an empty history when None).
     start_time : float, default=None
@@ -184,8 +184,12 @@ class ModelReport:
             The split.
         ground_truth, predictions
             The model type's inputs: class labels and predicted labels or class
-            probabilities (classification), targets and predictions (regression), or
-            what :func:`modelmetrics.detection.evaluate_detections` takes (detection).
+            probabilities (classification), targets and predictions (regression),
+            what :func:`modelmetrics.detection.evaluate_detections` takes (detection)
+            or :func:`~modelmetrics.instance_segmentation.evaluate_instance_segmentation`
+            (instance segmentation), or label maps ``(H, W)``, ``(N, H, W)`` or a list
+            of ``(H, W)`` maps, predictions also as class scores (semantic
+            segmentation).
         loss : float, default=None
             The split's loss as the training code computed it. When None it is
             computed where the inputs allow: cross-entropy from class probabilities,
@@ -193,11 +197,13 @@ class ModelReport:
         threshold : float, default=None
             Threshold of the split's accuracy: probability (classification, default
             0.5), score (detection, default 0.5) or error tolerance (regression; no
-            accuracy without it).
+            accuracy without it). Semantic segmentation takes none: its accuracy is
+            the pixel accuracy.
         **options
             Passed on: ``sample_weight`` (classification, regression);
             ``iou_threshold``, ``max_detections``, ``box_format``, ``classes``
-            (detection).
+            (detection; instance segmentation without ``box_format``);
+            ``num_classes``, ``ignore_index``, ``absent`` (semantic segmentation).
 
         Returns
         -------

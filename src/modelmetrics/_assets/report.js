@@ -154,13 +154,16 @@
   // ------------------------------------------------------------- per class
   const CLASS_COLUMNS = ["precision", "recall", "f1", "ap", "ap50", "iou", "accuracy", "support",
                          "tp", "fp", "fn"];
+  // Semantic segmentation leads with the overlap measures (support counts pixels).
+  const SEMANTIC_COLUMNS = ["iou", "dice", "precision", "recall", "f1", "support"];
   function renderPerClass() {
     const table = $("per-class-table");
     clear(table);
     const perClass = metrics()["per-class"];
     $("per-class-section").hidden = !perClass;
     if (!perClass) return;
-    const columns = CLASS_COLUMNS.filter((c) =>
+    const wanted = data.modelType === "semantic-segmentation" ? SEMANTIC_COLUMNS : CLASS_COLUMNS;
+    const columns = wanted.filter((c) =>
       Object.values(perClass).some((row) => row && c in row));
     const head = el("tr");
     head.appendChild(el("th", {}, "class"));

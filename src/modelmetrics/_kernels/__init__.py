@@ -21,16 +21,20 @@ from modelmetrics._kernels._confusion import (
 from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
 from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
 from modelmetrics._kernels._mask import RLEs
-from modelmetrics._kernels._mask import annotation_rles as rle_annotation_table
 from modelmetrics._kernels._mask import as_dim as rle_as_dim
 from modelmetrics._kernels._mask import box_iou as rle_box_iou
 from modelmetrics._kernels._mask import encode as rle_encode
 from modelmetrics._kernels._mask import from_boxes as rle_from_boxes
 from modelmetrics._kernels._mask import from_counts as rle_from_counts
 from modelmetrics._kernels._mask import from_polygons as rle_from_polygons
+from modelmetrics._kernels._mask import gather_annotations as rle_gather_annotations
+from modelmetrics._kernels._mask import gather_json_annotations as rle_gather_json
 from modelmetrics._kernels._mask import gather_polygons as rle_gather_polygons
 from modelmetrics._kernels._mask import iou as rle_iou
 from modelmetrics._kernels._mask import merge as rle_merge
+from modelmetrics._kernels._mask import polygon_list as rle_polygon_list
+from modelmetrics._kernels._mask import rasterize_annotations as rle_rasterize_annotations
+from modelmetrics._kernels._png import unfilter as png_unfilter
 from modelmetrics._kernels._ranking import (
     average_precision_from_curve,
     average_precision_runs,
@@ -87,21 +91,25 @@ __all__ = [
     "moments_merge",
     "moments_n_chunks",
     "moments_reduce",
+    "png_unfilter",
     "pr_curve_points",
     "radix_sort",
     "read_ground_truth",
     "read_numbers",
     "read_results",
-    "rle_annotation_table",
     "rle_as_dim",
     "rle_box_iou",
     "rle_encode",
     "rle_from_boxes",
     "rle_from_counts",
     "rle_from_polygons",
+    "rle_gather_annotations",
+    "rle_gather_json",
     "rle_gather_polygons",
     "rle_iou",
     "rle_merge",
+    "rle_polygon_list",
+    "rle_rasterize_annotations",
     "roc_auc_from_curve",
     "roc_auc_runs",
     "roc_curve_points",

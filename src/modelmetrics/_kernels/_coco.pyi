@@ -81,9 +81,9 @@ def accumulate(
     first: int,
     last: int,
     npig: NDArray[np.int64],  # const int64_t[::1]
-    precision: NDArray[np.float64],  # double[:, :, :, :, ::1] (K, T, A, M, R), written
-    recall: NDArray[np.float64],  # double[:, :, :, ::1] (K, T, A, M), written
-    scores: NDArray[np.float64],  # double[:, :, :, :, ::1] (K, T, A, M, R), written
+    precision: NDArray[np.float64],  # double[:, :, :, :, ::1] (T, R, K, A, M), written
+    recall: NDArray[np.float64],  # double[:, :, :, ::1] (T, K, A, M), written
+    scores: NDArray[np.float64],  # double[:, :, :, :, ::1] (T, R, K, A, M), written
 ) -> None: ...
 def group_order(
     group: NDArray[np.int64],  # const int64_t[::1], keys in [0, n_groups)

@@ -379,18 +379,18 @@ def accumulate(
 ):
     """accumulate one category from its slots ``[first, last)`` (see ``mm_coco_accumulate``).
 
-    Outputs are category-major: precision and scores ``[K, T, A, M, R]``, recall
-    ``[K, T, A, M]``.
+    Outputs are in pycocotools' layouts: precision and scores ``[T, R, K, A, M]``,
+    recall ``[T, K, A, M]``.
     """
     cdef Py_ssize_t n_slots = slot_score.shape[0]
-    cdef Py_ssize_t K = precision.shape[0], T = precision.shape[1], A = precision.shape[2]
-    cdef Py_ssize_t M = precision.shape[3], R = precision.shape[4]
+    cdef Py_ssize_t T = precision.shape[0], R = precision.shape[1], K = precision.shape[2]
+    cdef Py_ssize_t A = precision.shape[3], M = precision.shape[4]
     cdef Py_ssize_t i
     _need(rec_thr.shape[0] == R, "recall thresholds")
-    _need(recall.shape[0] == K and recall.shape[1] == T and recall.shape[2] == A
+    _need(recall.shape[0] == T and recall.shape[1] == K and recall.shape[2] == A
           and recall.shape[3] == M, "recall shape")
-    _need(scores.shape[0] == K and scores.shape[1] == T and scores.shape[2] == A
-          and scores.shape[3] == M and scores.shape[4] == R, "scores shape")
+    _need(scores.shape[0] == T and scores.shape[1] == R and scores.shape[2] == K
+          and scores.shape[3] == A and scores.shape[4] == M, "scores shape")
     _need(area_src.shape[0] == out_a.shape[0] == npig.shape[0], "area selections")
     _need(maxdet.shape[0] == out_m.shape[0], "maxDets selections")
     _need(slot_rank.shape[0] == n_slots and slot_selected.shape[0] == n_slots, "slot columns")
@@ -400,7 +400,9 @@ def accumulate(
         _need(0 <= area_src[i] < slot_code.shape[1] and 0 <= out_a[i] < A, "area index")
     for i in range(out_m.shape[0]):
         _need(0 <= out_m[i] < M, "maxDets index")
-    if T == 0 or R == 0 or area_src.shape[0] == 0 or out_m.shape[0] == 0:
+    if T == 0 or R == 0 or K == 0 or A == 0 or M == 0:
+        return
+    if area_src.shape[0] == 0 or out_m.shape[0] == 0:
         return
     cdef mm_coco_accum acc
     acc.n_thr = T

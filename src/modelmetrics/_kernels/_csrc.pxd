@@ -238,8 +238,30 @@ cdef extern from "mm_json.h" nogil:
         Py_ssize_t err_index
         int err_field
         int err_problem
+        int64_t *seg_off
+        int64_t *seg_len
+        Py_ssize_t images_off
+        Py_ssize_t images_len
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
     void mm_json_free(mm_json_coco *out)
+    enum:
+        MM_JSON_SEG_POLYGONS
+        MM_JSON_SEG_RLE
+        MM_JSON_SEG_OTHER
+    ctypedef struct mm_json_segm:
+        int kind
+        double *xy
+        Py_ssize_t n_xy
+        Py_ssize_t cap_xy
+        int64_t *poly_end
+        Py_ssize_t n_poly
+        Py_ssize_t cap_poly
+        Py_ssize_t counts_off
+        Py_ssize_t counts_len
+        int64_t h
+        int64_t w
+    int mm_json_segmentation(const char *buf, Py_ssize_t off, Py_ssize_t len, mm_json_segm *sg)
+    void mm_json_segm_free(mm_json_segm *sg)
 
 cdef extern from "mm_segm.h" nogil:
     enum:

@@ -57,6 +57,10 @@ cdef class CocoJson:
     cdef readonly object area
     cdef readonly object score
     cdef readonly object crowd
+    cdef readonly object seg_off
+    cdef readonly object seg_len
+    cdef readonly Py_ssize_t images_off
+    cdef readonly Py_ssize_t images_len
     cdef readonly object images
     cdef readonly object categories
     cdef readonly bint has_images
@@ -72,6 +76,8 @@ cdef class CocoJson:
         self.bbox = np.empty((0, 4), np.float64)
         self.area = self.score = np.empty(0, np.float64)
         self.crowd = np.empty(0, np.uint8)
+        self.seg_off = np.empty(0, np.int64)
+        self.seg_len = np.empty(0, np.int64)
         self.status = self.reason = ""
         self.offset = -1
 
@@ -138,6 +144,8 @@ cdef CocoJson _read(const unsigned char[::1] data, int layout):
         res.has_annotations = c.has_annotations
         res.has_categories = c.has_categories
         res.index_ok = c.index_ok
+        res.images_off = c.images_off
+        res.images_len = c.images_len
         if layout == MM_JSON_GROUND_TRUTH:
             res.images = _column(<void **>&c.images, c.n_images, 1, 8, "q", np.int64)
             res.categories = _column(<void **>&c.categories, c.n_categories, 1, 8, "q",
@@ -155,6 +163,8 @@ cdef CocoJson _read(const unsigned char[::1] data, int layout):
             res.image_id = _column(<void **>&c.image_id, c.n, 1, 8, "q", np.int64)
             res.category_id = _column(<void **>&c.category_id, c.n, 1, 8, "q", np.int64)
             res.bbox = _column(<void **>&c.bbox, c.n, 4, 8, "d", np.float64)
+            res.seg_off = _column(<void **>&c.seg_off, c.n, 1, 8, "q", np.int64)
+            res.seg_len = _column(<void **>&c.seg_len, c.n, 1, 8, "q", np.int64)
         if layout == MM_JSON_GROUND_TRUTH:
             res.ann_id = _column(<void **>&c.ann_id, c.n, 1, 8, "q", np.int64)
             res.area = _column(<void **>&c.area, c.n, 1, 8, "d", np.float64)

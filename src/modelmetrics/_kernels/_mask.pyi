@@ -81,17 +81,48 @@ def from_boxes(
     name: str,
     single: bool,
 ) -> list[bytes]: ...
-def annotation_rles(
+def gather_annotations(
     segs: list[Any],
     heights: NDArray[np.int64],  # const int64_t[::1] (n,)
     widths: NDArray[np.int64],  # const int64_t[::1] (n,)
     fallback: Any,
     name: str,
 ) -> tuple[
-    NDArray[np.uint32],
+    NDArray[np.float64],
     NDArray[np.int64],
+    NDArray[np.int64],
+    list[str | bytes | None],
     NDArray[np.uint32],
     NDArray[np.float64],
     NDArray[np.uint32],
-    list[str | bytes | None],
 ]: ...
+def gather_json_annotations(
+    data: bytes,
+    seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)
+    seg_len: NDArray[np.int64],  # const int64_t[::1] (n,)
+    heights: NDArray[np.int64],  # const int64_t[::1] (n,)
+    widths: NDArray[np.int64],  # const int64_t[::1] (n,)
+    parse: Any,
+    fallback: Any,
+    name: str,
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    list[str | bytes | None],
+    NDArray[np.uint32],
+    NDArray[np.float64],
+    NDArray[np.uint32],
+]: ...
+def rasterize_annotations(
+    xy: NDArray[np.float64],  # const double[::1]
+    poly_start: NDArray[np.int64],  # const int64_t[::1]
+    ann_poly: NDArray[np.int64],  # const int64_t[::1] (n + 1,)
+    hw: NDArray[np.uint32],  # const uint32_t[:, ::1] (n, 2)
+    bbox: NDArray[np.float64],  # double[:, ::1] (n, 4), rows [first, last) written
+    area: NDArray[np.uint32],  # uint32_t[::1] (n,), rows [first, last) written
+    first: int,
+    last: int,
+    name: str,
+) -> tuple[NDArray[np.uint32], NDArray[np.int64]]: ...
+def polygon_list(pyobj: object, h: object, w: object) -> list[dict[str, Any]] | None: ...

@@ -23,6 +23,8 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from ._csrc cimport (
+    MM_JSON_SEG_POLYGONS,
+    MM_JSON_SEG_RLE,
     MM_RLE_ECOUNTS,
     MM_RLE_ENOMEM,
     MM_RLE_EPOLY,
@@ -50,6 +52,9 @@ from ._csrc cimport (
     mm_rle_to_str,
     mm_rle_ws,
     mm_rle_ws_free,
+    mm_json_segm,
+    mm_json_segm_free,
+    mm_json_segmentation,
 )
 
 cdef extern from "Python.h":
@@ -616,20 +621,6 @@ def from_boxes(const double[:, ::1] boxes, uint32_t h, uint32_t w, Py_ssize_t fi
         mm_rle_ws_free(&ws)
 
 
-cdef int _grow_u32(uint32_t **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
-    cdef Py_ssize_t new_cap
-    cdef uint32_t *p
-    if need <= cap[0]:
-        return 0
-    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
-    p = <uint32_t *>realloc(buf[0], new_cap * sizeof(uint32_t))
-    if p == NULL:
-        raise MemoryError()
-    buf[0] = p
-    cap[0] = new_cap
-    return 0
-
-
 cdef int _grow_f64(double **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
     cdef Py_ssize_t new_cap
     cdef double *p
@@ -644,16 +635,33 @@ cdef int _grow_f64(double **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
     return 0
 
 
-cdef int _grow_rl(mm_rle **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
-    cdef mm_rle *p
+cdef int _grow_i64(int64_t **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
+    cdef Py_ssize_t new_cap
+    cdef int64_t *p
     if need <= cap[0]:
         return 0
-    p = <mm_rle *>realloc(buf[0], need * sizeof(mm_rle))
+    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
+    p = <int64_t *>realloc(buf[0], new_cap * sizeof(int64_t))
     if p == NULL:
         raise MemoryError()
     buf[0] = p
-    cap[0] = need
+    cap[0] = new_cap
     return 0
+
+
+cdef bint _grow_u32_nogil(uint32_t **buf, Py_ssize_t *cap, Py_ssize_t need) noexcept nogil:
+    """Grow to at least `need`; True when memory ran out (buf is left as it was)."""
+    cdef Py_ssize_t new_cap
+    cdef uint32_t *p
+    if need <= cap[0]:
+        return False
+    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
+    p = <uint32_t *>realloc(buf[0], new_cap * sizeof(uint32_t))
+    if p == NULL:
+        return True
+    buf[0] = p
+    cap[0] = new_cap
+    return False
 
 
 cdef bint _is_polygon_list(object segm):
@@ -698,141 +706,376 @@ cdef bint _plain_compressed(dict segm, mm_rle_str *out):
     return True
 
 
-def annotation_rles(list segs, const int64_t[::1] heights, const int64_t[::1] widths,
-                    object fallback, str name):
-    """The RLE counts of COCO ``segmentation`` values, as pycocotools' ``annToRLE``.
+cdef class _Gathered:
+    """What phase one of ``annToRLE`` collects: polygon coordinates of polygon items,
+    validated strings (with size, box and area) of RLE items."""
+    cdef double *xy
+    cdef Py_ssize_t n_xy, cap_xy
+    cdef int64_t *ps
+    cdef Py_ssize_t n_ps, cap_ps
+    cdef Py_ssize_t n
+    cdef str name
+    cdef list strings
+    cdef object ann_poly, hw, bbox, area
+    cdef int64_t[::1] ap_v
+    cdef uint32_t[:, ::1] hw_v
+    cdef double[:, ::1] bbox_v
+    cdef uint32_t[::1] area_v
 
-    Item ``i`` is converted for an image of ``heights[i] x widths[i]``: polygon lists are
-    rasterised and merged, compressed RLE dicts decoded with their own size. Anything
-    else goes through ``fallback(segm, h, w, i)``, which returns a compressed RLE dict
-    (or raises). Returns ``(counts, starts, hw, bbox, area, strings)``: item ``i`` is an
-    ``hw[i, 0] x hw[i, 1]`` mask with pycocotools' box ``bbox[i]`` and area ``area[i]``;
-    its run lengths are the validated compressed string ``strings[i]`` when that is
-    not None (a compressed RLE given as such), else ``counts[starts[i]:starts[i + 1]]``.
+    def __cinit__(self, Py_ssize_t n, str name):
+        self.n = n
+        self.name = name
+        self.strings = [None] * n
+        self.ann_poly = np.zeros(n + 1, dtype=np.int64)
+        self.hw = np.zeros((n, 2), dtype=np.uint32)
+        self.bbox = np.zeros((n, 4), dtype=np.float64)
+        self.area = np.zeros(n, dtype=np.uint32)
+        self.ap_v = self.ann_poly
+        self.hw_v = self.hw
+        self.bbox_v = self.bbox
+        self.area_v = self.area
+        _grow_i64(&self.ps, &self.cap_ps, 1)
+        self.ps[0] = 0
+        self.n_ps = 1
+
+    def __dealloc__(self):
+        free(self.xy)
+        free(self.ps)
+
+    cdef int start(self, Py_ssize_t i) except -1:
+        self.ap_v[i] = self.n_ps - 1
+        return 0
+
+    cdef int end_polygon(self) except -1:  # after appending a polygon's coordinates
+        _grow_i64(&self.ps, &self.cap_ps, self.n_ps + 1)
+        self.ps[self.n_ps] = self.n_xy
+        self.n_ps += 1
+        return 0
+
+    cdef int add_object(self, Py_ssize_t i, object segm, int64_t h, int64_t w,
+                        object fallback) except -1:
+        """Item `i` given as a Python value (what json gives for its segmentation)."""
+        cdef Py_ssize_t j, k, n_poly, length, xy_len
+        cdef mm_rle_str rs
+        cdef object poly, rle, string
+        self.start(i)
+        if _is_polygon_list(segm):
+            n_poly = PyList_GET_SIZE(segm)
+            for j in range(n_poly):
+                poly = <object>PyList_GET_ITEM(segm, j)
+                length = PyList_GET_SIZE(poly) if type(poly) is list else -1
+                xy_len = 2 * (length // 2) if length >= 0 else 0
+                _grow_f64(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
+                if length < 0 or not _fill_list(poly, self.xy + self.n_xy, xy_len):
+                    arr = _poly_array(poly, f"{self.name}[{i}]['segmentation'][{j}]")
+                    xy_len = 2 * (arr.shape[0] // 2)
+                    _grow_f64(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
+                    for k in range(xy_len):
+                        self.xy[self.n_xy + k] = arr[k]
+                self.n_xy += xy_len
+                self.end_polygon()
+            self.hw_v[i, 0] = <uint32_t>h
+            self.hw_v[i, 1] = <uint32_t>w
+            return 0
+        if type(segm) is dict and _plain_compressed(<dict>segm, &rs):
+            string = (<dict>segm)["counts"]  # the common case, read in place
+        else:
+            if type(segm) is dict and isinstance((<dict>segm).get("counts"), (bytes, str)):
+                rle = segm
+            else:
+                rle = fallback(segm, h, w, i)
+            # A compressed RLE dict, with its own size (as annToRLE keeps it).
+            holder = RLEs([rle], f"{self.name}[{i}]['segmentation']", True)
+            rs = (<RLEs>holder)._items[0]
+            string = rle["counts"]
+        return self.add_string(i, string, &rs)
+
+    cdef int add_string(self, Py_ssize_t i, object string, mm_rle_str *rs) except -1:
+        """Item `i` as a compressed string (kept, decoded when an IoU needs it: a mask's
+        counts take several times its string's memory), validated here, once."""
+        cdef int st
+        with nogil:
+            st = mm_rle_str_area(rs, &self.area_v[i])
+            if st == MM_RLE_OK:
+                st = mm_rle_str_bbox(rs, &self.bbox_v[i, 0])
+        if st != MM_RLE_OK:
+            _raise(st, f"{self.name}[{i}]['segmentation']")
+        self.strings[i] = string
+        self.hw_v[i, 0] = rs.h
+        self.hw_v[i, 1] = rs.w
+        return 0
+
+    cdef tuple result(self):
+        self.ap_v[self.n] = self.n_ps - 1
+        xy_arr = np.empty(self.n_xy, dtype=np.float64)
+        ps_arr = np.empty(self.n_ps, dtype=np.int64)
+        if self.n_xy:
+            memcpy(_f64_data(xy_arr), self.xy, self.n_xy * sizeof(double))
+        memcpy(_i64_data(ps_arr), self.ps, self.n_ps * sizeof(int64_t))
+        return xy_arr, ps_arr, self.ann_poly, self.strings, self.hw, self.bbox, self.area
+
+
+def gather_annotations(list segs, const int64_t[::1] heights,
+                       const int64_t[::1] widths, object fallback, str name):
+    """Phase one of pycocotools' ``annToRLE`` for many ``segmentation`` values.
+
+    Polygon lists (item ``i`` on an image of ``heights[i] x widths[i]``) have their
+    coordinates gathered for :func:`rasterize_annotations`; compressed RLE dicts are
+    validated and kept as their strings, with their own size; anything else goes
+    through ``fallback(segm, h, w, i)``, which returns a compressed RLE dict or raises.
+
+    Returns ``(xy, poly_start, ann_poly, strings, hw, bbox, area)``: item ``i``'s
+    polygons are ``poly_start[ann_poly[i]:ann_poly[i + 1] + 1]`` offsets into ``xy``
+    (none for a string item); ``strings[i]`` is its string or None; ``hw``, ``bbox``
+    and ``area`` are filled for string items (and ``hw`` for polygon items).
     """
     cdef tuple items = tuple(segs)
-    cdef Py_ssize_t n = len(items), i, j, k, n_poly, length, m = 0, cap_out = 0, total = 0
-    cdef Py_ssize_t cap_xy = 0, cap_pc = 0, pc_len, merge_cap, cap_tmp = 0, cap_rl = 0
-    cdef Py_ssize_t xy_len
+    cdef Py_ssize_t n = len(items), i
+    if heights.shape[0] != n or widths.shape[0] != n:
+        raise ValueError("gather_annotations: one height and width per segmentation")
+    cdef _Gathered g = _Gathered(n, name)
+    for i in range(n):
+        g.add_object(i, items[i], heights[i], widths[i], fallback)
+    return g.result()
+
+
+def gather_json_annotations(bytes data, const int64_t[::1] seg_off,
+                            const int64_t[::1] seg_len, const int64_t[::1] heights,
+                            const int64_t[::1] widths, object parse, object fallback,
+                            str name):
+    """:func:`gather_annotations` for segmentations still in a JSON document: item
+    ``i`` is the value at ``data[seg_off[i]:seg_off[i] + seg_len[i]]`` (spans the reader
+    recorded; ``seg_len[i] < 0``: none, which is an error). Polygons and compressed RLEs
+    are read in place (no Python objects); other values are ``parse(bytes)``-d and then
+    treated as :func:`gather_annotations` treats them.
+    """
+    cdef Py_ssize_t n = seg_off.shape[0], i, k, base
+    cdef const char *buf = PyBytes_AS_STRING(data)
+    cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+    cdef mm_json_segm sg
+    cdef mm_rle_str rs
+    cdef int st
+    if seg_len.shape[0] != n or heights.shape[0] != n or widths.shape[0] != n:
+        raise ValueError("gather_json_annotations: one span, height and width per item")
+    for i in range(n):
+        if seg_len[i] >= 0 and not 0 <= seg_off[i] <= seg_off[i] + seg_len[i] <= size:
+            raise ValueError("gather_json_annotations: span outside the document")
+    cdef _Gathered g = _Gathered(n, name)
+    memset(&sg, 0, sizeof(sg))
+    try:
+        for i in range(n):
+            if seg_len[i] < 0:
+                raise ValueError(f"{name} {i}: no 'segmentation' (needed for iouType 'segm')")
+            with nogil:
+                st = mm_json_segmentation(buf, seg_off[i], seg_len[i], &sg)
+            if st != 0:
+                raise MemoryError()
+            if sg.kind == MM_JSON_SEG_POLYGONS:
+                g.start(i)
+                base = g.n_xy
+                _grow_f64(&g.xy, &g.cap_xy, base + sg.n_xy + 1)
+                memcpy(g.xy + base, sg.xy, sg.n_xy * sizeof(double))
+                _grow_i64(&g.ps, &g.cap_ps, g.n_ps + sg.n_poly)
+                for k in range(sg.n_poly):
+                    g.ps[g.n_ps + k] = base + sg.poly_end[k]
+                g.n_ps += sg.n_poly
+                g.n_xy = base + sg.n_xy
+                g.hw_v[i, 0] = <uint32_t>heights[i]
+                g.hw_v[i, 1] = <uint32_t>widths[i]
+                sg.n_xy = 0
+                sg.n_poly = 0
+            elif sg.kind == MM_JSON_SEG_RLE and sg.h * sg.w <= MAX_AREA:
+                g.start(i)
+                rs.s = buf + sg.counts_off
+                rs.len = sg.counts_len
+                rs.h = <uint32_t>sg.h
+                rs.w = <uint32_t>sg.w
+                string = PyBytes_FromStringAndSize(rs.s, rs.len)
+                rs.s = PyBytes_AS_STRING(string)
+                g.add_string(i, string, &rs)
+            else:
+                value = parse(PyBytes_FromStringAndSize(buf + seg_off[i], seg_len[i]))
+                g.add_object(i, value, heights[i], widths[i], fallback)
+    finally:
+        mm_json_segm_free(&sg)
+    return g.result()
+
+
+cdef double *_f64_data(object arr):
+    cdef double[::1] v = arr
+    return &v[0]
+
+
+cdef int64_t *_i64_data(object arr):
+    cdef int64_t[::1] v = arr
+    return &v[0]
+
+
+def rasterize_annotations(const double[::1] xy, const int64_t[::1] poly_start,
+                          const int64_t[::1] ann_poly, const uint32_t[:, ::1] hw,
+                          double[:, ::1] bbox, uint32_t[::1] area, Py_ssize_t first,
+                          Py_ssize_t last, str name):
+    """Phase two: rasterise and merge the polygons of items ``[first, last)`` (those
+    with any), as pycocotools' ``merge(frPyObjects(segm, h, w))``, without the GIL.
+
+    Writes the items' boxes and areas and returns ``(counts, starts)``: item
+    ``first + k`` has ``counts[starts[k]:starts[k + 1]]`` (no counts for items
+    without polygons).
+    """
+    cdef Py_ssize_t n = last - first, i, j, n_poly, m = 0, total = 0, bad = -1
+    cdef Py_ssize_t cap_out = 0, cap_pc = 0, pc_len, merge_cap, cap_tmp = 0
     cdef int st = MM_RLE_OK
-    cdef uint32_t h, w
     cdef uint32_t *out = NULL
     cdef uint32_t *pc = NULL
     cdef uint32_t *tmp = NULL
-    cdef double *xy = NULL
     cdef mm_rle *rl = NULL
     cdef Py_ssize_t *poly_at = NULL
     cdef mm_rle_ws ws
-    cdef mm_rle_str rs
-    cdef object segm, poly, rle, counts, string
-    cdef uint32_t[::1] cv
-    if heights.shape[0] != n or widths.shape[0] != n:
-        raise ValueError("annotation_rles: one height and width per segmentation")
-    starts = np.zeros(n + 1, dtype=np.int64)
-    hw = np.empty((n, 2), dtype=np.uint32)
-    bbox = np.empty((n, 4), dtype=np.float64)
-    area = np.empty(n, dtype=np.uint32)
-    cdef list strings = [None] * n
-    cdef int64_t[::1] st_v = starts
-    cdef uint32_t[:, ::1] hw_v = hw
-    cdef double[:, ::1] bbox_v = bbox
-    cdef uint32_t[::1] area_v = area
     cdef mm_rle one
+    cdef Py_ssize_t max_poly = 0
+    cdef int64_t k0, k1
+    if not (0 <= first <= last <= hw.shape[0] and ann_poly.shape[0] == hw.shape[0] + 1
+            and bbox.shape[0] == hw.shape[0] and area.shape[0] == hw.shape[0]):
+        raise ValueError("rasterize_annotations: shapes or item range")
+    for i in range(first, last):
+        if not 0 <= ann_poly[i] <= ann_poly[i + 1] < poly_start.shape[0]:
+            raise ValueError("rasterize_annotations: polygon offsets")
+        if ann_poly[i + 1] - ann_poly[i] > max_poly:
+            max_poly = ann_poly[i + 1] - ann_poly[i]
+    for j in range(ann_poly[first], ann_poly[last]):
+        if not 0 <= poly_start[j] <= poly_start[j + 1] <= xy.shape[0]:
+            raise ValueError("rasterize_annotations: coordinate offsets")
+    starts = np.zeros(n + 1, dtype=np.int64)
+    cdef int64_t[::1] st_v = starts
+    cdef double dummy = 0
+    cdef const double *base = &xy[0] if xy.shape[0] > 0 else &dummy
     memset(&ws, 0, sizeof(ws))
+    rl = <mm_rle *>malloc((max_poly if max_poly > 0 else 1) * sizeof(mm_rle))
+    poly_at = <Py_ssize_t *>malloc((max_poly + 1) * sizeof(Py_ssize_t))
     try:
-        for i in range(n):
-            segm = items[i]
-            st_v[i] = total
-            h = <uint32_t>heights[i]
-            w = <uint32_t>widths[i]
-            if _is_polygon_list(segm):
-                # Rasterise each polygon, then merge them as pycocotools' merge(rles).
-                n_poly = PyList_GET_SIZE(segm)
+        if rl == NULL or poly_at == NULL:
+            raise MemoryError()
+        with nogil:
+            for i in range(first, last):
+                st_v[i - first] = total
+                n_poly = ann_poly[i + 1] - ann_poly[i]
+                if n_poly == 0:
+                    continue
                 pc_len = 0
-                _grow_rl(&rl, &cap_rl, n_poly)
-                poly_at = <Py_ssize_t *>realloc(poly_at, (n_poly + 1) * sizeof(Py_ssize_t))
-                if poly_at == NULL:
-                    raise MemoryError()
                 for j in range(n_poly):
-                    poly = <object>PyList_GET_ITEM(segm, j)
-                    length = PyList_GET_SIZE(poly) if type(poly) is list else -1
-                    if length >= 0:
-                        xy_len = 2 * (length // 2)
-                        _grow_f64(&xy, &cap_xy, xy_len if xy_len > 0 else 1)
-                    if length < 0 or not _fill_list(poly, xy, xy_len):
-                        arr = _poly_array(poly, f"{name}[{i}]['segmentation'][{j}]")
-                        xy_len = 2 * (arr.shape[0] // 2)
-                        _grow_f64(&xy, &cap_xy, xy_len if xy_len > 0 else 1)
-                        for k in range(xy_len):
-                            xy[k] = arr[k]
-                    with nogil:
-                        st = mm_rle_from_poly(xy, xy_len // 2, h, w, &ws)
+                    k0 = poly_start[ann_poly[i] + j]
+                    k1 = poly_start[ann_poly[i] + j + 1]
+                    st = mm_rle_from_poly(base + k0, (k1 - k0) // 2, hw[i, 0], hw[i, 1], &ws)
+                    if st == MM_RLE_OK and _grow_u32_nogil(&pc, &cap_pc, pc_len + ws.m + 1):
+                        st = MM_RLE_ENOMEM
                     if st != MM_RLE_OK:
-                        _raise(st, f"{name}[{i}]['segmentation'][{j}]")
-                    _grow_u32(&pc, &cap_pc, pc_len + ws.m + 1)
+                        break
                     memcpy(pc + pc_len, ws.cnts, ws.m * sizeof(uint32_t))
                     poly_at[j] = pc_len
                     pc_len += ws.m
                     rl[j].m = ws.m
-                    rl[j].h = h
-                    rl[j].w = w
+                    rl[j].h = hw[i, 0]
+                    rl[j].w = hw[i, 1]
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
                 for j in range(n_poly):
                     rl[j].cnts = pc + poly_at[j]
                 if n_poly == 1:
-                    _grow_u32(&out, &cap_out, total + rl[0].m + 1)
-                    memcpy(out + total, rl[0].cnts, rl[0].m * sizeof(uint32_t))
-                    m = rl[0].m
+                    if _grow_u32_nogil(&out, &cap_out, total + rl[0].m + 1):
+                        st = MM_RLE_ENOMEM
+                    else:
+                        memcpy(out + total, rl[0].cnts, rl[0].m * sizeof(uint32_t))
+                        m = rl[0].m
                 else:
                     merge_cap = mm_rle_merge_capacity(rl, n_poly)
-                    _grow_u32(&out, &cap_out, total + merge_cap + 1)
-                    _grow_u32(&tmp, &cap_tmp, merge_cap + 1)
-                    with nogil:
+                    if (_grow_u32_nogil(&out, &cap_out, total + merge_cap + 1)
+                            or _grow_u32_nogil(&tmp, &cap_tmp, merge_cap + 1)):
+                        st = MM_RLE_ENOMEM
+                    else:
                         st = mm_rle_merge(rl, n_poly, 0, out + total, tmp, merge_cap, &m)
-                    if st != MM_RLE_OK:
-                        _raise(st, f"{name}[{i}]['segmentation']")
-                hw_v[i, 0] = h
-                hw_v[i, 1] = w
+                if st != MM_RLE_OK:
+                    bad = i
+                    break
                 one.cnts = out + total
                 one.m = m
-                one.h = h
-                one.w = w
-                mm_rle_bbox(&one, &bbox_v[i, 0])
-                area_v[i] = mm_rle_area(&one)
+                one.h = hw[i, 0]
+                one.w = hw[i, 1]
+                mm_rle_bbox(&one, &bbox[i, 0])
+                area[i] = mm_rle_area(&one)
                 total += m
-                continue
-            if type(segm) is dict and _plain_compressed(<dict>segm, &rs):
-                string = (<dict>segm)["counts"]  # the common case, read in place
-            else:
-                if type(segm) is dict and isinstance((<dict>segm).get("counts"), (bytes, str)):
-                    rle = segm
-                else:
-                    rle = fallback(segm, heights[i], widths[i], i)
-                # A compressed RLE dict, with its own size (as annToRLE keeps it).
-                holder = RLEs([rle], f"{name}[{i}]['segmentation']", True)
-                rs = (<RLEs>holder)._items[0]
-                string = rle["counts"]
-            # Kept as the string (decoded when an IoU needs it): a mask's counts take
-            # several times its string's memory. Validated here, once.
-            with nogil:
-                st = mm_rle_str_area(&rs, &area_v[i])
-                if st == MM_RLE_OK:
-                    st = mm_rle_str_bbox(&rs, &bbox_v[i, 0])
-            if st != MM_RLE_OK:
-                _raise(st, f"{name}[{i}]['segmentation']")
-            strings[i] = string
-            hw_v[i, 0] = rs.h
-            hw_v[i, 1] = rs.w
-        st_v[n] = total
+            st_v[n] = total
+        if bad >= 0:
+            if st == MM_RLE_ENOMEM:
+                raise MemoryError()
+            _raise(st, f"{name}[{bad}]['segmentation']")
         counts = np.empty(total, dtype=np.uint32)
-        cv = counts
         if total:
-            memcpy(&cv[0], out, total * sizeof(uint32_t))
+            memcpy(_u32_data(counts), out, total * sizeof(uint32_t))
     finally:
         free(out)
         free(pc)
         free(tmp)
-        free(xy)
         free(rl)
         free(poly_at)
         mm_rle_ws_free(&ws)
-    return counts, starts, hw, bbox, area, strings
+    return counts, starts
+
+
+cdef uint32_t *_u32_data(object arr):
+    cdef uint32_t[::1] v = arr
+    return &v[0]
+
+
+def polygon_list(object pyobj, object h, object w):
+    """``frPyObjects`` for its commonest call, in one pass: a list of polygons given as
+    lists of plain numbers (the first longer than 4), on an ``h x w`` image with plain
+    int sizes. Returns the list of RLE dicts, or None for any other input (the general
+    path then handles it, errors included)."""
+    cdef Py_ssize_t n, i, length, xy_len, cap_xy = 0
+    cdef double *xy = NULL
+    cdef mm_rle_ws ws
+    cdef mm_rle_buf buf
+    cdef int st = MM_RLE_OK
+    cdef uint32_t hh, ww
+    cdef object poly
+    cdef list out
+    if type(pyobj) is not list or not (_small_int(h) and _small_int(w)):
+        return None
+    if <uint64_t>h * <uint64_t>w > MAX_AREA:
+        return None
+    n = PyList_GET_SIZE(pyobj)
+    if n == 0:
+        return None
+    poly = <object>PyList_GET_ITEM(pyobj, 0)
+    if type(poly) is not list or PyList_GET_SIZE(poly) <= 4:
+        return None
+    hh = <uint32_t>h
+    ww = <uint32_t>w
+    out = [None] * n
+    memset(&ws, 0, sizeof(ws))
+    memset(&buf, 0, sizeof(buf))
+    try:
+        for i in range(n):
+            poly = <object>PyList_GET_ITEM(pyobj, i)
+            if type(poly) is not list:
+                return None
+            length = PyList_GET_SIZE(poly)
+            xy_len = 2 * (length // 2)
+            _grow_f64(&xy, &cap_xy, xy_len + 1)
+            if not _fill_list(poly, xy, xy_len):
+                return None
+            buf.len = 0
+            with nogil:
+                st = mm_rle_from_poly(xy, xy_len // 2, hh, ww, &ws)
+                if st == MM_RLE_OK:
+                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
+            if st != MM_RLE_OK:
+                return None  # the general path reports it
+            out[i] = {"size": [h, w],
+                      "counts": PyBytes_FromStringAndSize(buf.data, buf.len) if buf.len else b""}
+        return out
+    finally:
+        free(xy)
+        mm_rle_buf_free(&buf)
+        mm_rle_ws_free(&ws)
