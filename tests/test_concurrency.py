@@ -29,7 +29,7 @@ from modelmetrics.classification import (
     f1_score,
     roc_auc_score,
 )
-from modelmetrics.coco import COCO, COCOeval
+from modelmetrics.coco import COCO, COCOeval, COCOevalAccumulator
 from modelmetrics.detection import DetectionAccumulator, evaluate_detections
 from modelmetrics.regression import RegressionAccumulator, regression_metrics
 from modelmetrics.report import ModelReport
@@ -154,6 +154,25 @@ ACCUMULATORS: dict[str, tuple[Callable[[], Any], list[tuple[Any, ...]]]] = {
 }
 
 
+class _CocoShards:
+    """COCOevalAccumulator with the (gt, dt, image ids) batches of the table below."""
+
+    def __init__(self) -> None:
+        self.acc = COCOevalAccumulator(iouType="segm")
+
+    def update(self, gt: Any, dt: Any, img_ids: list[int]) -> None:
+        self.acc.update(gt, dt, imgIds=img_ids)
+
+    def compute(self) -> Any:
+        ev = self.acc.compute()
+        return {k: ev.eval[k] for k in ("precision", "recall", "scores")}
+
+
+_SHARD_GT = COCO(json.loads(json.dumps(GT)))
+_SHARD_DT = _SHARD_GT.loadRes(json.loads(json.dumps(DT)))
+ACCUMULATORS["cocoeval"] = (_CocoShards, [(_SHARD_GT, _SHARD_DT, [1]), (_SHARD_GT, _SHARD_DT, [2])])
+
+
 def _result(acc: Any) -> Any:
     out = acc.compute()
     return out.as_dict() if hasattr(out, "as_dict") else out
@@ -207,6 +226,8 @@ def test_one_accumulator_shared_by_8_threads_loses_no_update(kind: str) -> None:
             assert value == pytest.approx(got[key], rel=1e-12, abs=1e-12), key
     elif kind == "detection":
         assert got["map"] == expected["map"]
+    elif kind == "cocoeval":
+        assert all(np.array_equal(got[k], expected[k]) for k in got)
     else:
         assert _same(got, expected)
 
