@@ -5,8 +5,18 @@ Development runs the default profile (new random examples each run). CI runs the
 For a deeper search run ``HYPOTHESIS_PROFILE=thorough python -m pytest``.
 """
 
+import contextlib
+import faulthandler
 import os
+import sys
+from collections.abc import Iterator
 
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
+
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -30,3 +40,42 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+# A hung kernel would stall CI silently: around every fuzz test, a timer dumps every
+# thread's stack and exits the run after this long, naming the place it hangs.
+FUZZ_HANG_SECONDS = 900
+
+
+@pytest.fixture(autouse=True)
+def _fuzz_hang_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    if not request.node.module.__name__.startswith("test_fuzz"):
+        yield
+        return
+    faulthandler.dump_traceback_later(FUZZ_HANG_SECONDS, exit=True, file=sys.stderr)
+    try:
+        with _address_space_limit(FUZZ_MEMORY_BYTES):
+            yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+# An input that makes a function allocate more than this fails its test with a
+# MemoryError, instead of the kernel's OOM killer ending the whole run.
+FUZZ_MEMORY_BYTES = 8 * 2**30
+
+
+@contextlib.contextmanager
+def _address_space_limit(limit: int) -> Iterator[None]:
+    # Not under AddressSanitizer, whose shadow memory reserves terabytes of addresses.
+    if resource is None or "asan" in os.environ.get("LD_PRELOAD", ""):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

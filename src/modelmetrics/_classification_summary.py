@@ -24,6 +24,7 @@ from modelmetrics._params import check_beta, check_zero_division
 from modelmetrics._prf import LabelSums, prf_from_sums
 from modelmetrics._tally import LabelTally, check_targets
 from modelmetrics._targets import check_label_kinds
+from modelmetrics._validation import check_dense_size
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -313,6 +314,7 @@ def _positions(union: NDArray[Any], labels: NDArray[Any]) -> NDArray[np.intp]:
 def _embed(
     labels: NDArray[Any], matrix: NDArray[Any], union: NDArray[Any], dtype: np.dtype[Any]
 ) -> NDArray[Any]:
+    check_dense_size("the confusion matrix", (union.shape[0], union.shape[0]))
     out = np.zeros((union.shape[0], union.shape[0]), dtype=dtype)
     if labels.shape[0]:
         pos = _positions(union, labels)

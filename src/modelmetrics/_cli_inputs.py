@@ -97,7 +97,10 @@ def read_table(path: str | os.PathLike[str], what: str) -> Table:
     parsed = [[_number(c) for c in row] for row in rows_clean]
     if all(v is not None for row in parsed for v in row):
         is_int = all(isinstance(v, int) for row in parsed for v in row)
-        values = np.array(parsed, dtype=np.int64 if is_int else np.float64)
+        try:
+            values = np.array(parsed, dtype=np.int64 if is_int else np.float64)
+        except OverflowError:
+            raise InputError(f"{path}: an integer does not fit in 64 bits") from None
     else:
         values = np.array(rows_clean, dtype=str)
     if values.shape[1] == 1:

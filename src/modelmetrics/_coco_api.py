@@ -46,6 +46,7 @@ from modelmetrics._coco_masks import (
 )
 from modelmetrics._gc import gc_paused
 from modelmetrics._json_parse import parse_json
+from modelmetrics._lookup_errors import lookup_errors_as_value_errors
 
 __all__ = ["COCO"]
 
@@ -297,6 +298,7 @@ def _result_columns(read: _kernels.CocoJson) -> AnnotationColumns:
     )
 
 
+@lookup_errors_as_value_errors
 class COCO:
     """COCO dataset API, the same as :class:`pycocotools.coco.COCO`.
 

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from modelmetrics import _kernels
 from modelmetrics._coco_api import COCO, AnnotationColumns
 from modelmetrics._gc import gc_paused
+from modelmetrics._lookup_errors import lookup_errors_as_value_errors
 from modelmetrics._parallel import get_num_threads, run_parallel
 
 __all__ = ["COCOeval", "Params"]
@@ -289,12 +290,15 @@ def _check_params(p: Params) -> None:
     if len(p.areaRngLbl) != area.shape[0]:
         raise ValueError("params.areaRngLbl must label every area range")
     for m in p.maxDets:
-        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 0:
-            raise ValueError(f"params.maxDets must hold non-negative integers, got {p.maxDets!r}")
+        if isinstance(m, bool) or not isinstance(m, int | np.integer) or not 0 <= m < 2**63:
+            raise ValueError(
+                f"params.maxDets must hold non-negative int64 integers, got {p.maxDets!r}"
+            )
     if not p.maxDets:
         raise ValueError("params.maxDets must not be empty")
 
 
+@lookup_errors_as_value_errors
 class COCOeval:
     """COCO evaluation, the same as :class:`pycocotools.cocoeval.COCOeval`.
 

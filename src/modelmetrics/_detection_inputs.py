@@ -51,12 +51,16 @@ def _field(name: str, image: int, entry: Mapping[str, Any], key: str, n: int | N
     if key not in entry:
         raise ValueError(f"{name}[{image}]: missing '{key}'")
     arr = as_array(f"{name}[{image}]['{key}']", entry[key])
+    if arr.ndim == 0:
+        raise TypeError(f"{name}[{image}]['{key}'] must be array-like, got {entry[key]!r}")
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{name}[{image}]['{key}'] has {arr.shape[0]} entries, 'boxes' has {n}")
     return arr
 
 
 def _boxes(name: str, image: int, entry: Mapping[str, Any], fmt: BoxFormat) -> NDArray[np.float64]:
+    if not isinstance(entry, Mapping) or "boxes" not in entry:
+        raise ValueError(f"{name}[{image}]: missing 'boxes'")
     arr = as_array(f"{name}[{image}]['boxes']", entry["boxes"])
     if arr.size == 0:
         return np.empty((0, 4), np.float64)
@@ -76,7 +80,9 @@ def _boxes(name: str, image: int, entry: Mapping[str, Any], fmt: BoxFormat) -> N
 
 
 def _labels(name: str, image: int, entry: Mapping[str, Any], n: int) -> NDArray[np.int64]:
-    labels: NDArray[Any] = _field(name, image, entry, "labels", n).reshape(-1)
+    labels: NDArray[Any] = _field(name, image, entry, "labels", n)
+    if labels.ndim != 1:
+        raise ValueError(f"{name}[{image}]['labels'] must be 1-D, got shape {labels.shape}")
     if labels.size and labels.dtype.kind not in "iu":
         as_int = labels.astype(np.int64, copy=False) if labels.dtype.kind == "f" else None
         if as_int is None or not np.array_equal(as_int, labels):
@@ -146,7 +152,10 @@ def _image_ids(name: str, images: Sequence[Mapping[str, Any]]) -> NDArray[np.int
         raise ValueError(f"{name}: give 'image_id' for every image or for none")
     if not any(given):
         return np.arange(len(images), dtype=np.int64)
-    ids = np.array([int(entry["image_id"]) for entry in images], dtype=np.int64)
+    try:
+        ids = np.array([int(entry["image_id"]) for entry in images], dtype=np.int64)
+    except OverflowError:
+        raise ValueError(f"{name}: an image id does not fit in 64 bits") from None
     if len(np.unique(ids)) != len(ids):
         raise ValueError(f"{name}: image ids must be unique")
     return ids

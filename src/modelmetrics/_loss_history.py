@@ -50,6 +50,19 @@ def parse_timestamp(value: object, *, name: str = "timestamp") -> Timestamp:
     TypeError
         For any other type.
     """
+    stamp = _parse(value, name)
+    # RFC 3339 (and datetime, which formats it) spans the years 0001 to 9999.
+    if not _FIRST_NS <= stamp.ns < _AFTER_LAST_NS:
+        raise ValueError(f"{name}: {value!r} is outside the years 0001 to 9999")
+    return stamp
+
+
+# Epoch nanoseconds of 0001-01-01T00:00:00Z and of 10000-01-01T00:00:00Z.
+_FIRST_NS = -62_135_596_800 * 1_000_000_000
+_AFTER_LAST_NS = 253_402_300_800 * 1_000_000_000
+
+
+def _parse(value: object, name: str) -> Timestamp:
     if isinstance(value, Timestamp):
         return value
     if isinstance(value, str):

@@ -108,6 +108,11 @@ def multilabel_label_sums(
         chosen = np.asarray(labels)
         n_labels = pair.n_labels
         if not np.array_equal(chosen, np.arange(n_labels)):
+            if chosen.size and chosen.dtype.kind not in "iu":
+                raise ValueError(
+                    "All labels must be integers in [0, n labels) for multilabel targets. "
+                    f"Got {chosen.tolist()!r}"
+                )
             if chosen.size and chosen.max() > n_labels - 1:
                 raise ValueError(
                     "All labels must be in [0, n labels) for multilabel targets. "
@@ -260,9 +265,20 @@ def set_wise_labels(
     return labels
 
 
+def _check_labels_param(labels: ArrayLike) -> NDArray[Any]:
+    arr = np.asarray(labels) if isinstance(labels, list | tuple | np.ndarray) else None
+    if arr is None or arr.ndim != 1:
+        raise InvalidParameterError(
+            f"The 'labels' parameter must be a 1-D array-like or None. Got {labels!r} instead."
+        )
+    return arr
+
+
 def label_sums(
     targets: LabelTally | MultilabelPair, labels: ArrayLike | None, *, samplewise: bool
 ) -> LabelSums:
+    if labels is not None:
+        labels = _check_labels_param(labels)
     if isinstance(targets, MultilabelPair):
         return multilabel_label_sums(targets, labels, samplewise=samplewise)
     if samplewise:

@@ -1130,7 +1130,9 @@ def accuracy_at_threshold(
     ys = column_or_1d("y_score", ys)
     check_finite("y_score", ys)
     weights = _positive_weights(sw, n)
-    hit = np.equal(is_pos, ys >= threshold)
+    # Compare in float64: a float16/float32 score array would otherwise round the
+    # threshold to its own precision (0.1 -> 0.09998 in float16) and miscount ties.
+    hit = np.equal(is_pos, ys >= np.float64(threshold))
     accuracy: float
     if weights is None:
         accuracy = np.count_nonzero(hit) / n

@@ -6,7 +6,7 @@ import warnings
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from modelmetrics._params import check_bool, check_non_negative_int, check_zero_division
 from modelmetrics._prf import label_sums, prf_from_sums
@@ -79,7 +79,7 @@ def classification_report(
     multiclass = isinstance(targets, LabelTally)
     present = targets.classes if isinstance(targets, LabelTally) else np.arange(targets.n_labels)
     if labels is None:
-        labels = present
+        labels = _display_labels(y_true, y_pred, present) if multiclass else present
         labels_given = False
     else:
         labels = np.asarray(labels)
@@ -149,3 +149,18 @@ def classification_report(
     if "accuracy" in report_dict:
         report_dict["accuracy"] = report_dict["accuracy"]["precision"]
     return report_dict
+
+
+def _display_labels(y_true: ArrayLike, y_pred: ArrayLike, present: NDArray[Any]) -> NDArray[Any]:
+    """The labels as scikit-learn prints them when the two inputs differ in numeric dtype.
+
+    scikit-learn collects the labels in a set, y_true's first, so of two equal values
+    (int 0 and float 0.0) the first seen is kept and names the row ("0", not "0.0").
+    """
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    if t.dtype == p.dtype or t.dtype.kind not in "biuf" or p.dtype.kind not in "biuf":
+        return present
+    seen = set(np.unique(t))
+    seen.update(np.unique(p))
+    labels = np.asarray(sorted(seen))
+    return labels if labels.shape == present.shape else present

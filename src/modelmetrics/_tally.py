@@ -36,7 +36,11 @@ from modelmetrics._targets import (
     type_of_target,
     unique_values,
 )
-from modelmetrics._validation import check_consistent_length, check_sample_weight
+from modelmetrics._validation import (
+    check_consistent_length,
+    check_dense_size,
+    check_sample_weight,
+)
 
 __all__ = ["LabelTally", "MultilabelPair", "check_targets", "tally_labels"]
 
@@ -92,6 +96,7 @@ class LabelTally:
             return self._table
         t, p = self._pair
         k = self.classes.shape[0]
+        check_dense_size("the confusion matrix", (k, k))
         flat = t * k + p
         if self.sample_weight is None:
             return np.bincount(flat, minlength=k * k).reshape(k, k)

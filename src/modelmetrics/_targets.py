@@ -76,8 +76,9 @@ def integral_as_int64(arr: NDArray[Any]) -> NDArray[np.int64] | None:
     if arr.dtype.kind != "f":
         return None
     with np.errstate(invalid="ignore"):
-        # 2**63 is exactly representable; anything at or beyond it overflows int64.
-        in_range = np.all(np.abs(arr) < 2.0**63)
+        # 2**63 is exactly representable; anything at or beyond it overflows int64. A
+        # float64 bound: a Python float would be cast to float16 (inf, with a warning).
+        in_range = np.all(np.abs(arr) < np.float64(2.0**63))
         if not in_range:
             return None
         as_int = arr.astype(np.int64)

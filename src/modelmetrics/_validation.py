@@ -7,7 +7,9 @@ return C-contiguous numpy arrays ready for the compiled kernels.
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar, cast
 
@@ -17,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "as_array",
     "check_consistent_length",
+    "check_dense_size",
     "check_finite",
     "check_option",
     "check_sample_weight",
@@ -176,3 +179,26 @@ def check_option(name: str, value: _T, options: Collection[object]) -> _T:
 
 def _sorted_options(options: Collection[object]) -> Sequence[object]:
     return sorted(options, key=lambda o: (o is None, str(o)))
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
+def check_dense_size(name: str, shape: tuple[int, ...], itemsize: int = 8) -> None:
+    """Raise ``ValueError`` if an array of `shape` would not fit in physical memory.
+
+    numpy allocates zeroed arrays lazily, so an oversized matrix (a confusion matrix of
+    200,000 classes is 298 GiB) may be granted and then get the process killed by the
+    kernel when filled; refusing it up front keeps a server alive.
+    """
+    limit = _physical_memory()
+    n_bytes = math.prod(shape) * itemsize
+    if limit is not None and n_bytes > limit:
+        raise ValueError(
+            f"{name} of shape {shape} would need {n_bytes / 2**30:.1f} GiB, more than the "
+            f"{limit / 2**30:.1f} GiB of memory of this machine"
+        )

@@ -66,6 +66,20 @@ def _check_settings(
     )
 
 
+def _image_id(name: str, i: int, entry: object) -> int:
+    if not isinstance(entry, Mapping) or "image_id" not in entry:
+        raise ValueError(f"{name}[{i}] needs an 'image_id' to be accumulated")
+    value = entry["image_id"]
+    integral = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and float(value).is_integer()
+    )
+    if isinstance(value, bool) or not integral:
+        raise TypeError(f"{name}[{i}]['image_id'] must be an integer, got {value!r}")
+    if not -(2**63) <= int(value) < 2**63:
+        raise ValueError(f"{name}[{i}]['image_id'] does not fit in 64 bits: {value!r}")
+    return int(value)
+
+
 def evaluate_detections(
     ground_truth: Any,
     predictions: Any,
@@ -235,14 +249,10 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
         gt_batch, pred_batch = [], []
         by_id = {}
         for i, entry in enumerate(predictions):
-            if not isinstance(entry, Mapping) or "image_id" not in entry:
-                raise ValueError(f"predictions[{i}] needs an 'image_id' to be accumulated")
-            by_id[int(entry["image_id"])] = entry
-        batch_ids = set()
+            by_id[_image_id("predictions", i, entry)] = entry
+        batch_ids: set[int] = set()
         for i, entry in enumerate(ground_truth):
-            if not isinstance(entry, Mapping) or "image_id" not in entry:
-                raise ValueError(f"ground_truth[{i}] needs an 'image_id' to be accumulated")
-            image_id = int(entry["image_id"])
+            image_id = _image_id("ground_truth", i, entry)
             if image_id in self._image_ids or image_id in batch_ids:
                 raise ValueError(f"image {image_id} was already added to this accumulator")
             if image_id not in by_id:

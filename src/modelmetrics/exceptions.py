@@ -1,6 +1,6 @@
 """Warnings raised by modelmetrics."""
 
-__all__ = ["InvalidParameterError", "UndefinedMetricWarning"]
+__all__ = ["InvalidParameterError", "MissingFieldError", "UndefinedMetricWarning"]
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -18,3 +18,15 @@ class InvalidParameterError(ValueError, TypeError):
     Subclasses both ``ValueError`` and ``TypeError``, like scikit-learn's error of the
     same name, so code written against either library catches it.
     """
+
+
+class MissingFieldError(ValueError, KeyError):
+    """COCO data lacks a key or list entry that pycocotools would look up.
+
+    pycocotools lets the lookup's ``KeyError`` or ``IndexError`` escape; this error is
+    a ``ValueError`` naming the missing key, and still a ``KeyError`` so code written
+    against pycocotools keeps catching it.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

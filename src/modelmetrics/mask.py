@@ -268,11 +268,19 @@ def toBbox(rleObjs: RLELike | list[RLELike]) -> NDArray[np.float64]:
 
 def _crowd_flags(pyiscrowd: Any) -> NDArray[np.uint8]:
     try:
-        crowd = np.array(pyiscrowd, dtype=np.uint8)
+        # Out-of-range floats would wrap silently in the cast: make that an error.
+        with np.errstate(invalid="raise", over="raise"):
+            crowd = np.array(pyiscrowd, dtype=np.uint8)
     except TypeError as exc:
         raise TypeError(f"pyiscrowd must be a list of 0/1 flags: {exc}") from None
-    except (ValueError, OverflowError) as exc:
+    except (ValueError, OverflowError, FloatingPointError) as exc:
         raise ValueError(f"pyiscrowd must be a list of 0/1 flags: {exc}") from None
+    if (
+        isinstance(pyiscrowd, np.ndarray)
+        and pyiscrowd.dtype.kind in "iu"
+        and not np.array_equal(crowd, pyiscrowd)
+    ):
+        raise ValueError("pyiscrowd must be a list of 0/1 flags: a value is outside 0..255")
     if crowd.ndim != 1:
         raise ValueError(f"pyiscrowd must be 1-D (one flag per gt), got shape {crowd.shape}")
     return crowd

@@ -259,7 +259,8 @@ def _fraction_explained(
     force_finite: bool,
 ) -> float | _Float64:
     """``1 - numerator / denominator`` per output, with scikit-learn's special cases."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # over: a ratio beyond the float range is -inf, the correctly rounded answer.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if force_finite:
             # Perfect predictions score 1 (even on a constant target), imperfect ones
             # on a constant target 0; only the general case uses the formula.

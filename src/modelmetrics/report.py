@@ -390,7 +390,7 @@ class ModelReport:
         model_type = check_model_type(data["modelType"])
         report = cls.__new__(cls)
         report._adapter = None  # looked up when a split is added
-        convergence = data.get("lossConvergence") or {}
+        convergence = _mapping(data, "lossConvergence") if data.get("lossConvergence") else {}
         history = LossHistory.from_arrays(
             _list(data, "losses"),
             _list(data, "validationLosses"),
@@ -408,8 +408,13 @@ class ModelReport:
         accuracies = _mapping(data, "accuracies")
         losses = _mapping(data, "splitLosses")
         for split, values in metrics.items():
+            if not isinstance(values, Mapping):
+                raise ValueError(
+                    f"report export: metrics of split {split!r} must be an object, "
+                    f"got {type(values).__name__}"
+                )
             report._evaluations[split] = SplitEvaluation(
-                metrics=values,
+                metrics=dict(values),
                 dataset_stats=stats.get(split, {}),
                 loss=losses.get(split),
                 accuracy=accuracies.get(split),

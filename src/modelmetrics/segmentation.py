@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from modelmetrics._accumulate import Accumulator
 from modelmetrics._params import check_bool, check_str_option
 from modelmetrics._segm_counts import Counts, count, prepare
+from modelmetrics._validation import check_dense_size
 from modelmetrics.exceptions import InvalidParameterError
 
 if TYPE_CHECKING:
@@ -392,6 +393,7 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
         # The extended histogram of csrc/mm_segm.h: confusion matrix plus a row of
         # ignored pixels (its bad-label row and column stay zero).
         c = self._num_classes
+        check_dense_size("the pixel confusion matrix", (c + 2, c + 1))
         self._ext: _Int64 = np.zeros((c + 2, c + 1), dtype=np.int64)
         self._n_images = 0
         self._image_stats: list[_Int64] = []
