@@ -2,7 +2,7 @@
 and polygons give a result or ValueError/TypeError, never a crash, and what is
 accepted is exactly what is valid. Also the kernels' own argument checks.
 
-Run once under the sanitizer build (see benchmarks/RESULTS.md, "Masks") to check that
+CI runs it under the sanitizer build too (.ci/run, stage 3: ASan + UBSan) to check that
 nothing reads or writes out of bounds on the way.
 """
 
