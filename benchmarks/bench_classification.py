@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _timing import environment, markdown_table, median_seconds, paired_ratio
 
 import modelmetrics.classification as mm
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 
 
 def main() -> None:

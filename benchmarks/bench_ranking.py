@@ -29,8 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import environment, markdown_table, median_seconds
 
-from modelmetrics import _ranking as mm
-from modelmetrics._parallel import num_threads
+import modelmetrics._classification.ranking as mm
+from modelmetrics._core.parallel import num_threads
 
 FUNCTIONS = ["roc_auc_score", "average_precision_score", "roc_curve", "precision_recall_curve"]
 

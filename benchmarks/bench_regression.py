@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _timing import median_seconds
 
 from modelmetrics import regression as mm
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 
 METRICS = [
     "mean_squared_error",

@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import environment, markdown_table, median_seconds, paired_ratio
 
-from modelmetrics import _examples as ex
+import modelmetrics._cli.examples as ex
 from modelmetrics.classification import classification_metrics
 from modelmetrics.detection import evaluate_detections
 from modelmetrics.regression import regression_metrics

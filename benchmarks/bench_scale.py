@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from _timing import environment, markdown_table, median_seconds, peak_rss_bytes
 
-from modelmetrics._parallel import num_threads, run_parallel
+from modelmetrics._core.parallel import num_threads, run_parallel
 from modelmetrics.detection import DetectionAccumulator
 
 CLASSES = 80

@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import environment, markdown_table, median_seconds, paired_ratio
 
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 from modelmetrics.segmentation import SegmentationAccumulator, segmentation_metrics
 
 IGNORE = 255

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import modelmetrics.classification as mm
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 
 skm = pytest.importorskip("sklearn.metrics")
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from _png_cases import encode_png
 
+import modelmetrics._cli.examples as ex
 from modelmetrics import __version__
-from modelmetrics import _examples as ex
-from modelmetrics._cli import main
-from modelmetrics._progress import Progress
+from modelmetrics._cli.main import main
+from modelmetrics._cli.progress import Progress
 from modelmetrics.coco import COCO, COCOeval
 from modelmetrics.report import ModelReport, export_schema
 
@@ -475,7 +475,7 @@ def test_progress_bar_draws_only_on_a_terminal():
 
 
 def test_csv_reader_headers_and_types(tmp_path):
-    from modelmetrics._cli_inputs import InputError, read_table
+    from modelmetrics._cli.inputs import InputError, read_table
 
     table = read_table(write_csv(tmp_path / "a.csv", ["label"], [["cat"], ["dog"]]), "x")
     assert table.names == ["label"]

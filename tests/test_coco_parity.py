@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 
 pc_coco = pytest.importorskip("pycocotools.coco")
 pc_eval = pytest.importorskip("pycocotools.cocoeval")

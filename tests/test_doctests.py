@@ -6,22 +6,22 @@ import importlib
 import pytest
 
 MODULES = [
-    "modelmetrics._accuracy",
-    "modelmetrics._coco_accumulator",
-    "modelmetrics._classification_summary",
-    "modelmetrics._confusion",
-    "modelmetrics._loss_history",
-    "modelmetrics._prf",
-    "modelmetrics._ranking",
-    "modelmetrics._report",
-    "modelmetrics._score_summary",
-    "modelmetrics.detection",
-    "modelmetrics.distributed",
-    "modelmetrics.instance_segmentation",
-    "modelmetrics.mask",
-    "modelmetrics.regression",
-    "modelmetrics.report",
-    "modelmetrics.segmentation",
+    "modelmetrics._classification.accuracy",
+    "modelmetrics._coco.accumulator",
+    "modelmetrics._classification.summary",
+    "modelmetrics._classification.confusion",
+    "modelmetrics._report.loss_history",
+    "modelmetrics._classification.prf",
+    "modelmetrics._classification.ranking",
+    "modelmetrics._classification.text_report",
+    "modelmetrics._classification.score_summary",
+    "modelmetrics._detection.api",
+    "modelmetrics._core.distributed",
+    "modelmetrics._detection.instance_api",
+    "modelmetrics._detection.rle",
+    "modelmetrics._regression.metrics",
+    "modelmetrics._report.model_report",
+    "modelmetrics._semantic.metrics",
 ]
 
 

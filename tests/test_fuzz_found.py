@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from modelmetrics import mask
-from modelmetrics._cli import main
+from modelmetrics._cli.main import main
 from modelmetrics.classification import (
     ClassificationAccumulator,
     accuracy_at_threshold,

@@ -19,7 +19,7 @@ from _fuzz_data import DT, GT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelmetrics._cli import main
+from modelmetrics._cli.main import main
 from modelmetrics.report import LossHistory, ModelReport
 
 TASKS = [

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from modelmetrics._cli import main
-from modelmetrics._report_adapters import HEADLINE
+from modelmetrics._cli.main import main
+from modelmetrics._report.adapters import HEADLINE
 from modelmetrics.report import SPLITS, ModelReport
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import modelmetrics.mask as mm_mask
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 from modelmetrics.detection import evaluate_detections
 from modelmetrics.instance_segmentation import (
     InstanceSegmentationAccumulator,

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
 from modelmetrics import _kernels
-from modelmetrics._coco_api import (
+from modelmetrics._coco.api import (
     COCO,
     _bad,
     _result_columns,
@@ -400,7 +400,7 @@ def assert_ground_truth_agrees(data: bytes) -> None:
 
 
 def _fast_coco(res: Any) -> COCO:
-    from modelmetrics._coco_api import _FastGroundTruth
+    from modelmetrics._coco.api import _FastGroundTruth
 
     coco = COCO()
     coco._lazy = b"{}"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from modelmetrics import _kernels
-from modelmetrics._moments import (
+from modelmetrics._regression.moments import (
     M2_DIFF,
     M2_TRUE,
     MAX_ABS,
@@ -148,7 +148,7 @@ def test_merge_of_halves_matches_whole():
 
 
 def test_moments_is_thread_count_invariant():
-    from modelmetrics._parallel import num_threads
+    from modelmetrics._core.parallel import num_threads
 
     rng = np.random.default_rng(11)
     t = rng.normal(size=(200_000, 1))  # 49 chunks: enough for several threads

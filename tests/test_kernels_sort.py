@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from modelmetrics import _kernels
-from modelmetrics._radix import argsort_stable, sort_keys
+from modelmetrics._classification.radix import argsort_stable, sort_keys
 
 SPECIAL = [
     -0.0,

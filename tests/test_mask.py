@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import modelmetrics.mask as mm
 from modelmetrics import mask as mask_module
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 
 pytest.importorskip("pycocotools.mask")
 

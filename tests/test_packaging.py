@@ -34,7 +34,11 @@ PUBLIC_MODULES = [
     "modelmetrics.segmentation",
 ]
 # Data files read at run time (the report's JSON Schema, the HTML page's script and style).
-PACKAGE_DATA = ["_schema/report.schema.json", "_assets/report.js", "_assets/report.css"]
+PACKAGE_DATA = [
+    "_report/schema/report.schema.json",
+    "_report/assets/report.js",
+    "_report/assets/report.css",
+]
 
 
 @pytest.mark.parametrize("name", COMPILED_MODULES)

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from modelmetrics._parallel import num_threads, run_parallel
+from modelmetrics._core.parallel import num_threads, run_parallel
 
 
 def test_results_come_back_in_task_order_with_more_tasks_than_threads():

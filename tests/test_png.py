@@ -14,8 +14,8 @@ from _png_cases import chunk, encode_png
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelmetrics._cli.png import PNGError, decode_png, read_png
 from modelmetrics._kernels import png_unfilter
-from modelmetrics._png import PNGError, decode_png, read_png
 
 
 @st.composite

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from modelmetrics import _ranking
-from modelmetrics._parallel import num_threads
-from modelmetrics._ranking import (
+from modelmetrics._classification.ranking import (
     ThresholdAccuracy,
     accuracy_at_threshold,
     average_precision_score,
@@ -20,6 +19,7 @@ from modelmetrics._ranking import (
     roc_auc_score,
     roc_curve,
 )
+from modelmetrics._core.parallel import num_threads
 from modelmetrics.exceptions import InvalidParameterError
 
 skm = pytest.importorskip("sklearn.metrics")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from modelmetrics import regression as mm
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 from modelmetrics.exceptions import UndefinedMetricWarning
 
 ERRORS = ["mean_squared_error", "root_mean_squared_error", "mean_absolute_error"]

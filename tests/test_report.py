@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelmetrics import _examples as ex
-from modelmetrics._loss_history import Timestamp, format_timestamp, parse_timestamp
-from modelmetrics._report_adapters import ADAPTERS, HEADLINE, MODEL_TYPES, PENDING
-from modelmetrics._report_json import atomic_write_text, to_jsonable
+import modelmetrics._cli.examples as ex
+from modelmetrics._report.adapters import ADAPTERS, HEADLINE, MODEL_TYPES, PENDING
+from modelmetrics._report.export import atomic_write_text, to_jsonable
+from modelmetrics._report.loss_history import Timestamp, format_timestamp, parse_timestamp
 from modelmetrics.classification import classification_metrics, confusion_view
 from modelmetrics.detection import evaluate_detections
 from modelmetrics.exceptions import UndefinedMetricWarning

@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.metrics import jaccard_score
 
 from modelmetrics import _segm_counts
-from modelmetrics._parallel import num_threads
+from modelmetrics._core.parallel import num_threads
 from modelmetrics.exceptions import InvalidParameterError
 from modelmetrics.segmentation import (
     SegmentationAccumulator,

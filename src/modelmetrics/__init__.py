@@ -7,7 +7,7 @@ Public modules: :mod:`modelmetrics.classification`, :mod:`modelmetrics.regressio
 
 from importlib.metadata import PackageNotFoundError, version
 
-from modelmetrics._parallel import get_num_threads, num_threads, set_num_threads
+from modelmetrics._core.parallel import get_num_threads, num_threads, set_num_threads
 
 try:
     __version__ = version("modelmetrics")

@@ -2,6 +2,6 @@
 
 import sys
 
-from modelmetrics._cli import main
+from modelmetrics._cli.main import main
 
 sys.exit(main())

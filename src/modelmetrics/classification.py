@@ -17,21 +17,16 @@ Deliberate differences: negative sample weights and NaN/infinite weights raise
 ``ValueError`` (scikit-learn's error varies), and sparse matrices are not accepted.
 """
 
-from modelmetrics._accuracy import accuracy_score, balanced_accuracy_score
-from modelmetrics._classification_summary import (
-    ClassificationAccumulator,
-    ClassificationMetrics,
-    classification_metrics,
-)
-from modelmetrics._confusion import ConfusionView, confusion_matrix, confusion_view
-from modelmetrics._prf import (
+from modelmetrics._classification.accuracy import accuracy_score, balanced_accuracy_score
+from modelmetrics._classification.confusion import ConfusionView, confusion_matrix, confusion_view
+from modelmetrics._classification.prf import (
     f1_score,
     fbeta_score,
     precision_recall_fscore_support,
     precision_score,
     recall_score,
 )
-from modelmetrics._ranking import (
+from modelmetrics._classification.ranking import (
     ThresholdAccuracy,
     accuracy_at_threshold,
     average_precision_score,
@@ -39,8 +34,13 @@ from modelmetrics._ranking import (
     roc_auc_score,
     roc_curve,
 )
-from modelmetrics._report import classification_report
-from modelmetrics._score_summary import ScoreAccumulator, ScoreMetrics, score_metrics
+from modelmetrics._classification.score_summary import ScoreAccumulator, ScoreMetrics, score_metrics
+from modelmetrics._classification.summary import (
+    ClassificationAccumulator,
+    ClassificationMetrics,
+    classification_metrics,
+)
+from modelmetrics._classification.text_report import classification_report
 
 __all__ = [
     "ClassificationAccumulator",

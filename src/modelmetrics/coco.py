@@ -39,8 +39,8 @@ when first used, which evaluation never does.
 machines) and merges them: ``eval`` and ``stats`` stay ``==`` to one ``COCOeval``.
 """
 
-from modelmetrics._coco_accumulator import COCOevalAccumulator
-from modelmetrics._coco_api import COCO
-from modelmetrics._cocoeval import COCOeval, Params
+from modelmetrics._coco.accumulator import COCOevalAccumulator
+from modelmetrics._coco.api import COCO
+from modelmetrics._coco.eval import COCOeval, Params
 
 __all__ = ["COCO", "COCOeval", "COCOevalAccumulator", "Params"]

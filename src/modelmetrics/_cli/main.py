@@ -1,0 +1,429 @@
+"""Command-line interface: ``modelmetrics`` / ``python -m modelmetrics``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from modelmetrics import __version__
+from modelmetrics._cli.inputs import InputError, Table, read_label_maps, read_table
+from modelmetrics._cli.progress import Progress
+
+__all__ = ["main"]
+
+TASKS = (
+    "classification",
+    "regression",
+    "detection",
+    "instance-segmentation",
+    "semantic-segmentation",
+)
+
+
+def _info(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- demo
+
+
+def _demo(args: argparse.Namespace) -> int:
+    _demo_classification()
+    print()
+    _demo_regression()
+    print()
+    _demo_detection()
+    if args.output_dir is not None:
+        _demo_reports(args, Path(args.output_dir))
+    return 0
+
+
+def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
+    """Write a JSON export and an HTML report for every available model type."""
+    import modelmetrics._cli.examples as ex
+    from modelmetrics._report.adapters import ADAPTERS
+    from modelmetrics._report.model_report import SPLITS, LossHistory, ModelReport
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot create the output directory ({exc.strerror})"
+        ) from None
+    losses, validation, stamps = ex.loss_history_example()
+    inputs: dict[str, Any] = {
+        "classification": (list(ex.CLASSES), ex.classification_proba_example),
+        "regression": ("price", ex.regression_split_example),
+        "detection": (ex.DETECTION_CLASSES, ex.detection_split_example),
+        "instance-segmentation": (ex.DETECTION_CLASSES, ex.instance_segmentation_split_example),
+        "semantic-segmentation": (
+            list(ex.SEGMENTATION_CLASSES),
+            ex.semantic_segmentation_split_example,
+        ),
+    }
+    written = []
+    with Progress(len(TASKS) * len(SPLITS), enabled=None if not args.quiet else False) as bar:
+        for task in TASKS:
+            if task not in ADAPTERS:
+                for _ in SPLITS:
+                    bar.advance(task)
+                _info(args, f"modelmetrics demo: {task} is not available yet; skipped")
+                continue
+            labels, make = inputs[task]
+            history = LossHistory.from_arrays(losses, validation, timestamps=stamps)
+            report = ModelReport(task, labels, loss_history=history)  # type: ignore[arg-type]
+            for split in SPLITS:
+                bar.step(f"{task} {split}")
+                report.add_split(split, *make(split))
+                bar.advance(f"{task} {split}")
+            json_path, html_path = out_dir / f"{task}.json", out_dir / f"{task}.html"
+            report.to_json(json_path)
+            report.to_html(html_path, title=f"modelmetrics demo: {task}")
+            written += [json_path, html_path]
+    print()
+    print(f"== Reports written to {out_dir}")
+    for path in written:
+        print(f"  {path}")
+
+
+def _demo_detection() -> None:
+    from modelmetrics._cli.examples import DETECTION_CLASSES, detection_example
+    from modelmetrics._detection.api import evaluate_detections
+
+    ground_truth, predictions = detection_example()
+    metrics = evaluate_detections(ground_truth, predictions, score_threshold=0.5)
+    print(f"== Object detection: built-in example ({len(ground_truth)} images, 3 classes)")
+    print(
+        f"mAP@[.50:.95] {metrics.map:.3f}   mAP50 {metrics.map50:.3f}   "
+        f"mAP75 {metrics.map75:.3f}   AR@100 {metrics.mar[100]:.3f}"
+    )
+    print("per class at IoU >= 0.5, score >= 0.5:")
+    print(f"{'class':>8} {'AP':>6} {'AP50':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'TP':>4} "
+          f"{'FP':>4} {'FN':>4}")  # fmt: skip
+    for label, m in metrics.classes.items():
+        print(
+            f"{DETECTION_CLASSES[label]:>8} {m.ap:6.3f} {m.ap50:6.3f} {m.precision:6.3f} "
+            f"{m.recall:6.3f} {m.f1:6.3f} {m.tp:4d} {m.fp:4d} {m.fn:4d}"
+        )
+    names = [DETECTION_CLASSES.get(c, str(c)) for c in metrics.confusion_labels]
+    width = max(len(n) for n in names) + 2
+    print("confusion matrix (rows: true, columns: predicted):")
+    print(" " * width + "".join(f"{n:>{width}}" for n in names))
+    for name, row in zip(names, metrics.confusion_matrix, strict=True):
+        print(f"{name:>{width}}" + "".join(f"{int(v):>{width}}" for v in row))
+
+
+def _demo_regression() -> None:
+    from modelmetrics._cli.examples import regression_example
+    from modelmetrics._regression.metrics import regression_metrics
+
+    y_true, y_pred = regression_example()
+    tolerance = 10.0
+    metrics = regression_metrics(y_true, y_pred, threshold=tolerance)
+    print(f"== Regression: built-in example (house prices, {y_true.shape[0]} samples)")
+    for name, value in metrics.as_dict().items():
+        if name not in ("accuracy", "threshold"):
+            print(f"{name:>26}  {value:.4f}")
+    print(f"{'accuracy':>26}  {metrics.accuracy:.4f}  (|error| <= {tolerance:g})")
+
+
+def _demo_classification() -> None:
+    from modelmetrics._cli.examples import classification_example
+    from modelmetrics.classification import classification_metrics, classification_report
+
+    y_true, y_pred = classification_example()
+    print("== Classification: built-in example (4 classes, 600 samples)")
+    print(classification_report(y_true, y_pred, digits=3))
+    metrics = classification_metrics(y_true, y_pred)
+    print(f"balanced accuracy: {metrics.balanced_accuracy:.3f}")
+    print("confusion matrix (rows: true, columns: predicted):")
+    labels = [str(label) for label in metrics.labels]
+    width = max(len(label) for label in labels) + 2
+    print(" " * width + "".join(f"{label:>{width}}" for label in labels))
+    for label, row in zip(labels, metrics.confusion_matrix, strict=True):
+        print(f"{label:>{width}}" + "".join(f"{int(v):>{width}}" for v in row))
+
+
+# ------------------------------------------------------------------------- evaluate
+
+
+def _labels_option(text: str | None) -> list[Any] | None:
+    if text is None:
+        return None
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise InputError(f"--labels: empty name in {text!r}")
+    if all(item.lstrip("-").isdigit() for item in items):
+        return [int(item) for item in items]
+    return items
+
+
+def _read_arrays(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
+    gt_table = read_table(args.ground_truth, "ground truth")
+    bar.advance(f"reading {args.predictions}")
+    pred_table = read_table(args.predictions, "predictions")
+    labels = _table_labels(args.task, args, gt_table, pred_table, args.predictions)
+    return gt_table.values, pred_table.values, labels
+
+
+def _read_coco_pair(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
+    return _read_detection(args.ground_truth, args.predictions, bar)
+
+
+def _read_label_maps(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
+    gt, pred = read_label_maps(args.ground_truth, args.predictions)
+    bar.advance(f"read {args.predictions}")
+    labels = _labels_option(args.labels)
+    return gt, pred, None if labels is None else [str(label) for label in labels]
+
+
+# How `evaluate` reads each task's files: (ground truth, predictions, labels). A model
+# type is offered once it has a reader here and an adapter in modelmetrics.report.
+_READERS = {
+    "classification": _read_arrays,
+    "regression": _read_arrays,
+    "detection": _read_coco_pair,
+    "instance-segmentation": _read_coco_pair,
+    "semantic-segmentation": _read_label_maps,
+}
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from modelmetrics._report.adapters import ADAPTERS
+    from modelmetrics._report.model_report import ModelReport
+
+    task = args.task
+    if task not in _READERS or task not in ADAPTERS:
+        raise InputError(f"--task {task} is not available yet")
+    steps = 3 + (args.output is not None) + (args.html is not None)
+    gt_path, pred_path = args.ground_truth, args.predictions
+    with Progress(steps, enabled=None if not args.quiet else False) as bar:
+        bar.step(f"reading {gt_path}")
+        gt, pred, labels = _READERS[task](args, bar)
+        bar.advance("evaluating")
+        options: dict[str, Any] = {}
+        if task in ("detection", "instance-segmentation") and args.iou_threshold is not None:
+            options["iou_threshold"] = args.iou_threshold
+        for name in ("num_classes", "ignore_index"):
+            if getattr(args, name) is not None:
+                if task != "semantic-segmentation":
+                    flag = "--" + name.replace("_", "-")
+                    raise InputError(f"{flag} applies to --task semantic-segmentation only")
+                options[name] = getattr(args, name)
+        try:
+            report = ModelReport(task, labels).add_split(
+                args.split, gt, pred, loss=args.loss, threshold=args.threshold, **options
+            )
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{gt_path}, {pred_path}: {exc}") from None
+        bar.advance("writing")
+        if args.output is not None:
+            report.to_json(args.output)
+            bar.advance(f"wrote {args.output}")
+        if args.html is not None:
+            report.to_html(args.html)
+            bar.advance(f"wrote {args.html}")
+    if args.output is None and args.html is None:
+        sys.stdout.write(report.to_json())
+    else:
+        for path in (args.output, args.html):
+            if path is not None:
+                _info(args, f"wrote {path}")
+    return 0
+
+
+def _table_labels(
+    task: str, args: argparse.Namespace, gt: Table, pred: Table, pred_path: str
+) -> Any:
+    labels = _labels_option(args.labels)
+    if task == "regression":
+        if labels is None and gt.names is not None:
+            labels = gt.names
+        return labels
+    if pred.values.ndim == 2:
+        if labels is None and pred.names is not None:
+            labels = _labels_option(",".join(pred.names))
+        if labels is not None and len(labels) != pred.values.shape[1]:
+            raise InputError(
+                f"{pred_path}: {pred.values.shape[1]} probability columns but {len(labels)} labels"
+            )
+        if gt.values.dtype.kind == "U" and labels is not None:
+            labels = [str(label) for label in labels]
+    return labels
+
+
+def _read_detection(gt_path: str, pred_path: str, bar: Progress) -> tuple[Any, Any, Any]:
+    from modelmetrics.coco import COCO
+
+    if not Path(gt_path).is_file():
+        raise InputError(f"{gt_path}: ground truth file not found")
+    try:
+        gt = COCO(gt_path)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"{gt_path}: not a COCO ground truth ({exc})") from None
+    bar.advance(f"reading {pred_path}")
+    if not Path(pred_path).is_file():
+        raise InputError(f"{pred_path}: predictions file not found")
+    try:
+        dt = gt.loadRes(pred_path)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(f"{pred_path}: not COCO results for {gt_path} ({exc})") from None
+    cats = gt.loadCats(gt.getCatIds()) or []
+    return gt, dt, {c["id"]: str(c.get("name", c["id"])) for c in cats}
+
+
+# ----------------------------------------------------------------------------- coco
+
+
+def _coco(args: argparse.Namespace) -> int:
+    from modelmetrics.coco import COCO, COCOeval
+
+    for path, what in ((args.ground_truth, "ground truth"), (args.results, "results")):
+        if not Path(path).is_file():
+            raise InputError(f"{path}: {what} file not found")
+    with Progress(3, enabled=None if not args.quiet else False) as bar:
+        bar.step(f"reading {args.ground_truth}")
+        try:
+            gt = COCO(args.ground_truth)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError(f"{args.ground_truth}: not a COCO ground truth ({exc})") from None
+        bar.advance(f"reading {args.results}")
+        try:
+            dt = gt.loadRes(args.results)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError(f"{args.results}: not COCO results ({exc})") from None
+        bar.advance("evaluating")
+        ev = COCOeval(gt, dt, args.iou_type)
+        try:
+            ev.evaluate()
+        except NotImplementedError:
+            raise InputError(f"--iou-type {args.iou_type} is not available yet") from None
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{args.ground_truth}, {args.results}: {exc}") from None
+        ev.accumulate()
+        bar.advance("done")
+    ev.summarize()
+    return 0
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _report(args: argparse.Namespace) -> int:
+    from modelmetrics._report.model_report import ModelReport
+
+    if not Path(args.export).is_file():
+        raise InputError(f"{args.export}: report export not found")
+    try:
+        report = ModelReport.from_json(Path(args.export))
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise InputError(f"{args.export}: {exc}") from None
+    report.to_html(args.html)
+    _info(args, f"wrote {args.html}")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelmetrics",
+        description="Fast, exact performance metrics for trained models.",
+    )
+    parser.add_argument("--version", action="version", version=f"modelmetrics {__version__}")
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar or messages on stderr"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[quiet],
+        help="compute metrics on built-in examples and print them (no input needed)",
+        description="Compute metrics on built-in examples and print them. With "
+        "--output-dir, also write a JSON export and an HTML report per model type, "
+        "each with train, validation and test splits and a loss history.",
+    )
+    demo.add_argument("--output-dir", metavar="DIR", help="write <type>.json and <type>.html here")
+    demo.set_defaults(handler=_demo)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[quiet],
+        help="evaluate predictions against ground truth; write the JSON export and HTML",
+        description="Evaluate one split. Classification: CSV or .npy of labels; predictions "
+        "are labels or class probabilities (one column per class, CSV header = class "
+        "names). Regression: CSV or .npy of targets. Detection and instance segmentation: "
+        "COCO ground truth JSON and "
+        "COCO results JSON. Semantic segmentation: label maps as .npy ((H, W) or (N, H, W); "
+        "predictions also class scores) or .png (8/16-bit grayscale or palette), one file "
+        "each or two directories of maps paired by file name. Without --output or --html "
+        "the export goes to stdout.",
+    )
+    evaluate.add_argument("--task", required=True, choices=TASKS)
+    evaluate.add_argument("-g", "--ground-truth", required=True, metavar="FILE")
+    evaluate.add_argument("-p", "--predictions", required=True, metavar="FILE")
+    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    evaluate.add_argument("--labels", help="comma-separated class (or target) names, in order")
+    evaluate.add_argument(
+        "--threshold",
+        type=float,
+        help="accuracy threshold: probability, detection score or regression tolerance",
+    )
+    evaluate.add_argument("--iou-threshold", type=float, help="detection IoU threshold (0.5)")
+    evaluate.add_argument(
+        "--num-classes", type=int, help="semantic segmentation: classes (default: inferred)"
+    )
+    evaluate.add_argument(
+        "--ignore-index", type=int, help="semantic segmentation: target label to skip (e.g. 255)"
+    )
+    evaluate.add_argument("--loss", type=float, help="the split's loss, if known")
+    evaluate.add_argument("--output", metavar="FILE", help="write the JSON export here")
+    evaluate.add_argument("--html", metavar="FILE", help="write the HTML report here")
+    evaluate.set_defaults(handler=_evaluate)
+
+    coco = commands.add_parser(
+        "coco",
+        parents=[quiet],
+        help="COCO evaluation of a results file; prints the 12-line summary",
+    )
+    coco.add_argument("ground_truth", metavar="GT", help="COCO ground truth JSON")
+    coco.add_argument("results", metavar="DT", help="COCO results JSON")
+    coco.add_argument("--iou-type", default="bbox", choices=("bbox", "segm"))
+    coco.set_defaults(handler=_coco)
+
+    report = commands.add_parser(
+        "report", parents=[quiet], help="render a JSON export as an HTML report"
+    )
+    report.add_argument("export", metavar="METRICS_JSON")
+    report.add_argument("--html", required=True, metavar="FILE", help="write the HTML report here")
+    report.set_defaults(handler=_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 bad input, 2 usage)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help/--version
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.handler(args)
+    except (InputError, NotImplementedError) as exc:
+        print(f"modelmetrics: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else "?"
+        print(f"modelmetrics: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return code

@@ -1,0 +1,856 @@
+"""``COCO``: a drop-in for :class:`pycocotools.coco.COCO` with columnar annotations.
+
+The public surface is pycocotools' (``dataset``, ``anns``, ``imgs``, ``cats``,
+``imgToAnns``, ``catToImgs``, the ``get*Ids`` / ``load*`` methods, ``loadRes``,
+``loadNumpyAnnotations``), with the same return values. Two things differ inside:
+
+* the per-annotation indexes are built on first use, not eagerly, and
+* evaluation reads annotations as numpy columns (:meth:`COCO._columns`), extracted
+  once, never as per-annotation dicts.
+
+``loadRes`` completes result dicts (``area``, ``id``, ``iscrowd``, and a box polygon
+``segmentation``) the first time ``dataset`` or the indexes are read, exactly as
+pycocotools does eagerly; evaluation does not need them.
+
+Files (``COCO(path)``, ``loadRes(path)``) are read by a compiled JSON reader straight
+into the columns, the image ids and the category ids, without building a dict per
+annotation. The dicts are parsed from the same bytes (with orjson or json, as before)
+only when ``dataset``, an index or a method needing them is used; until then the object
+keeps the file's bytes, which cost the file's size where the dicts cost several times
+more (and re-reading the path later could see a different file). ``COCOeval`` never
+needs them. Documents outside the reader's layout (string ids, ``NaN``, ...) are parsed
+with orjson/json up front, as before, with the same results and errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import math
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from modelmetrics import _kernels
+from modelmetrics._coco.lookup_errors import lookup_errors_as_value_errors
+from modelmetrics._core.gc import gc_paused
+from modelmetrics._core.json_parse import parse_json
+from modelmetrics._detection import rle
+from modelmetrics._detection.mask_tables import (
+    ann_to_rle,
+    json_mask_table,
+    mask_table,
+    segm_result_columns,
+)
+
+__all__ = ["COCO"]
+
+
+def _is_array_like(obj: object) -> bool:
+    return hasattr(obj, "__iter__") and hasattr(obj, "__len__")
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file (with orjson when it is installed: several times faster)."""
+    return parse_json(_read_bytes(path))
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class _FileSnapshot:
+    """A JSON file the compiled reader read, to be parsed again only if its dicts are
+    ever needed.
+
+    Holding the path instead of the bytes keeps a loaded ``COCO`` as small as its
+    columns (a 45 MB results file costs 45 MB otherwise). The file must then stay as it
+    was: a later change, detected by size, modification time and inode, is an error
+    rather than silently different dicts.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], size: int) -> None:
+        self.path = os.fspath(path)
+        stat = os.stat(self.path)
+        self.key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if stat.st_size != size:  # changed while we were reading it
+            raise ValueError(f"{self.path} changed while it was being read")
+
+    def read(self) -> bytes:
+        """The file's bytes, as they were when it was loaded."""
+        try:
+            stat = os.stat(self.path)
+            data = _read_bytes(self.path)
+        except OSError as exc:
+            raise ValueError(
+                f"{self.path} is no longer readable ({exc.strerror}); its annotation "
+                "dicts are parsed from the file on first use"
+            ) from exc
+        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key or len(data) != self.key[0]:
+            raise ValueError(
+                f"{self.path} changed after it was loaded; load it again to read its "
+                "annotation dicts (they are parsed from the file on first use)"
+            )
+        return data
+
+
+@dataclass(frozen=True, eq=False)
+class AnnotationColumns:
+    """Annotations as columns, in dataset order.
+
+    ``image_id`` / ``category_id`` hold the raw ids (int64 when all are integers, else
+    objects). ``crowd`` is ``int(iscrowd) != 0`` (what the IoU uses), ``ignore`` the
+    truthiness of ``iscrowd`` (what pycocotools' ``ignore`` flag becomes).
+    """
+
+    image_id: NDArray[Any]
+    category_id: NDArray[Any]
+    bbox: NDArray[np.float64]
+    area: NDArray[np.float64]
+    crowd: NDArray[np.uint8]
+    ignore: NDArray[np.uint8]
+    id: NDArray[Any]
+    score: NDArray[np.float64] | None
+
+    def __len__(self) -> int:
+        return int(self.bbox.shape[0])
+
+
+def _id_array(values: list[Any]) -> NDArray[Any]:
+    arr = np.asarray(values) if values else np.empty(0, np.int64)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _bad(index: int, field: str, problem: str) -> ValueError:
+    return ValueError(f"annotation {index}: field '{field}' {problem}")
+
+
+def _number(value: Any, index: int, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise _bad(index, field, f"must be a number, got {value!r}")
+    return float(value)
+
+
+def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
+    """Read the fields evaluation needs from annotation dicts, validating them.
+
+    For detection results (``results=True``) the area is the box area and ids are
+    ``index + 1``, as ``loadRes`` assigns them; ``score`` is required and finite.
+    Plain JSON values take a compiled path; anything else (numpy scalars, string ids)
+    the Python one, with the same results and errors.
+
+    Raises
+    ------
+    ValueError
+        Naming the annotation index and field of the first invalid value.
+    """
+    if isinstance(anns, list):
+        n = len(anns)
+        image_id = np.empty(n, np.int64)
+        category_id = np.empty(n, np.int64)
+        ann_id = np.empty(n, np.int64)
+        bbox = np.empty((n, 4), np.float64)
+        area = np.empty(n, np.float64)
+        score = np.empty(n, np.float64)
+        crowd = np.empty(n, np.uint8)
+        ignore = np.empty(n, np.uint8)
+        status = _kernels.extract_columns(
+            anns, results, image_id, category_id, ann_id, bbox, area, score, crowd, ignore
+        )
+        if status is None:
+            return AnnotationColumns(
+                image_id=image_id,
+                category_id=category_id,
+                bbox=bbox,
+                area=area,
+                crowd=crowd if not results else np.zeros(n, np.uint8),
+                ignore=ignore if not results else np.zeros(n, np.uint8),
+                id=ann_id,
+                score=score if results else None,
+            )
+        if status != "fallback":
+            raise _bad(*status)
+    return _extract_python(anns, results=results)
+
+
+def _extract_python(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
+    n = len(anns)
+    image_ids: list[Any] = [None] * n
+    category_ids: list[Any] = [None] * n
+    ids: list[Any] = [None] * n
+    bbox = np.empty((n, 4), np.float64)
+    area = np.empty(n, np.float64)
+    crowd = np.zeros(n, np.uint8)
+    ignore = np.zeros(n, np.uint8)
+    score = np.empty(n, np.float64) if results else None
+    for i, ann in enumerate(anns):
+        if not isinstance(ann, dict):
+            raise ValueError(f"annotation {i} must be an object, got {type(ann).__name__}")
+        try:
+            image_ids[i] = ann["image_id"]
+            category_ids[i] = ann["category_id"]
+            box = ann["bbox"]
+        except KeyError as exc:
+            raise _bad(i, exc.args[0], "is missing") from None
+        if not isinstance(box, list | tuple | np.ndarray) or len(box) != 4:
+            raise _bad(i, "bbox", f"must be [x, y, width, height], got {box!r}")
+        x, y, w, h = (_number(v, i, "bbox") for v in box)
+        if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(w) and math.isfinite(h)):
+            raise _bad(i, "bbox", f"must be finite, got {box!r}")
+        if w < 0 or h < 0:
+            raise _bad(i, "bbox", f"has a negative width or height: {box!r}")
+        bbox[i] = (x, y, w, h)
+        if results:
+            assert score is not None
+            if "score" not in ann:
+                raise _bad(i, "score", "is missing")
+            s = _number(ann["score"], i, "score")
+            if not math.isfinite(s):
+                raise _bad(i, "score", f"must be finite, got {ann['score']!r}")
+            score[i] = s
+            # loadRes's own expression on the original values, so that float32 rows
+            # (loadNumpyAnnotations) round their area as pycocotools does.
+            area[i] = box[2] * box[3]
+            ids[i] = i + 1
+        else:
+            if "area" not in ann:
+                raise _bad(i, "area", "is missing")
+            a = _number(ann["area"], i, "area")
+            if math.isnan(a):
+                raise _bad(i, "area", "is NaN")
+            area[i] = a
+            if "id" not in ann:
+                raise _bad(i, "id", "is missing")
+            ids[i] = ann["id"]
+            flag = ann.get("iscrowd", 0)
+            crowd[i] = int(flag) != 0
+            ignore[i] = bool(flag)
+    return AnnotationColumns(
+        image_id=_id_array(image_ids),
+        category_id=_id_array(category_ids),
+        bbox=bbox,
+        area=area,
+        crowd=crowd,
+        ignore=ignore,
+        id=_id_array(ids),
+        score=score,
+    )
+
+
+@dataclass(eq=False)
+class _FastGroundTruth:
+    """What the compiled reader found in a ground-truth file, before any dict exists.
+
+    ``image_ids`` (deduplicated, in order: ``imgs``' keys) and ``cat_ids`` are None when
+    pycocotools' index building or ``getCatIds`` would fail on the file (a missing id):
+    the dict path then raises as before. ``columns`` or ``error`` is what
+    ``extract_columns`` gives for the annotations.
+    """
+
+    image_ids: list[Any] | None
+    cat_ids: list[Any] | None
+    columns: AnnotationColumns | None
+    error: tuple[int, str, str] | None
+
+    @classmethod
+    def from_read(cls, read: _kernels.CocoJson) -> _FastGroundTruth:
+        image_ids = list(dict.fromkeys(read.images.tolist())) if read.index_ok else None
+        cat_ids = read.categories.tolist() if read.index_ok and read.has_categories else None
+        if read.status != "ok":
+            return cls(image_ids, cat_ids, None, read.error)
+        columns = AnnotationColumns(
+            image_id=read.image_id,
+            category_id=read.category_id,
+            bbox=read.bbox,
+            area=read.area,
+            crowd=read.crowd,
+            ignore=read.crowd.copy(),  # bool(iscrowd) == (iscrowd != 0) for ints
+            id=read.ann_id,
+            score=None,
+        )
+        return cls(image_ids, cat_ids, columns, None)
+
+
+def _result_columns(read: _kernels.CocoJson) -> AnnotationColumns:
+    """``extract_columns(results=True)`` for what the compiled reader read."""
+    n = read.n
+    with np.errstate(over="ignore"):  # huge boxes: an infinite area, silently, as in C
+        area = read.bbox[:, 2] * read.bbox[:, 3]  # loadRes's bb[2] * bb[3], in float64
+    return AnnotationColumns(
+        image_id=read.image_id,
+        category_id=read.category_id,
+        bbox=read.bbox,
+        area=area,
+        crowd=np.zeros(n, np.uint8),
+        ignore=np.zeros(n, np.uint8),
+        id=np.arange(1, n + 1, dtype=np.int64),
+        score=read.score,
+    )
+
+
+@lookup_errors_as_value_errors
+class COCO:
+    """COCO dataset API, the same as :class:`pycocotools.coco.COCO`.
+
+    Parameters
+    ----------
+    annotation_file : str, path or dict, default=None
+        A COCO JSON file, or an already-loaded dataset dict (not copied).
+    verbose : bool, default=False
+        Print pycocotools' progress messages.
+
+    Raises
+    ------
+    ValueError
+        If the file does not hold a JSON object.
+    """
+
+    def __init__(
+        self,
+        annotation_file: str | os.PathLike[str] | dict[str, Any] | None = None,
+        *,
+        verbose: bool = False,
+    ) -> None:
+        self.verbose = verbose
+        self._dataset: dict[str, Any] = {}
+        self._index: dict[str, Any] | None = None
+        self._cols: AnnotationColumns | None = None
+        self._is_results = False
+        self._results_completed = True
+        # Segmentation results: their mask areas, until loadRes's completion writes them.
+        self._segm_areas: NDArray[np.uint32] | None = None
+        self._segm_boxes: NDArray[np.float64] | None = None
+        self._load_masks: _kernels.MaskTable | None = None
+        # Masks given as arrays (the native instance-segmentation API): used as they are.
+        self._mask_cache: _kernels.MaskTable | None = None
+        # A file read by the compiled reader, parsed into _dataset on first use.
+        self._lazy: _FileSnapshot | None = None
+        # Ground truth: what the reader found (only while _lazy is set).
+        self._fast: _FastGroundTruth | None = None
+        self._fast_index_used = False  # getImgIds answered as if the index existed
+        # Lazy ground truth with lazy results: images/info/categories as they were when
+        # parsed, for the results to copy (as loadRes copies them).
+        self._n_lazy_results = 0
+        self._parts: tuple[Any, list[Any], Any] | None = None
+        # Results of loadRes on a lazy ground truth: where their images etc. come from.
+        self._gt_source: COCO | None = None
+        if annotation_file is None:
+            return
+        if isinstance(annotation_file, dict):
+            dataset = annotation_file
+        else:
+            self._say("loading annotations into memory...")
+            data = _read_bytes(annotation_file)
+            read = _kernels.read_ground_truth(data)
+            if read.status in ("ok", "invalid"):
+                self._lazy = _FileSnapshot(annotation_file, len(data))
+                self._fast = _FastGroundTruth.from_read(read)
+                return
+            # Outside the reader's layout, or not JSON: parse (and fail) as before.
+            dataset = parse_json(data)
+        if not isinstance(dataset, dict):
+            raise ValueError(
+                f"annotation file format {type(dataset).__name__} not supported: "
+                "expected a JSON object with images, annotations and categories"
+            )
+        self._dataset = dataset
+        self._index = None
+
+    def _say(self, message: str) -> None:
+        if self.verbose:
+            print(message)
+
+    # -- dataset and indexes, built on first use ---------------------------------------
+
+    @property
+    def dataset(self) -> dict[str, Any]:
+        self._complete_results()
+        self._load_masks = None  # the caller may change the dicts from now on
+        return self._dataset
+
+    @dataset.setter
+    def dataset(self, value: dict[str, Any]) -> None:
+        if self._n_lazy_results:
+            self._raw()  # results still to copy this file's images and categories
+        self._lazy = None
+        self._fast = None
+        self._fast_index_used = False
+        self._gt_source = None
+        self._results_completed = True  # loadRes's completion was for the old dataset
+        self._segm_areas = None
+        self._segm_boxes = None
+        self._load_masks = None
+        self._mask_cache = None
+        self._dataset = value
+        self._index = None
+        self._cols = None
+
+    def _raw(self) -> dict[str, Any]:
+        """The dataset dict (results not completed), parsed from the file on first use."""
+        if self._lazy is not None:
+            snapshot, self._lazy = self._lazy, None
+            parsed = parse_json(snapshot.read())
+            if self._is_results:
+                self._take_ground_truth_parts()
+                self._dataset["annotations"] = parsed
+            else:
+                self._materialized(parsed)
+        elif self._gt_source is not None:
+            # Results given as a list, on a ground truth still in its file.
+            anns = self._dataset.pop("annotations", [])
+            self._take_ground_truth_parts()
+            self._dataset["annotations"] = anns
+        return self._dataset
+
+    def _materialized(self, dataset: dict[str, Any]) -> None:
+        """Switch a lazy ground truth to its dicts, as if they had been there from the start."""
+        self._dataset = dataset
+        self._fast = None  # columns not taken yet come from the dicts, as they would have
+        if self._n_lazy_results:
+            self._parts = (
+                copy.deepcopy(dataset.get("info", {})),
+                list(dataset.get("images", [])),
+                copy.deepcopy(dataset.get("categories", [])),
+            )
+        if self._fast_index_used:
+            # getImgIds already answered: the index it stood for is built from the
+            # dicts before anyone can change them.
+            self._fast_index_used = False
+            self.createIndex()
+
+    def _take_ground_truth_parts(self) -> None:
+        """Results of a lazy ground truth: copy its info, images and categories now."""
+        gt, self._gt_source = self._gt_source, None
+        if gt is None:
+            return
+        gt._raw()
+        assert gt._parts is not None
+        info, images, categories = gt._parts
+        self._dataset["info"] = copy.deepcopy(info)
+        self._dataset["images"] = list(images)
+        self._dataset["categories"] = copy.deepcopy(categories)
+
+    def createIndex(self) -> None:
+        """Build ``anns``, ``imgs``, ``cats``, ``imgToAnns`` and ``catToImgs``."""
+        with gc_paused():
+            self._create_index()
+
+    def _create_index(self) -> None:
+        self._say("creating index...")
+        self._complete_results()
+        dataset = self._dataset
+        anns: dict[Any, Any] = {}
+        cats: dict[Any, Any] = {}
+        imgs: dict[Any, Any] = {}
+        img_to_anns: defaultdict[Any, list[Any]] = defaultdict(list)
+        cat_to_imgs: defaultdict[Any, list[Any]] = defaultdict(list)
+        for ann in dataset.get("annotations", ()):
+            img_to_anns[ann["image_id"]].append(ann)
+            anns[ann["id"]] = ann
+        for img in dataset.get("images", ()):
+            imgs[img["id"]] = img
+        for cat in dataset.get("categories", ()):
+            cats[cat["id"]] = cat
+        if "annotations" in dataset and "categories" in dataset:
+            for ann in dataset["annotations"]:
+                cat_to_imgs[ann["category_id"]].append(ann["image_id"])
+        self._say("index created!")
+        self._index = {
+            "anns": anns,
+            "imgs": imgs,
+            "cats": cats,
+            "imgToAnns": img_to_anns,
+            "catToImgs": cat_to_imgs,
+        }
+
+    def _indexed(self, name: str) -> Any:
+        self._load_masks = None  # the index hands out the dicts
+        if self._index is None:
+            self.createIndex()
+        assert self._index is not None
+        return self._index[name]
+
+    def _set_index(self, name: str, value: Any) -> None:
+        if self._index is None:
+            self.createIndex()
+        assert self._index is not None
+        self._index[name] = value
+
+    anns = property(lambda self: self._indexed("anns"), lambda self, v: self._set_index("anns", v))
+    imgs = property(lambda self: self._indexed("imgs"), lambda self, v: self._set_index("imgs", v))
+    cats = property(lambda self: self._indexed("cats"), lambda self, v: self._set_index("cats", v))
+    imgToAnns = property(
+        lambda self: self._indexed("imgToAnns"), lambda self, v: self._set_index("imgToAnns", v)
+    )
+    catToImgs = property(
+        lambda self: self._indexed("catToImgs"), lambda self, v: self._set_index("catToImgs", v)
+    )
+
+    def info(self) -> None:
+        """Print the dataset's ``info`` entries."""
+        for key, value in self.dataset["info"].items():
+            print(f"{key}: {value}")
+
+    # -- queries (pycocotools' semantics, including its filters' quirks) ----------------
+
+    def getAnnIds(
+        self,
+        imgIds: Any = (),
+        catIds: Any = (),
+        areaRng: Any = (),
+        iscrowd: Any = None,
+    ) -> list[Any]:
+        """Ids of annotations in the given images and categories, area range and crowd state."""
+        img_ids = imgIds if _is_array_like(imgIds) else [imgIds]
+        cat_ids = catIds if _is_array_like(catIds) else [catIds]
+        if len(img_ids) == len(cat_ids) == len(areaRng) == 0:
+            anns = self.dataset["annotations"]
+        else:
+            if len(img_ids) != 0:
+                index = self.imgToAnns
+                lists = [index[i] for i in img_ids if i in index]
+                anns = list(itertools.chain.from_iterable(lists))
+            else:
+                anns = self.dataset["annotations"]
+            if len(cat_ids) != 0:
+                anns = [ann for ann in anns if ann["category_id"] in cat_ids]
+            if len(areaRng) != 0:
+                anns = [ann for ann in anns if areaRng[0] < ann["area"] < areaRng[1]]
+        if iscrowd is not None:
+            return [ann["id"] for ann in anns if ann["iscrowd"] == iscrowd]
+        return [ann["id"] for ann in anns]
+
+    def getCatIds(
+        self,
+        catNms: Any = (),
+        supNms: Any = (),
+        catIds: Any = (),
+    ) -> list[Any]:
+        """Ids of categories with the given names, supercategories and ids."""
+        names = catNms if _is_array_like(catNms) else [catNms]
+        supers = supNms if _is_array_like(supNms) else [supNms]
+        ids = catIds if _is_array_like(catIds) else [catIds]
+        fast = self._fast
+        if len(names) == len(supers) == len(ids) == 0 and fast and fast.cat_ids is not None:
+            return list(fast.cat_ids)
+        cats = self.dataset["categories"]
+        if len(names) != 0:
+            cats = [cat for cat in cats if cat["name"] in names]
+        if len(supers) != 0:
+            cats = [cat for cat in cats if cat["supercategory"] in supers]
+        if len(ids) != 0:
+            cats = [cat for cat in cats if cat["id"] in ids]
+        return [cat["id"] for cat in cats]
+
+    def getImgIds(
+        self,
+        imgIds: Any = (),
+        catIds: Any = (),
+    ) -> list[Any]:
+        """Ids of the given images that contain every given category."""
+        img_ids = imgIds if _is_array_like(imgIds) else [imgIds]
+        cat_ids = catIds if _is_array_like(catIds) else [catIds]
+        if len(img_ids) == len(cat_ids) == 0:
+            fast = self._fast
+            if fast is not None and fast.image_ids is not None:
+                self._fast_index_used = True
+                return list(fast.image_ids)
+            return list(self.imgs.keys())
+        ids = set(img_ids)
+        for i, cat_id in enumerate(cat_ids):
+            if i == 0 and len(ids) == 0:
+                ids = set(self.catToImgs[cat_id])
+            else:
+                ids &= set(self.catToImgs[cat_id])
+        return list(ids)
+
+    def loadAnns(self, ids: Any = ()) -> list[dict[str, Any]] | None:
+        """Annotation dicts with the given ids."""
+        return _load(self.anns, ids)
+
+    def loadCats(self, ids: Any = ()) -> list[dict[str, Any]] | None:
+        """Category dicts with the given ids."""
+        return _load(self.cats, ids)
+
+    def loadImgs(self, ids: Any = ()) -> list[dict[str, Any]] | None:
+        """Image dicts with the given ids."""
+        return _load(self.imgs, ids)
+
+    # -- results -------------------------------------------------------------------------
+
+    def loadRes(self, resFile: Any, *, allow_empty: bool = False) -> COCO:
+        """Load detection results and return them as a ``COCO`` object.
+
+        Parameters
+        ----------
+        resFile : str, path, list of dict or ndarray of shape (N, 7)
+            A results JSON file, the results list itself (completed in place on first
+            use of the returned object's ``dataset``, as pycocotools does), or rows of
+            ``[image_id, x, y, w, h, score, category_id]``.
+        allow_empty : bool, default=False
+            Accept an empty result list (pycocotools fails with ``IndexError``); the
+            evaluation then scores every category with ground truth as 0.
+
+        Returns
+        -------
+        COCO
+
+        Raises
+        ------
+        ValueError
+            If the results are not a list of bbox results, an image id is not in this
+            dataset, or a field is missing or invalid (naming the index and field).
+        """
+        res = COCO(verbose=self.verbose)
+        self._say("Loading and preparing results...")
+        if isinstance(resFile, str | os.PathLike):
+            data = _read_bytes(resFile)
+            read = _kernels.read_results(data)
+            if read.status in ("ok", "invalid"):
+                snapshot = _FileSnapshot(resFile, len(data))
+                del data  # the columns are all evaluation needs
+                return self._load_results_read(res, snapshot, read, allow_empty)
+            # Outside the reader's layout, or not JSON: parse (and fail) as before.
+            anns = parse_json(data)
+        elif isinstance(resFile, np.ndarray):
+            anns = self.loadNumpyAnnotations(resFile)
+        else:
+            anns = resFile
+        if not isinstance(anns, list):
+            raise ValueError(f"results must be a list of objects, got {type(anns).__name__}")
+        if not anns and not allow_empty:
+            raise ValueError(
+                "the result list is empty (pycocotools fails here with IndexError); pass "
+                "allow_empty=True to evaluate it as no detections"
+            )
+        if anns and not isinstance(anns[0], dict):
+            raise ValueError(f"annotation 0 must be an object, got {type(anns[0]).__name__}")
+        segm_areas = segm_boxes = segm_masks = None
+        from_file = isinstance(resFile, str | os.PathLike)
+        if anns and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
+            if "caption" in anns[0] or "segmentation" not in anns[0]:
+                kind = next((k for k in ("caption", "keypoints") if k in anns[0]), None)
+                raise ValueError(
+                    "only bbox and segmentation results are supported; annotation 0 has "
+                    f"{'a ' + repr(kind) if kind else 'no bbox or segmentation'} field"
+                )
+            # pycocotools' segm branch: area and (when absent) bbox from the mask.
+            with gc_paused():
+                light, segm_masks = segm_result_columns(anns)
+                cols = extract_columns(light, results=True)
+                del light
+            segm_areas = np.asarray(segm_masks.area)
+            segm_boxes = np.asarray(segm_masks.bbox)
+            cols = dataclasses.replace(cols, area=segm_areas.astype(np.float64))
+        else:
+            cols = extract_columns(anns, results=True)
+        self._check_result_ids(cols, lambda i, field: anns[i][field])
+        self._give_ground_truth_parts(res)
+        res._dataset["annotations"] = anns
+        res._cols = cols
+        res._is_results = True
+        res._results_completed = False
+        res._segm_areas = segm_areas
+        res._segm_boxes = segm_boxes
+        # Dicts parsed from a file are ours until someone reads `dataset`: until then
+        # evaluation may use the masks converted here instead of converting them again.
+        res._load_masks = segm_masks if from_file else None
+        self._say("DONE")
+        return res
+
+    def _load_results_read(
+        self, res: COCO, data: _FileSnapshot, read: _kernels.CocoJson, allow_empty: bool
+    ) -> COCO:
+        """loadRes's checks and result for a file the compiled reader read.
+
+        The reader hands the documents loadRes rejects before extracting columns (not a
+        list, a first element without a bbox, ...) to the dict path, so the checks left
+        here run in loadRes's order.
+        """
+        if read.status == "ok" and read.n == 0 and not allow_empty:
+            raise ValueError(
+                "the result list is empty (pycocotools fails here with IndexError); pass "
+                "allow_empty=True to evaluate it as no detections"
+            )
+        if read.error is not None:
+            raise _bad(*read.error)
+        cols = _result_columns(read)
+        self._check_result_ids(
+            cols,
+            lambda i, field: int(cols.image_id[i] if field == "image_id" else cols.category_id[i]),
+        )
+        self._give_ground_truth_parts(res)
+        res._lazy = data
+        res._cols = cols
+        res._is_results = True
+        res._results_completed = False
+        self._say("DONE")
+        return res
+
+    def _check_result_ids(self, cols: AnnotationColumns, raw: Callable[[int, str], Any]) -> None:
+        """Every result's image and category must be one of the ground truth's.
+
+        pycocotools asserts the first (a bare AssertionError) and silently drops results
+        of unknown categories; both are input mistakes, reported as ValueError.
+        """
+        checks = (
+            ("image_id", cols.image_id, self.getImgIds(), "an image"),
+            ("category_id", cols.category_id, self.getCatIds(), "a category"),
+        )
+        for field, values, known_ids, kind in checks:
+            unknown = _unknown_ids(values, known_ids)
+            if unknown:
+                first = unknown[0]
+                raise ValueError(
+                    f"annotation {first}: field '{field}' {raw(first, field)!r} is not "
+                    f"{kind} of the ground truth ({len(unknown)} results affected)"
+                )
+
+    def _give_ground_truth_parts(self, res: COCO) -> None:
+        """The results' info, images and categories: copies of ours (as pycocotools')."""
+        if self._lazy is not None and not self._is_results:
+            # Copied when our file is parsed, i.e. before anyone can change them.
+            self._n_lazy_results += 1
+            res._gt_source = self
+            return
+        dataset = self._raw()
+        res._dataset["info"] = copy.deepcopy(dataset.get("info", {}))
+        res._dataset["images"] = list(dataset.get("images", []))
+        res._dataset["categories"] = copy.deepcopy(dataset.get("categories", []))
+
+    def _complete_results(self) -> None:
+        """Add what pycocotools' loadRes adds to every bbox result dict."""
+        self._raw()
+        if self._results_completed:
+            return
+        self._results_completed = True
+        with gc_paused():
+            self._complete(self._dataset["annotations"])
+
+    def _complete(self, annotations: list[dict[str, Any]]) -> None:
+        if self._segm_areas is not None and self._segm_boxes is not None:
+            areas, self._segm_areas = self._segm_areas, None
+            boxes, self._segm_boxes = self._segm_boxes, None
+            for i, ann in enumerate(annotations):
+                ann["area"] = areas[i]
+                if "bbox" not in ann:  # maskUtils.toBbox's array, computed at loadRes
+                    ann["bbox"] = boxes[i].copy()
+                ann["id"] = i + 1
+                ann["iscrowd"] = 0
+            return
+        for i, ann in enumerate(annotations):
+            bb = ann["bbox"]
+            x1, x2, y1, y2 = bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]
+            if "segmentation" not in ann:
+                ann["segmentation"] = [[x1, y1, x1, y2, x2, y2, x2, y1]]
+            ann["area"] = bb[2] * bb[3]
+            ann["id"] = i + 1
+            ann["iscrowd"] = 0
+
+    def loadNumpyAnnotations(self, data: NDArray[Any]) -> list[dict[str, Any]]:
+        """Convert rows ``[image_id, x, y, w, h, score, category_id]`` to result dicts.
+
+        Raises
+        ------
+        ValueError
+            If `data` is not a 2-D array with 7 columns.
+        """
+        if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[1] != 7:
+            shape = getattr(data, "shape", None)
+            raise ValueError(f"expected an ndarray of shape (N, 7), got shape {shape}")
+        return [
+            {
+                "image_id": int(row[0]),
+                "bbox": [row[1], row[2], row[3], row[4]],
+                "score": row[5],
+                "category_id": int(row[6]),
+            }
+            for row in data
+        ]
+
+    # -- masks ----------------------------------------------------------------------------
+
+    def annToRLE(self, ann: dict[str, Any]) -> dict[str, Any]:
+        """The annotation's segmentation as a compressed RLE on its image.
+
+        Polygons are rasterised on the image's ``height x width`` and merged,
+        uncompressed RLEs compressed; a compressed RLE is returned as is.
+        """
+        img = self.imgs[ann["image_id"]]
+        return ann_to_rle(ann["segmentation"], img["height"], img["width"])
+
+    def annToMask(self, ann: dict[str, Any]) -> NDArray[np.uint8]:
+        """The annotation's segmentation as a binary ``height x width`` mask."""
+        decoded = rle.decode(self.annToRLE(ann))
+        return decoded
+
+    def _mask_table(self, side: str) -> _kernels.MaskTable:
+        """Every annotation's mask, in column order, for the segm IoU."""
+        if self._mask_cache is not None:
+            return self._mask_cache
+        if self._load_masks is not None:
+            return self._load_masks
+        if self._lazy is not None and not self._is_results and self._fast is not None:
+            # A ground truth still in its file: read the segmentations from the bytes.
+            data = self._lazy.read()
+            read = _kernels.read_ground_truth(data)
+            if read.status == "ok":
+                return json_mask_table(data, read.seg_off, read.seg_len, read.image_id, side)
+        self._complete_results()
+        dataset = self._dataset
+        return mask_table(
+            dataset.get("annotations", []),
+            dataset.get("images", []),
+            self._columns().image_id,
+            side,
+        )
+
+    # -- columns for evaluation ------------------------------------------------------------
+
+    def _columns(self) -> AnnotationColumns:
+        if self._cols is None:
+            fast = self._fast
+            if fast is not None:
+                if fast.error is not None:
+                    raise _bad(*fast.error)
+                self._cols = fast.columns
+            else:
+                self._cols = extract_columns(self._raw().get("annotations", []), results=False)
+        assert self._cols is not None
+        return self._cols
+
+
+def _unknown_ids(values: NDArray[Any], known_ids: Sequence[Any]) -> list[int]:
+    """Positions of `values` not among `known_ids` (== semantics, as pycocotools)."""
+    if values.dtype == np.int64 and all(type(k) is int for k in known_ids):
+        # Ids beyond int64 can match no int64 value.
+        in_range = [k for k in known_ids if -(2**63) <= k < 2**63]
+        known_arr = np.array(in_range, dtype=np.int64)
+        positions: list[int] = np.flatnonzero(~np.isin(values, known_arr)).tolist()
+        return positions
+    known = set(known_ids)
+    return [i for i, value in enumerate(values.tolist()) if value not in known]
+
+
+def _load(index: dict[Any, Any], ids: Any) -> list[Any] | None:
+    if _is_array_like(ids):
+        return [index[i] for i in ids]
+    if isinstance(ids, int):
+        return [index[ids]]
+    return None
+
+
+def sorted_ids(values: Iterable[Any]) -> list[Any]:
+    """Sorted list of ids (pycocotools sorts image and category ids)."""
+    return sorted(values)

@@ -1,0 +1,480 @@
+"""Object-detection metrics on top of the COCO engine.
+
+One COCO evaluation (pycocotools' matching, exactly) gives the headline metrics and the
+per-class AP; the same per-detection match codes, read at the chosen IoU threshold,
+give per-class TP/FP/FN, precision, recall, F1 and the precision-recall curve; a
+class-agnostic pass gives the confusion matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from modelmetrics import _kernels
+from modelmetrics._coco.api import COCO
+from modelmetrics._coco.eval import COCOeval, Params, _positions
+
+__all__ = [
+    "ClassDetectionMetrics",
+    "DetectionMetrics",
+    "assemble_metrics",
+    "coco_settings",
+    "compute_detection_metrics",
+    "confusion_counts",
+    "evaluate_coco",
+    "per_class_metrics",
+]
+
+_TP, _FP = 1, 0
+BACKGROUND = "background"
+
+
+def _json_float(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _json_label(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+@dataclass(frozen=True, eq=False)
+class ClassDetectionMetrics:
+    """Metrics of one class.
+
+    ``precision``, ``recall``, ``f1``, ``accuracy`` (TP / (TP + FP + FN)) and the counts
+    are taken at the evaluation's IoU and score thresholds; ``ap`` averages COCO's
+    interpolated precision over IoU 0.50:0.95 and ``ap50`` at 0.5. The precision-recall
+    curve has one point per distinct detection score (highest first); ``best_f1`` is
+    its maximum F1 and ``best_f1_threshold`` the score where it is reached. Undefined
+    ratios are NaN (None in :meth:`as_dict`).
+    """
+
+    label: Any
+    ap: float
+    ap50: float
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    tp: int
+    fp: int
+    fn: int
+    support: int
+    best_f1: float
+    best_f1_threshold: float | None
+    curve_precision: NDArray[np.float64] = field(repr=False)
+    curve_recall: NDArray[np.float64] = field(repr=False)
+    curve_thresholds: NDArray[np.float64] = field(repr=False)
+
+    def as_dict(self, *, curve: bool = True) -> dict[str, Any]:
+        """JSON-native values under kebab-case names."""
+        out: dict[str, Any] = {
+            "ap": _json_float(self.ap),
+            "ap50": _json_float(self.ap50),
+            "precision": _json_float(self.precision),
+            "recall": _json_float(self.recall),
+            "f1": _json_float(self.f1),
+            "accuracy": _json_float(self.accuracy),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "support": self.support,
+            "best-f1": _json_float(self.best_f1),
+            "best-f1-threshold": _json_float(self.best_f1_threshold),
+        }
+        if curve:
+            out["pr-curve"] = {
+                "precision": [_json_float(v) for v in self.curve_precision],
+                "recall": [_json_float(v) for v in self.curve_recall],
+                "thresholds": [_json_float(v) for v in self.curve_thresholds],
+            }
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class DetectionMetrics:
+    """Detection metrics: COCO's headline numbers, per class, and a confusion matrix.
+
+    ``map`` is AP averaged over IoU 0.50:0.95, classes and recall thresholds (COCO's
+    mAP), ``map50`` / ``map75`` at one IoU, ``map_small`` / ``_medium`` / ``_large``
+    per COCO area range; ``mar`` maps each max-detections setting to COCO's average
+    recall. With ``max_detections=100`` (the default) these equal pycocotools'
+    ``stats``, kept in ``coco_stats``; other values evaluate that many detections per
+    image and class throughout, where pycocotools would report -1.
+    """
+
+    map: float
+    map50: float
+    map75: float
+    map_small: float
+    map_medium: float
+    map_large: float
+    mar: dict[int, float]
+    mar_small: float
+    mar_medium: float
+    mar_large: float
+    classes: dict[Any, ClassDetectionMetrics]
+    confusion_matrix: NDArray[np.int64]
+    confusion_labels: list[Any]
+    iou_threshold: float
+    score_threshold: float | None
+    max_detections: int
+    coco_stats: NDArray[np.float64] = field(repr=False)
+
+    def as_dict(self, *, curves: bool = True) -> dict[str, Any]:
+        """JSON-native values under kebab-case names; per-class entries under the class."""
+        out: dict[str, Any] = {
+            "map": _json_float(self.map),
+            "map50": _json_float(self.map50),
+            "map75": _json_float(self.map75),
+            "map-small": _json_float(self.map_small),
+            "map-medium": _json_float(self.map_medium),
+            "map-large": _json_float(self.map_large),
+        }
+        for max_det, value in self.mar.items():
+            out[f"mar-{max_det}"] = _json_float(value)
+        out["mar-small"] = _json_float(self.mar_small)
+        out["mar-medium"] = _json_float(self.mar_medium)
+        out["mar-large"] = _json_float(self.mar_large)
+        out["iou-threshold"] = self.iou_threshold
+        out["score-threshold"] = self.score_threshold
+        out["max-detections"] = self.max_detections
+        out["per-class"] = {
+            str(_json_label(label)): m.as_dict(curve=curves) for label, m in self.classes.items()
+        }
+        out["confusion-matrix"] = {
+            "labels": [_json_label(label) for label in self.confusion_labels],
+            "matrix": self.confusion_matrix.tolist(),
+        }
+        return out
+
+
+def _mean_defined(values: NDArray[np.float64]) -> float:
+    """pycocotools' summary: the mean of entries > -1, or -1 when there are none."""
+    defined = values[values > -1]
+    return -1.0 if len(defined) == 0 else float(np.mean(defined))
+
+
+def _summary(
+    ev: COCOeval, std: NDArray[np.int64], m_sel: int
+) -> tuple[dict[str, float], dict[int, float], NDArray[np.float64]]:
+    """Headline numbers at maxDets index `m_sel`, and pycocotools' 12 ``stats`` computed
+    with its own rules (``stats[0]`` at maxDets 100, -1 without it; the others at
+    ``maxDets[2]``), each as its ``_summarize`` does."""
+    p = ev.params
+    precision = ev.eval["precision"][std]
+    recall = ev.eval["recall"][std]
+    thresholds = np.asarray(p.iouThrs)[std]
+    lbl = {name: i for i, name in enumerate(p.areaRngLbl)}
+    max_dets = list(p.maxDets)
+
+    def ap(iou: float | None, area: str, m: list[int]) -> float:
+        s = precision if iou is None else precision[np.where(iou == thresholds)[0]]
+        return _mean_defined(s[:, :, :, [lbl[area]], m])
+
+    def ar(area: str, m: list[int]) -> float:
+        return _mean_defined(recall[:, :, [lbl[area]], m])
+
+    heads = {
+        "map": ap(None, "all", [m_sel]),
+        "map50": ap(0.5, "all", [m_sel]),
+        "map75": ap(0.75, "all", [m_sel]),
+        "map_small": ap(None, "small", [m_sel]),
+        "map_medium": ap(None, "medium", [m_sel]),
+        "map_large": ap(None, "large", [m_sel]),
+        "mar_small": ar("small", [m_sel]),
+        "mar_medium": ar("medium", [m_sel]),
+        "mar_large": ar("large", [m_sel]),
+    }
+    mar = {int(m): ar("all", [i]) for i, m in enumerate(max_dets)}
+    hundred = [i for i, m in enumerate(max_dets) if m == 100]
+    stats = np.array(
+        [
+            ap(None, "all", hundred) if hundred else -1.0,
+            ap(0.5, "all", [2]), ap(0.75, "all", [2]),
+            ap(None, "small", [2]), ap(None, "medium", [2]), ap(None, "large", [2]),
+            ar("all", [0]), ar("all", [1]), ar("all", [2]),
+            ar("small", [2]), ar("medium", [2]), ar("large", [2]),
+        ]
+    )  # fmt: skip
+    return heads, mar, stats
+
+
+def _undefined_to_nan(value: float) -> float:
+    return math.nan if value == -1.0 else value
+
+
+def coco_settings(
+    iou_threshold: float, max_detections: int
+) -> tuple[NDArray[np.float64], int, NDArray[np.int64], list[int]]:
+    """IoU thresholds (COCO's ten, plus `iou_threshold` when it is not one of them), the
+    index of `iou_threshold` among them, the indices of COCO's ten, and maxDets."""
+    standard = np.asarray(Params("bbox").iouThrs)
+    hit = np.flatnonzero(standard == iou_threshold)
+    if hit.size:
+        thresholds, t0 = standard, int(hit[0])
+    else:
+        thresholds, t0 = np.append(standard, iou_threshold), len(standard)
+    # Three settings, as COCO reports AR at each; duplicates are harmless.
+    return thresholds, t0, np.arange(len(standard)), sorted([1, 10, max_detections])
+
+
+def evaluate_coco(
+    gt: COCO,
+    dt: COCO,
+    *,
+    iou_threshold: float,
+    max_detections: int,
+    classes: list[Any] | None,
+    iou_type: str = "bbox",
+    strict_classes: bool = True,
+) -> COCOeval:
+    """Run COCO's matching with the detection settings (not accumulated yet).
+
+    With ``strict_classes`` off, `classes` missing from `gt` are skipped instead of
+    raising (a shard of images need not hold every class)."""
+    ev = COCOeval(gt, dt, iou_type)
+    p = ev.params
+    if classes is not None:
+        known = set(p.catIds)
+        unknown = [c for c in classes if c not in known]
+        if unknown and strict_classes:
+            raise ValueError(f"classes {unknown!r} are not categories of the ground truth")
+        p.catIds = sorted(set(classes) & known)
+    p.iouThrs, _, _, p.maxDets = coco_settings(iou_threshold, max_detections)
+    ev.evaluate()
+    return ev
+
+
+def compute_detection_metrics(
+    gt: COCO,
+    dt: COCO,
+    *,
+    iou_threshold: float,
+    score_threshold: float | None,
+    max_detections: int,
+    classes: list[Any] | None,
+    iou_type: str = "bbox",
+) -> DetectionMetrics:
+    """Evaluate a ground-truth / results pair (see ``evaluate_detections``); with
+    ``iou_type="segm"`` every IoU is a mask IoU."""
+    ev = evaluate_coco(
+        gt,
+        dt,
+        iou_threshold=iou_threshold,
+        max_detections=max_detections,
+        classes=classes,
+        iou_type=iou_type,
+    )
+    ev.accumulate()
+    p = ev.params
+    _, t0, std, _ = coco_settings(iou_threshold, max_detections)
+    labels = list(p.catIds)
+    st = ev._evaluated
+    assert st is not None
+    n_img = st.n_images
+    cat_start = np.ascontiguousarray(st.slot_start[:: max(n_img, 1)][: st.n_cats + 1])
+    if n_img == 0:
+        cat_start = np.zeros(st.n_cats + 1, np.int64)
+    npig = st.group_npig[:, 0].reshape(st.n_cats, n_img).sum(axis=1)
+    per_class = per_class_metrics(
+        ev.eval["precision"],
+        labels,
+        np.asarray(p.iouThrs),
+        std,
+        t0,
+        list(p.maxDets).index(max_detections),
+        max_detections,
+        score_threshold,
+        cat_start,
+        st.slot_code[:, 0, t0],
+        st.slot_score,
+        st.slot_rank,
+        npig,
+    )
+    matrix = confusion_counts(gt, dt, ev, labels, iou_threshold, score_threshold, max_detections)
+    return assemble_metrics(
+        ev, std, per_class, matrix, labels, iou_threshold, score_threshold, max_detections
+    )
+
+
+def assemble_metrics(
+    ev: COCOeval,
+    std: NDArray[np.int64],
+    per_class: dict[Any, ClassDetectionMetrics],
+    matrix: NDArray[np.int64],
+    labels: list[Any],
+    iou_threshold: float,
+    score_threshold: float | None,
+    max_detections: int,
+) -> DetectionMetrics:
+    """The result object from an accumulated evaluation (``ev.params`` and ``ev.eval``)."""
+    m_sel = list(ev.params.maxDets).index(max_detections)
+    heads, mar, stats = _summary(ev, std, m_sel)
+    return DetectionMetrics(
+        map=_undefined_to_nan(heads["map"]),
+        map50=_undefined_to_nan(heads["map50"]),
+        map75=_undefined_to_nan(heads["map75"]),
+        map_small=_undefined_to_nan(heads["map_small"]),
+        map_medium=_undefined_to_nan(heads["map_medium"]),
+        map_large=_undefined_to_nan(heads["map_large"]),
+        mar={m: _undefined_to_nan(v) for m, v in mar.items()},
+        mar_small=_undefined_to_nan(heads["mar_small"]),
+        mar_medium=_undefined_to_nan(heads["mar_medium"]),
+        mar_large=_undefined_to_nan(heads["mar_large"]),
+        classes=per_class,
+        confusion_matrix=matrix,
+        confusion_labels=[*labels, BACKGROUND],
+        iou_threshold=float(iou_threshold),
+        score_threshold=None if score_threshold is None else float(score_threshold),
+        max_detections=max_detections,
+        coco_stats=stats,
+    )
+
+
+def per_class_metrics(
+    precision: NDArray[np.float64],
+    labels: list[Any],
+    iou_thrs: NDArray[np.float64],
+    std: NDArray[np.int64],
+    t0: int,
+    m_sel: int,
+    max_detections: int,
+    score_threshold: float | None,
+    cat_start: NDArray[np.int64],
+    code: NDArray[np.uint8],
+    score: NDArray[np.float64],
+    rank: NDArray[np.int32],
+    npig: NDArray[np.int64],
+) -> dict[Any, ClassDetectionMetrics]:
+    """Per-class metrics from the kept detections, category by category
+    (``cat_start`` offsets), each in COCO's slot order; `code` is the match code at
+    area "all" and IoU index `t0`, `npig` the non-ignored ground truths per class."""
+    slot_cat = np.repeat(np.arange(len(labels), dtype=np.int64), np.diff(cat_start))
+    above = np.ones(len(score), bool) if score_threshold is None else score >= score_threshold
+    within = rank < max_detections
+    tp = np.bincount(slot_cat[(code == _TP) & above & within], minlength=len(labels))
+    fp = np.bincount(slot_cat[(code == _FP) & above & within], minlength=len(labels))
+    ap50_rows = np.flatnonzero(iou_thrs[std] == 0.5)
+    out: dict[Any, ClassDetectionMetrics] = {}
+    for k, label in enumerate(labels):
+        ap = _mean_defined(precision[std][:, :, k, 0, m_sel])
+        ap50 = _mean_defined(precision[ap50_rows][:, :, k, 0, m_sel])
+        first, last = int(cat_start[k]), int(cat_start[k + 1])
+        curve = _pr_curve(code[first:last], score[first:last], within[first:last], int(npig[k]))
+        n_tp, n_fp, n_gt = int(tp[k]), int(fp[k]), int(npig[k])
+        n_fn = n_gt - n_tp
+        prec = _ratio(n_tp, n_tp + n_fp)
+        rec = _ratio(n_tp, n_gt)
+        f1 = _ratio(2 * n_tp, 2 * n_tp + n_fp + n_fn)
+        out[label] = ClassDetectionMetrics(
+            label=label,
+            ap=_undefined_to_nan(ap),
+            ap50=_undefined_to_nan(ap50),
+            precision=prec,
+            recall=rec,
+            f1=f1,
+            accuracy=_ratio(n_tp, n_tp + n_fp + n_fn),
+            tp=n_tp,
+            fp=n_fp,
+            fn=n_fn,
+            support=n_gt,
+            best_f1=curve[3],
+            best_f1_threshold=curve[4],
+            curve_precision=curve[0],
+            curve_recall=curve[1],
+            curve_thresholds=curve[2],
+        )
+    return out
+
+
+def _pr_curve(
+    code: NDArray[np.uint8], score: NDArray[np.float64], within: NDArray[np.bool_], n_gt: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float, float | None]:
+    """Precision and recall at each distinct score, highest first, and the best F1."""
+    counted = within & (code != 2)  # ignored detections are neither TP nor FP
+    order = np.argsort(-score[counted], kind="stable")
+    s = score[counted][order]
+    is_tp = code[counted][order] == _TP
+    if len(s) == 0:
+        empty = np.empty(0)
+        return empty, empty, empty, math.nan, None
+    tp = np.cumsum(is_tp)
+    fp = np.cumsum(~is_tp)
+    last_of_tie = np.r_[s[1:] != s[:-1], True]
+    tp, fp, s = tp[last_of_tie], fp[last_of_tie], s[last_of_tie]
+    precision = tp / (tp + fp)
+    recall = tp / n_gt if n_gt else np.full(len(tp), math.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + (n_gt - tp)), 0.0)
+    best = int(np.argmax(f1)) if n_gt else -1
+    if best < 0:
+        return precision, recall, s, math.nan, None
+    return precision, recall, s, float(f1[best]), float(s[best])
+
+
+def confusion_counts(
+    gt: COCO,
+    dt: COCO,
+    ev: COCOeval,
+    labels: list[Any],
+    iou_threshold: float,
+    score_threshold: float | None,
+    max_detections: int,
+) -> NDArray[np.int64]:
+    p = ev.params
+    g_cols, d_cols = gt._columns(), dt._columns()
+    assert d_cols.score is not None
+    img = _positions(g_cols.image_id, p.imgIds)
+    cls = _positions(g_cols.category_id, labels)
+    g_keep = np.flatnonzero((img >= 0) & (cls >= 0))
+    g_order = g_keep[np.argsort(img[g_keep], kind="stable")]
+    d_img = _positions(d_cols.image_id, p.imgIds)
+    d_cls = _positions(d_cols.category_id, labels)
+    d_keep = (d_img >= 0) & (d_cls >= 0)
+    if score_threshold is not None:
+        d_keep &= d_cols.score >= score_threshold
+    # COCO's cap: the max_detections highest-scoring detections per image and class.
+    st = ev._evaluated
+    assert st is not None
+    capped = np.zeros(len(d_cols.score), bool)
+    capped[st.slot_det[st.slot_rank < max_detections]] = True
+    d_rows = np.flatnonzero(d_keep & capped)
+    # Per image, highest score first; ties in result order.
+    d_order = d_rows[np.lexsort((-d_cols.score[d_rows], d_img[d_rows]))]
+    n_img = len(p.imgIds)
+    gt_start = np.zeros(n_img + 1, np.int64)
+    np.cumsum(np.bincount(img[g_order], minlength=n_img), out=gt_start[1:])
+    dt_start = np.zeros(n_img + 1, np.int64)
+    np.cumsum(np.bincount(d_img[d_order], minlength=n_img), out=dt_start[1:])
+    matrix = np.zeros((len(labels) + 1, len(labels) + 1), np.int64)
+    masks: dict[str, Any] = {}
+    if ev._masks is not None:  # iouType "segm": the masks evaluate converted
+        dt_masks, gt_masks = ev._masks
+        masks = {"gt_masks": gt_masks, "gt_rows": g_order.astype(np.int64),
+                 "dt_masks": dt_masks, "dt_rows": d_order.astype(np.int64)}  # fmt: skip
+    _kernels.coco_confusion(
+        gt_start,
+        np.ascontiguousarray(cls[g_order]),
+        np.ascontiguousarray(g_cols.bbox[g_order]),
+        np.ascontiguousarray(g_cols.crowd[g_order]),
+        dt_start,
+        np.ascontiguousarray(d_cls[d_order]),
+        np.ascontiguousarray(d_cols.bbox[d_order]),
+        float(iou_threshold),
+        matrix,
+        **masks,
+    )
+    return matrix

@@ -1,0 +1,264 @@
+"""Mergeable state of a COCO evaluation: the kept detections as columns.
+
+After ``COCOeval.evaluate`` every (category, image) group keeps at most ``maxDets[-1]``
+detections, highest score first, each with a match code per area range and IoU
+threshold. ``accumulate`` needs nothing else per detection, and per category only the
+count of non-ignored ground truths per area range and whether any image had a record.
+So a shard of images reduces to
+
+===============  ===========================  ======================================
+column           dtype                        bytes per kept detection
+===============  ===========================  ======================================
+``label``        int64 (category id)          8
+``image``        int64 (image id)             8
+``rank``         int32 (place in its group)   4
+``score``        float64                      8
+``code``         uint8 (A, T): 0 FP, 1 TP,    A * T (40 for COCO's 4 areas x 10 IoUs)
+                 2 ignored
+===============  ===========================  ======================================
+
+that is 68 bytes per kept detection with COCO's settings (72 with an eleventh IoU
+threshold), plus per category ``A`` int64 ground-truth counts and one flag. Nothing of
+the ground truth is kept per annotation.
+
+Shards are folded together by concatenating columns and adding counts. ``accumulate``
+then orders the columns by (category, image id, rank): the order in which pycocotools
+concatenates per-image results before its stable sort by score. As image ids are
+sorted, not taken in arrival order, the merged result is the same (``==``) for any
+shard boundaries and any merge order, provided each image is evaluated in one shard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from modelmetrics import _kernels
+from modelmetrics._coco.eval import COCOeval
+from modelmetrics._core.parallel import run_parallel
+
+__all__ = ["EvaluatedColumns", "reindex_square"]
+
+# Pending chunks are concatenated once there are this many, so that many small updates
+# do not leave millions of small arrays behind.
+_MAX_CHUNKS = 32
+
+
+def _int_ids(values: Sequence[Any] | NDArray[Any], what: str) -> NDArray[np.int64]:
+    arr = np.asarray(values)
+    if arr.size == 0:
+        return np.empty(0, np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{what} ids must be integers to merge evaluation states")
+    return arr.astype(np.int64, copy=False).reshape(-1)
+
+
+def reindex_square(
+    labels: NDArray[np.int64], matrix: NDArray[np.int64], target: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """`matrix` (labels + one trailing extra row/column) laid out for `target` labels, a
+    sorted superset of `labels`; added counts land at the same (label, label) cells."""
+    out = np.zeros((len(target) + 1, len(target) + 1), np.int64)
+    idx = np.r_[np.searchsorted(target, labels), len(target)]
+    out[np.ix_(idx, idx)] += matrix
+    return out
+
+
+def _reindex_rows(
+    labels: NDArray[np.int64], rows: NDArray[Any], target: NDArray[np.int64]
+) -> NDArray[Any]:
+    out = np.zeros((len(target), *rows.shape[1:]), rows.dtype)
+    out[np.searchsorted(target, labels)] = rows
+    return out
+
+
+class EvaluatedColumns:
+    """Per-detection columns of evaluated image shards (see the module docstring).
+
+    Parameters
+    ----------
+    n_areas, n_thresholds : int
+        Shape of each detection's code block (area ranges x IoU thresholds).
+    """
+
+    def __init__(self, n_areas: int, n_thresholds: int) -> None:
+        self.n_areas = n_areas
+        self.n_thresholds = n_thresholds
+        self.labels = np.empty(0, np.int64)  # sorted category ids seen
+        self.npig = np.zeros((0, n_areas), np.int64)
+        self.has_records = np.zeros(0, bool)
+        self.n_images = 0
+        self._chunks: list[tuple[NDArray[Any], ...]] = []
+
+    @property
+    def n_detections(self) -> int:
+        """Number of kept detections held."""
+        return sum(len(c[0]) for c in self._chunks)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns and counts."""
+        held = sum(a.nbytes for c in self._chunks for a in c)
+        return held + self.labels.nbytes + self.npig.nbytes + self.has_records.nbytes
+
+    def add_evaluated(self, ev: COCOeval) -> None:
+        """Fold in the result of ``ev.evaluate()`` (its images, categories, codes)."""
+        st = ev._evaluated
+        if st is None:
+            raise ValueError("the COCOeval has not been evaluated: call evaluate() first")
+        p = ev._paramsEval
+        n_img, n_cat = st.n_images, st.n_cats
+        if st.slot_code.shape[1:] != (self.n_areas, self.n_thresholds):
+            raise ValueError("the evaluation's area ranges or IoU thresholds differ")
+        cat_ids = _int_ids(p.catIds if p.useCats else [-1], "category")
+        img_ids = _int_ids(p.imgIds, "image")
+        self.n_images += n_img
+        if n_cat == 0:
+            return
+        npig = st.group_npig.reshape(n_cat, n_img, self.n_areas).sum(axis=1, dtype=np.int64)
+        records = st.group_nonempty.reshape(n_cat, n_img).any(axis=1)
+        # Duplicated category ids (possible with useCats off) fold into one row.
+        uniq, inverse = np.unique(cat_ids, return_inverse=True)
+        npig_u = np.zeros((len(uniq), self.n_areas), np.int64)
+        np.add.at(npig_u, inverse, npig)
+        rec_u = np.zeros(len(uniq), bool)
+        np.logical_or.at(rec_u, inverse, records)
+        self._add_counts(uniq, npig_u, rec_u)
+        kept = np.diff(st.slot_start)
+        group = np.repeat(np.arange(len(kept), dtype=np.int64), kept)
+        if len(group) == 0:
+            return
+        self._chunks.append(
+            (
+                cat_ids[group // n_img],
+                img_ids[group % n_img],
+                np.ascontiguousarray(st.slot_rank, np.int32),
+                np.ascontiguousarray(st.slot_score, np.float64),
+                np.ascontiguousarray(st.slot_code),
+            )
+        )
+        self._compact()
+
+    def _add_counts(
+        self, labels: NDArray[np.int64], npig: NDArray[np.int64], records: NDArray[np.bool_]
+    ) -> None:
+        union = np.union1d(self.labels, labels)
+        if len(union) != len(self.labels):
+            self.npig = _reindex_rows(self.labels, self.npig, union)
+            self.has_records = _reindex_rows(self.labels, self.has_records, union)
+            self.labels = union
+        at = np.searchsorted(self.labels, labels)
+        self.npig[at] += npig
+        self.has_records[at] |= records
+
+    def _compact(self) -> None:
+        if len(self._chunks) > _MAX_CHUNKS:
+            self._chunks = [tuple(np.concatenate(col) for col in zip(*self._chunks, strict=True))]
+
+    def merge(self, other: EvaluatedColumns) -> None:
+        """Fold `other`'s columns and counts into this state."""
+        if (other.n_areas, other.n_thresholds) != (self.n_areas, self.n_thresholds):
+            raise ValueError("cannot merge states of different area ranges or IoU thresholds")
+        self._add_counts(other.labels, other.npig, other.has_records)
+        self._chunks.extend(other._chunks)
+        self.n_images += other.n_images
+        self._compact()
+
+    def sorted_columns(
+        self, cat_ids: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int32], NDArray[np.uint8]]:
+        """Category offsets (for `cat_ids`, in that order) and the scores, ranks and codes
+        of their detections, ordered by category, image id and rank."""
+        if self._chunks:
+            # Concatenated in place of the chunks (freeing them), so the peak is two
+            # copies of the columns: these and the ordered gather below.
+            if len(self._chunks) > 1:
+                self._chunks = [tuple(np.concatenate(c) for c in zip(*self._chunks, strict=True))]
+            label, image, rank, score, code = self._chunks[0]
+        else:
+            label = image = np.empty(0, np.int64)
+            rank, score = np.empty(0, np.int32), np.empty(0)
+            code = np.empty((0, self.n_areas, self.n_thresholds), np.uint8)
+        where = np.full(len(label), -1, np.int64)
+        if len(cat_ids) and len(label):
+            order_ids = np.argsort(cat_ids, kind="stable")
+            sorted_ids = cat_ids[order_ids]
+            at = np.minimum(np.searchsorted(sorted_ids, label), len(cat_ids) - 1)
+            where = np.where(sorted_ids[at] == label, order_ids[at], -1)
+        keep = np.flatnonzero(where >= 0)
+        order = keep[np.lexsort((rank[keep], image[keep], where[keep]))]
+        cat_start = np.zeros(len(cat_ids) + 1, np.int64)
+        np.cumsum(np.bincount(where[order], minlength=len(cat_ids)), out=cat_start[1:])
+        return (
+            cat_start,
+            np.ascontiguousarray(score[order]),
+            np.ascontiguousarray(rank[order]),
+            np.ascontiguousarray(code[order]),
+        )
+
+    def counts_for(self, cat_ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Non-ignored ground truths per (category, area) and the record flags, for `cat_ids`."""
+        npig = np.zeros((len(cat_ids), self.n_areas), np.int64)
+        records = np.zeros(len(cat_ids), bool)
+        if len(self.labels):
+            at = np.minimum(np.searchsorted(self.labels, cat_ids), len(self.labels) - 1)
+            hit = self.labels[at] == cat_ids
+            npig[hit] = self.npig[at[hit]]
+            records[hit] = self.has_records[at[hit]]
+        return npig, records
+
+    def accumulate(
+        self,
+        cat_ids: Sequence[Any] | NDArray[np.int64],
+        rec_thrs: NDArray[np.float64],
+        max_dets: Sequence[int],
+        columns: tuple[Any, ...] | None = None,
+    ) -> dict[str, NDArray[np.float64]]:
+        """pycocotools' ``eval["precision" | "recall" | "scores"]`` for `cat_ids`.
+
+        `columns` may pass in what :meth:`sorted_columns` returned for the same ids.
+        """
+        ids = _int_ids(list(cat_ids), "category")
+        cat_start, score, rank, code = self.sorted_columns(ids) if columns is None else columns
+        npig, records = self.counts_for(ids)
+        K, T, A = len(ids), self.n_thresholds, self.n_areas
+        M, R = len(max_dets), len(rec_thrs)
+        # The kernel writes pycocotools' layouts; what no curve reaches stays -1.
+        precision = np.full((T, R, K, A, M), -1.0)
+        scores = np.full((T, R, K, A, M), -1.0)
+        recall = np.full((T, K, A, M), -1.0)
+        rec_thr = np.ascontiguousarray(rec_thrs, dtype=np.float64)
+        areas = np.arange(A, dtype=np.int64)
+        maxdet = np.asarray(max_dets, np.int64)
+        out_m = np.arange(M, dtype=np.int64)
+        selected = np.ones(len(score), np.uint8)
+        run_parallel(
+            [
+                partial(
+                    _kernels.coco_accumulate,
+                    rec_thr,
+                    areas,
+                    areas,
+                    maxdet,
+                    out_m,
+                    k,
+                    score,
+                    rank,
+                    code,
+                    selected,
+                    int(cat_start[k]),
+                    int(cat_start[k + 1]),
+                    np.ascontiguousarray(npig[k]),
+                    precision,
+                    recall,
+                    scores,
+                )
+                for k in range(K)
+                if records[k]  # no image had a record of this category: stays -1
+            ]
+        )
+        return {"precision": precision, "recall": recall, "scores": scores}
