@@ -178,7 +178,7 @@ def test_a_confusion_matrix_beyond_physical_memory_is_a_value_error():
 def test_a_segmentation_histogram_beyond_physical_memory_is_refused(monkeypatch):
     # 56,247 classes asked for 23.6 GiB, which numpy granted lazily; the fuzz run was
     # then killed by the kernel's OOM killer. Here the machine is made small instead.
-    from modelmetrics import _validation
+    from modelmetrics._core import arrays as _validation
     from modelmetrics.segmentation import SegmentationAccumulator
 
     monkeypatch.setattr(_validation, "_physical_memory", lambda: 2**30)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from modelmetrics import _ranking
+from modelmetrics._classification import ranking as _ranking
 from modelmetrics._classification.ranking import (
     ThresholdAccuracy,
     accuracy_at_threshold,

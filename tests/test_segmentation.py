@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.metrics import jaccard_score
 
-from modelmetrics import _segm_counts
 from modelmetrics._core.parallel import num_threads
+from modelmetrics._semantic import counts as _segm_counts
 from modelmetrics.exceptions import InvalidParameterError
 from modelmetrics.segmentation import (
     SegmentationAccumulator,
