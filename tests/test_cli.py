@@ -383,7 +383,7 @@ def test_semantic_segmentation_input_errors_are_one_line(capsys, tmp_path):
         (("-g", tmp_path / "t.npy", "-p", tmp_path / "pred"), ("two files or two directories",)),
         (("-g", tmp_path / "flat.npy", "-p", tmp_path / "p.npy"), ("flat.npy", "shape (32768,)")),
         (("-g", tmp_path / "t.npy", "-p", tmp_path / "p.npy", "--threshold", "0.5"),
-         ("threshold does not apply",)),
+         ("'threshold' parameter must be None",)),
         (("-g", tmp_path / "t.npy", "-p", tmp_path / "p.npy", "--num-classes", "3"),
          ("t.npy", "p.npy", "outside [0, 3)")),
         (("-g", tmp_path / "t.npy", "-p", tmp_path / "none.npy"), ("none.npy", "not found")),

@@ -307,7 +307,9 @@ def test_semantic_segmentation_maps_of_different_sizes_and_options():
 def test_semantic_segmentation_errors_name_the_problem():
     t = np.zeros((2, 3, 3), dtype=np.uint8)
     report = ModelReport("semantic-segmentation", ["a", "b"])
-    with pytest.raises(ValueError, match="threshold does not apply"):
+    with pytest.raises(
+        ValueError, match="'threshold' parameter must be None for semantic segmentation"
+    ):
         report.add_split("test", t, t, threshold=0.5)
     with pytest.raises(ValueError, match="2 label maps but predictions has 3"):
         report.add_split("test", list(t), [t[0], t[0], t[0]])
@@ -326,10 +328,10 @@ def test_semantic_segmentation_errors_name_the_problem():
 
 
 def test_bad_model_type_split_and_options():
-    with pytest.raises(ValueError, match="model_type must be one of"):
+    with pytest.raises(ValueError, match="'model_type' parameter must be one of"):
         ModelReport("ranking")
     report = ModelReport("regression")
-    with pytest.raises(ValueError, match="split name must be one of"):
+    with pytest.raises(ValueError, match="'name' parameter must be one of"):
         report.add_split("holdout", [1.0, 2.0], [1.0, 2.0])
     report.add_split("test", [1.0, 2.0], [1.0, 2.5])
     with pytest.raises(ValueError, match="already added"):

@@ -1,4 +1,4 @@
-"""Warnings raised by modelmetrics."""
+"""Warnings and errors raised by modelmetrics."""
 
 __all__ = ["InvalidParameterError", "MissingFieldError", "UndefinedMetricWarning"]
 
@@ -16,7 +16,8 @@ class InvalidParameterError(ValueError, TypeError):
     """A parameter has the wrong type or value.
 
     Subclasses both ``ValueError`` and ``TypeError``, like scikit-learn's error of the
-    same name, so code written against either library catches it.
+    same name, so code written against either library catches it. The message reads
+    ``The 'name' parameter must be <what it must be>. Got <the value> instead.``
     """
 
 

@@ -10,7 +10,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from modelmetrics._classification.tally import LabelTally, check_targets
-from modelmetrics._core.checks import check_str_option
+from modelmetrics._core.checks import check_int, check_option
+from modelmetrics._core.jsonable import json_label
 
 __all__ = ["ConfusionView", "confusion_matrix", "confusion_view"]
 
@@ -61,7 +62,7 @@ def confusion_matrix(
            [0, 0, 1],
            [1, 0, 2]])
     """
-    check_str_option("normalize", normalize, ("true", "pred", "all", None))
+    check_option("normalize", normalize, ("true", "pred", "all", None))
     tally = check_targets(y_true, y_pred, sample_weight, allow_multilabel=False)
     assert isinstance(tally, LabelTally)
     cm = tally.confusion() if labels is None else _select_labels(tally, np.asarray(labels))
@@ -134,15 +135,11 @@ class ConfusionView:
     def as_dict(self) -> dict[str, Any]:
         """JSON-native form: ``{"labels": [...], "matrix": [[...]], ...}``."""
         return {
-            "labels": [_plain(label) for label in self.labels],
+            "labels": [json_label(label) for label in self.labels],
             "matrix": self.matrix.tolist(),
             "order": self.order,
-            "folded": [_plain(label) for label in self.folded],
+            "folded": [json_label(label) for label in self.folded],
         }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def confusion_view(
@@ -203,11 +200,8 @@ def confusion_view(
         raise ValueError(
             f"labels must have one entry per matrix row ({cm.shape[0]}), got shape {names.shape}"
         )
-    check_str_option("order", order, ("most-confused", "most-common"))
-    if max_classes is not None and (
-        isinstance(max_classes, bool) or not isinstance(max_classes, int) or max_classes < 1
-    ):
-        raise ValueError(f"max_classes must be a positive integer or None, got {max_classes!r}")
+    check_option("order", order, ("most-confused", "most-common"))
+    max_classes = check_int("max_classes", max_classes, low=1, allow_none=True)
     label_list = names.tolist()
     candidates = list(range(len(label_list)))
     if classes is not None:

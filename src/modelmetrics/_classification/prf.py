@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -19,9 +19,10 @@ from modelmetrics._classification.tally import LabelTally, MultilabelPair, check
 from modelmetrics._core.checks import (
     check_average,
     check_beta,
+    check_that,
     check_zero_division,
 )
-from modelmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from modelmetrics.exceptions import UndefinedMetricWarning
 
 __all__ = [
     "f1_score",
@@ -267,11 +268,8 @@ def set_wise_labels(
 
 def _check_labels_param(labels: ArrayLike) -> NDArray[Any]:
     arr = np.asarray(labels) if isinstance(labels, list | tuple | np.ndarray) else None
-    if arr is None or arr.ndim != 1:
-        raise InvalidParameterError(
-            f"The 'labels' parameter must be a 1-D array-like or None. Got {labels!r} instead."
-        )
-    return arr
+    check_that(arr is not None and arr.ndim == 1, "labels", "a 1-D array-like or None", labels)
+    return cast("NDArray[Any]", arr)
 
 
 def label_sums(
@@ -289,21 +287,22 @@ def label_sums(
 
 
 def _check_pos_label(pos_label: object) -> None:
-    if pos_label is None or isinstance(pos_label, str | bool | np.bool_ | int | float | np.number):
-        return
-    raise InvalidParameterError(
-        "The 'pos_label' parameter must be an instance of 'numbers.Real', an instance of "
-        f"'str', an instance of 'bool' or None. Got {pos_label!r} instead."
+    check_that(
+        pos_label is None or isinstance(pos_label, str | bool | np.bool_ | int | float | np.number),
+        "pos_label",
+        "an instance of 'numbers.Real', an instance of 'str', an instance of 'bool' or None",
+        pos_label,
     )
 
 
 def _check_warn_for(warn_for: object) -> Collection[str]:
-    if isinstance(warn_for, list | tuple | set | frozenset):
-        return warn_for
-    raise InvalidParameterError(
-        "The 'warn_for' parameter must be an instance of 'list', an instance of 'tuple' "
-        f"or an instance of 'set'. Got {warn_for!r} instead."
+    check_that(
+        isinstance(warn_for, list | tuple | set | frozenset),
+        "warn_for",
+        "an instance of 'list', an instance of 'tuple' or an instance of 'set'",
+        warn_for,
     )
+    return cast("Collection[str]", warn_for)
 
 
 def precision_recall_fscore_support(

@@ -38,9 +38,15 @@ from modelmetrics._core.arrays import (
     column_or_1d,
     num_samples,
 )
-from modelmetrics._core.checks import check_bool, check_str_option
+from modelmetrics._core.checks import (
+    check_bool,
+    check_max_fpr,
+    check_option,
+    check_real,
+    check_that,
+)
 from modelmetrics._core.parallel import get_num_threads, run_parallel
-from modelmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from modelmetrics.exceptions import UndefinedMetricWarning
 
 __all__ = [
     "ThresholdAccuracy",
@@ -67,28 +73,13 @@ _NO_POSITIVE_PR = "No positive class found in y_true, recall is set to one for a
 # Parameter checks
 
 
-def _invalid(name: str, expected: str, value: object) -> InvalidParameterError:
-    return InvalidParameterError(
-        f"The '{name}' parameter must be {expected}. Got {value!r} instead."
-    )
-
-
 def _check_pos_label(pos_label: object, *, allow_none: bool) -> None:
-    if (pos_label is None and allow_none) or isinstance(pos_label, numbers.Real | str | np.bool_):
-        return
-    expected = "an int, a float, a bool or a str" + (" or None" if allow_none else "")
-    raise _invalid("pos_label", expected, pos_label)
-
-
-def _check_max_fpr(max_fpr: object) -> None:
-    if max_fpr is None:
-        return
-    if (
-        isinstance(max_fpr, bool)
-        or not isinstance(max_fpr, numbers.Real)
-        or not 0 < float(max_fpr) <= 1
-    ):
-        raise _invalid("max_fpr", "a float in the range (0.0, 1.0] or None", max_fpr)
+    check_that(
+        (pos_label is None and allow_none) or isinstance(pos_label, numbers.Real | str | np.bool_),
+        "pos_label",
+        "an int, a float, a bool or a str" + (" or None" if allow_none else ""),
+        pos_label,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -825,9 +816,9 @@ def roc_auc_score(
     >>> roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    check_str_option("average", average, _AVERAGES)
-    _check_max_fpr(max_fpr)
-    check_str_option("multi_class", multi_class, _MULTI_CLASS)
+    check_option("average", average, _AVERAGES)
+    check_max_fpr(max_fpr)
+    check_option("multi_class", multi_class, _MULTI_CLASS)
     yt = as_label_array("y_true", y_true)
     if num_samples("y_true", yt) == 0:
         raise ValueError("y_true is empty: at least one sample is needed")
@@ -1002,7 +993,7 @@ def average_precision_score(
     >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
     0.8333
     """
-    check_str_option("average", average, _AVERAGES)
+    check_option("average", average, _AVERAGES)
     _check_pos_label(pos_label, allow_none=False)
     yt = as_label_array("y_true", y_true)
     ys, _ = _score_array("y_score", y_score)
@@ -1118,9 +1109,7 @@ def accuracy_at_threshold(
     >>> result.as_dict()
     {'accuracy': 0.75, 'threshold': 0.5}
     """
-    value: object = threshold  # checked at run time, whatever the annotation says
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(float(value)):
-        raise _invalid("threshold", "a real number other than NaN", threshold)
+    threshold = check_real("threshold", threshold)
     _check_pos_label(pos_label, allow_none=True)
     yt, is_pos = _binary_targets(y_true, pos_label)
     ys, _ = _score_array("y_score", y_score)

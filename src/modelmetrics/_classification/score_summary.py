@@ -33,6 +33,8 @@ from modelmetrics._core.arrays import (
     check_sample_weight,
     column_or_1d,
 )
+from modelmetrics._core.checks import check_that
+from modelmetrics._core.jsonable import json_float
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -40,11 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["ScoreAccumulator", "ScoreMetrics", "score_metrics"]
 
 _F64 = NDArray[np.float64]
-
-
-def _json_float(value: float) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,21 +77,21 @@ class ScoreMetrics:
     def as_dict(self, *, curves: bool = True) -> dict[str, Any]:
         """JSON-native values under kebab-case names (NaN and infinity become None)."""
         out: dict[str, Any] = {
-            "roc-auc": _json_float(self.roc_auc),
-            "average-precision": _json_float(self.average_precision),
+            "roc-auc": json_float(self.roc_auc),
+            "average-precision": json_float(self.average_precision),
             "n-samples": self.n_samples,
             "n-positive": self.n_positive,
         }
         if curves:
             out["roc-curve"] = {
-                "fpr": [_json_float(v) for v in self.fpr],
-                "tpr": [_json_float(v) for v in self.tpr],
-                "thresholds": [_json_float(v) for v in self.roc_thresholds],
+                "fpr": [json_float(v) for v in self.fpr],
+                "tpr": [json_float(v) for v in self.tpr],
+                "thresholds": [json_float(v) for v in self.roc_thresholds],
             }
             out["pr-curve"] = {
-                "precision": [_json_float(v) for v in self.precision],
-                "recall": [_json_float(v) for v in self.recall],
-                "thresholds": [_json_float(v) for v in self.pr_thresholds],
+                "precision": [json_float(v) for v in self.precision],
+                "recall": [json_float(v) for v in self.recall],
+                "thresholds": [json_float(v) for v in self.pr_thresholds],
             }
         return out
 
@@ -119,8 +116,12 @@ class ScoreAccumulator(Accumulator[ScoreMetrics]):
     """
 
     def __init__(self, *, pos_label: Any = None, drop_intermediate: bool = True) -> None:
-        if pos_label is not None and not isinstance(pos_label, int | float | str | np.generic):
-            raise TypeError(f"pos_label must be a number, bool, str or None, got {pos_label!r}")
+        check_that(
+            pos_label is None or isinstance(pos_label, int | float | str | np.generic),
+            "pos_label",
+            "an int, a float, a bool, a str or None",
+            pos_label,
+        )
         self.pos_label = pos_label
         self.drop_intermediate = bool(drop_intermediate)
         self.reset()

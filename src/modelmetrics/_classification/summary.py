@@ -24,7 +24,8 @@ from modelmetrics._classification.tally import LabelTally, check_targets
 from modelmetrics._classification.targets import check_label_kinds
 from modelmetrics._core.accumulator import Accumulator
 from modelmetrics._core.arrays import check_dense_size
-from modelmetrics._core.checks import check_beta, check_zero_division
+from modelmetrics._core.checks import check_beta, check_that, check_zero_division
+from modelmetrics._core.jsonable import json_float, json_label
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -32,15 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["ClassificationAccumulator", "ClassificationMetrics", "classification_metrics"]
 
 _AVERAGES = ("micro", "macro", "weighted")
-
-
-def _json_float(value: float) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def _json_label(label: Any) -> Any:
-    return label.item() if isinstance(label, np.generic) else label
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +87,7 @@ class ClassificationMetrics:
         """``{label: {"precision", "recall", "f1" or "fbeta", "support", "accuracy"}}``."""
         score_name = "f1" if self.beta == 1 else "fbeta"
         return {
-            _json_label(label): {
+            json_label(label): {
                 "precision": float(self.precision[i]),
                 "recall": float(self.recall[i]),
                 score_name: float(self.fbeta[i]),
@@ -109,20 +101,20 @@ class ClassificationMetrics:
         """JSON-native values under kebab-case names (NaN and infinity become None)."""
         score_name = "f1" if self.beta == 1 else "fbeta"
         out: dict[str, Any] = {
-            "accuracy": _json_float(self.accuracy),
-            "balanced-accuracy": _json_float(self.balanced_accuracy),
+            "accuracy": json_float(self.accuracy),
+            "balanced-accuracy": json_float(self.balanced_accuracy),
             "n-samples": int(self.n_samples),
         }
         for average, values in self.averages.items():
-            out[f"{average}-precision"] = _json_float(values["precision"])
-            out[f"{average}-recall"] = _json_float(values["recall"])
-            out[f"{average}-{score_name}"] = _json_float(values["fbeta"])
+            out[f"{average}-precision"] = json_float(values["precision"])
+            out[f"{average}-recall"] = json_float(values["recall"])
+            out[f"{average}-{score_name}"] = json_float(values["fbeta"])
         out["per-class"] = {
-            str(label): {name: _json_float(v) for name, v in scores.items()}
+            str(label): {name: json_float(v) for name, v in scores.items()}
             for label, scores in self.per_class().items()
         }
         out["confusion-matrix"] = {
-            "labels": [_json_label(label) for label in self.labels],
+            "labels": [json_label(label) for label in self.labels],
             "matrix": self.confusion_matrix.tolist(),
         }
         if self.beta != 1:
@@ -217,8 +209,8 @@ class ClassificationAccumulator(Accumulator[ClassificationMetrics]):
     ) -> None:
         self.beta = check_beta(beta)
         zd = check_zero_division(zero_division)
-        if zd == "warn":
-            raise ValueError("zero_division='warn' is not supported here; pass 0.0, 1.0 or nan")
+        # A stream cannot warn once per undefined metric as the one-shot functions do.
+        check_that(zd != "warn", "zero_division", "a float among {0.0, 1.0} or nan", zero_division)
         self.zero_division = float(zd)
         self.fixed_labels = None if labels is None else _check_fixed_labels(labels)
         self.reset()
@@ -298,10 +290,12 @@ class ClassificationAccumulator(Accumulator[ClassificationMetrics]):
 
 def _check_fixed_labels(labels: ArrayLike) -> NDArray[Any]:
     arr = np.asarray(labels)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError("labels must be a non-empty 1-D sequence")
-    if len(set(arr.tolist())) != arr.size:
-        raise ValueError(f"labels must be unique, got {arr.tolist()!r}")
+    check_that(
+        arr.ndim == 1 and arr.size > 0 and len(set(arr.tolist())) == arr.size,
+        "labels",
+        "a non-empty 1-D sequence of unique labels or None",
+        labels,
+    )
     return arr
 
 

@@ -1,8 +1,9 @@
-"""Input checks shared by every public function.
+"""Input (data) checks shared by every public function.
 
 Each helper names the offending argument in its message and raises only ``ValueError``
 or ``TypeError``, so a caller can always tell which input was wrong and why. Helpers
-return C-contiguous numpy arrays ready for the compiled kernels.
+return C-contiguous numpy arrays ready for the compiled kernels. Parameters (settings
+such as thresholds and options) are checked by :mod:`modelmetrics._core.checks`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Collection, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -21,13 +22,10 @@ __all__ = [
     "check_consistent_length",
     "check_dense_size",
     "check_finite",
-    "check_option",
     "check_sample_weight",
     "column_or_1d",
     "num_samples",
 ]
-
-_T = TypeVar("_T")
 
 
 def as_array(name: str, value: ArrayLike, *, dtype: Any = None) -> NDArray[Any]:
@@ -163,22 +161,6 @@ def check_sample_weight(
     if not allow_all_zero and not w.any():
         raise ValueError("sample_weight must contain at least one non-zero number.")
     return w
-
-
-def check_option(name: str, value: _T, options: Collection[object]) -> _T:
-    """Raise ``ValueError`` unless `value` is one of `options`, listing the valid ones."""
-    try:
-        ok = value in options
-    except TypeError:  # unhashable value tested against a set
-        ok = False
-    if not ok:
-        listed = ", ".join(repr(o) for o in _sorted_options(options))
-        raise ValueError(f"The '{name}' parameter must be one of {listed}; got {value!r}.")
-    return value
-
-
-def _sorted_options(options: Collection[object]) -> Sequence[object]:
-    return sorted(options, key=lambda o: (o is None, str(o)))
 
 
 def _physical_memory() -> int | None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from modelmetrics._core.accumulator import Accumulator
+from modelmetrics._core.checks import check_int
 
 __all__ = ["accumulate_partitions", "evaluate_partitions", "partition_state"]
 
@@ -66,14 +67,6 @@ def _merge_all(*states: AccT) -> AccT:
     for state in states[1:]:
         merged.merge(state)
     return merged
-
-
-def _check_split(split_every: object) -> int:
-    if isinstance(split_every, bool) or not isinstance(split_every, int):
-        raise TypeError(f"split_every must be an integer, got {split_every!r}")
-    if split_every < 2:
-        raise ValueError(f"split_every must be at least 2, got {split_every}")
-    return split_every
 
 
 def _partitions(partitions: Any) -> list[Any]:
@@ -139,7 +132,7 @@ def accumulate_partitions(
         raise ImportError(
             'modelmetrics.distributed needs dask: pip install "modelmetrics[dask]"'
         ) from exc
-    split = _check_split(split_every)
+    split = check_int("split_every", split_every, low=2)
     parts = _partitions(partitions)
     if not parts:
         raise ValueError("partitions is empty: nothing to evaluate")

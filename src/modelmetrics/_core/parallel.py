@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from modelmetrics._core.checks import check_int
+
 __all__ = ["get_num_threads", "num_threads", "run_parallel", "set_num_threads"]
 
 _T = TypeVar("_T")
@@ -57,14 +59,6 @@ def _env_threads() -> int | None:
     return value
 
 
-def _check_threads(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n_threads must be a positive integer, got {n!r}")
-    if n < 1:
-        raise ValueError(f"n_threads must be a positive integer, got {n}")
-    return n
-
-
 def get_num_threads() -> int:
     """Number of threads kernels may use in the current thread.
 
@@ -86,14 +80,14 @@ def set_num_threads(n_threads: int) -> None:
     Results do not depend on this setting; only speed does.
     """
     global _default
-    _default = _check_threads(n_threads)
+    _default = check_int("n_threads", n_threads, low=1)
 
 
 @contextmanager
 def num_threads(n_threads: int) -> Iterator[None]:
     """Context manager limiting kernels to `n_threads` in the calling thread."""
     previous = getattr(_local, "n_threads", None)
-    _local.n_threads = _check_threads(n_threads)
+    _local.n_threads = check_int("n_threads", n_threads, low=1)
     try:
         yield
     finally:
@@ -119,7 +113,7 @@ def run_parallel(tasks: Sequence[Callable[[], _T]], n_threads: int | None = None
     queue until it is empty, so uneven tasks balance out. Results come back in task
     order whatever the scheduling; the first exception raised by a task is re-raised.
     """
-    n = get_num_threads() if n_threads is None else _check_threads(n_threads)
+    n = get_num_threads() if n_threads is None else check_int("n_threads", n_threads, low=1)
     if n == 1 or len(tasks) <= 1:
         return [task() for task in tasks]
     results: list[Any] = [None] * len(tasks)

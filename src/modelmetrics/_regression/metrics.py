@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -16,9 +15,10 @@ from modelmetrics._core.arrays import (
     as_array,
     check_consistent_length,
     check_finite,
-    check_option,
     check_sample_weight,
 )
+from modelmetrics._core.checks import check_bool, check_option, check_real
+from modelmetrics._core.jsonable import json_float
 from modelmetrics._regression.moments import (
     M2_DIFF,
     M2_TRUE,
@@ -159,21 +159,8 @@ def _check_multioutput(
     return weights
 
 
-def _check_force_finite(force_finite: object) -> bool:
-    if not isinstance(force_finite, bool | np.bool_):
-        raise TypeError(f"force_finite must be a bool, got {force_finite!r}")
-    return bool(force_finite)
-
-
 def _check_threshold(threshold: object) -> float | None:
-    if threshold is None:
-        return None
-    if isinstance(threshold, bool | np.bool_) or not isinstance(threshold, numbers.Real):
-        raise TypeError(f"threshold must be a real number or None, got {threshold!r}")
-    value = float(threshold)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"threshold must be finite and non-negative, got {threshold!r}")
-    return value
+    return check_real("threshold", threshold, low=0.0, allow_none=True, finite=True)
 
 
 def _prepare(
@@ -477,7 +464,7 @@ shape (n_outputs,) or None, default='uniform_average'
         if multioutput is None
         else _check_multioutput(multioutput, t.shape[1], _SCORE_AVERAGES)
     )
-    finite = _check_force_finite(force_finite)
+    finite = check_bool("force_finite", force_finite)
     if t.shape[0] < 2:
         _check_finite_targets(t, p)
         _check_some_weight(1.0 if w is None else float(w.sum()))
@@ -534,7 +521,7 @@ of shape (n_outputs,), default='uniform_average'
     """
     t, p, w = _prepare(y_true, y_pred, sample_weight)
     average = _check_multioutput(multioutput, t.shape[1], _SCORE_AVERAGES)
-    finite = _check_force_finite(force_finite)
+    finite = check_bool("force_finite", force_finite)
     state = _state(t, p, w, None)
     weight = state[:, WEIGHT]
     return _fraction_explained(
@@ -646,9 +633,7 @@ class RegressionMetrics:
         if self.threshold is not None:
             items["accuracy"] = self.accuracy
             items["threshold"] = self.threshold
-        return {
-            k: float(v) if v is not None and math.isfinite(v) else None for k, v in items.items()
-        }
+        return {k: json_float(v) for k, v in items.items()}
 
 
 def _report(
@@ -736,7 +721,7 @@ def regression_metrics(
     0.9486081370449679
     """
     thr = _check_threshold(threshold)
-    finite = _check_force_finite(force_finite)
+    finite = check_bool("force_finite", force_finite)
     t, p, w = _prepare(y_true, y_pred, sample_weight)
     return _report(_state(t, p, w, thr), t.shape[0], thr, finite, stacklevel=2)
 
@@ -768,7 +753,7 @@ class RegressionAccumulator(Accumulator[RegressionMetrics]):
 
     def __init__(self, *, threshold: float | None = None, force_finite: bool = True) -> None:
         self._threshold = _check_threshold(threshold)
-        self._force_finite = _check_force_finite(force_finite)
+        self._force_finite = check_bool("force_finite", force_finite)
         self._n_samples = 0
         self._moments: _Float64 | None = None
 

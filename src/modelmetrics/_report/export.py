@@ -1,65 +1,28 @@
 """Strict JSON for reports: plain values only, and files replaced atomically.
 
-JSON has no NaN or infinity and no numpy types; :func:`to_jsonable` maps the first to
-``None`` and the second to plain Python numbers and lists, so ``json.dumps(...,
-allow_nan=False)`` never fails on a metric. :func:`atomic_write_text` writes a
-temporary file beside the target, syncs it and renames it over the target, so an
-interrupted or failed write leaves the previous file as it was.
+JSON has no NaN or infinity and no numpy types; :func:`to_jsonable` (from
+:mod:`modelmetrics._core.jsonable`) maps the first to ``None`` and the second to plain
+Python numbers and lists, so ``json.dumps(..., allow_nan=False)`` never fails on a
+metric. :func:`atomic_write_text` writes a temporary file beside the target, syncs it
+and renames it over the target, so an interrupted or failed write leaves the previous
+file as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import secrets
-from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from modelmetrics._core.jsonable import to_jsonable
 
 __all__ = ["atomic_write_text", "dumps_strict", "load_schema", "to_jsonable"]
 
 SCHEMA_RESOURCE = "report.schema.json"
-
-
-def to_jsonable(value: Any) -> Any:
-    """`value` with numpy scalars and arrays made plain, non-finite floats made None.
-
-    Mapping keys become strings (JSON objects have string keys only); tuples, sets and
-    arrays become lists. Anything else that JSON cannot hold raises ``TypeError``.
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, Mapping):
-        return {_key(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    raise TypeError(f"{type(value).__name__} value {value!r} cannot be written as JSON")
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if isinstance(key, np.generic):
-        key = key.item()
-    if isinstance(key, bool | float) or key is None:
-        return json.dumps(key)  # as json.dumps writes such keys: true, null, 1.5
-    if isinstance(key, int):
-        return str(key)
-    raise TypeError(f"mapping key {key!r} cannot be a JSON object key")
 
 
 def dumps_strict(value: Any, *, indent: int | None = 2) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from modelmetrics._core.checks import check_int, check_real
+
 __all__ = ["Convergence", "LossHistory", "Timestamp", "format_timestamp", "parse_timestamp"]
 
 _RFC3339 = re.compile(
@@ -174,12 +176,8 @@ class Convergence:
 
 
 def _loss_value(value: object, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number or None, got {value!r}")
-    number = float(value)
-    return None if math.isnan(number) else number
+    number = check_real(name, value, allow_none=True, allow_nan=True)
+    return None if number is None or math.isnan(number) else number  # NaN: not logged
 
 
 class LossHistory:
@@ -212,16 +210,8 @@ class LossHistory:
     """
 
     def __init__(self, *, patience: int = 5, min_delta: float = 0.0) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral):
-            raise TypeError(f"patience must be an integer, got {patience!r}")
-        if patience < 1:
-            raise ValueError(f"patience must be at least 1, got {patience}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real):
-            raise TypeError(f"min_delta must be a number, got {min_delta!r}")
-        if not math.isfinite(float(min_delta)) or min_delta < 0:
-            raise ValueError(f"min_delta must be finite and non-negative, got {min_delta!r}")
-        self.patience: int = int(patience)
-        self.min_delta: float = float(min_delta)
+        self.patience: int = check_int("patience", patience, low=1)
+        self.min_delta: float = check_real("min_delta", min_delta, low=0.0, finite=True)
         self._losses: list[float | None] = []
         self._validation: list[float | None] = []
         self._stamps: list[Timestamp] = []

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from modelmetrics._classification.confusion import ConfusionView, confusion_view
+from modelmetrics._core.checks import check_option, check_that
 from modelmetrics._report.adapters import (
     HEADLINE,
     MODEL_TYPES,
@@ -128,10 +129,12 @@ class ModelReport:
         loss_history: LossHistory | None,
         start_time: float | None,
     ) -> None:
-        if loss_history is not None and not isinstance(loss_history, LossHistory):
-            raise TypeError(
-                f"loss_history must be a LossHistory, got {type(loss_history).__name__}"
-            )
+        check_that(
+            loss_history is None or isinstance(loss_history, LossHistory),
+            "loss_history",
+            "a LossHistory or None",
+            loss_history,
+        )
         self.model_type = model_type
         self.labels = labels
         self.loss_history = LossHistory() if loss_history is None else loss_history
@@ -195,8 +198,7 @@ class ModelReport:
             For an unknown or repeated split name and for invalid inputs (the
             message names the argument).
         """
-        if name not in SPLITS:
-            raise ValueError(f"split name must be one of {', '.join(SPLITS)}; got {name!r}")
+        check_option("name", name, SPLITS)
         if name in self._evaluations:
             raise ValueError(f"split {name!r} was already added to this report")
         if self._adapter is None:  # read from an export

@@ -6,7 +6,6 @@ See :mod:`modelmetrics.segmentation` for the public description.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,9 +15,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from modelmetrics._core.accumulator import Accumulator
 from modelmetrics._core.arrays import check_dense_size
-from modelmetrics._core.checks import check_bool, check_str_option
+from modelmetrics._core.checks import check_bool, check_int, check_option, check_that
+from modelmetrics._core.jsonable import json_float
 from modelmetrics._semantic.counts import Counts, count, prepare
-from modelmetrics.exceptions import InvalidParameterError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -35,48 +34,27 @@ _Int64 = NDArray[np.int64]
 # ------------------------------------------------------------------ parameters
 
 
-def _check_num_classes(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidParameterError(f"num_classes must be an int, got {value!r}")
-    if not 1 <= int(value) <= _MAX_CLASSES:
-        raise InvalidParameterError(f"num_classes must be in [1, {_MAX_CLASSES}], got {int(value)}")
-    return int(value)
-
-
-def _check_ignore_index(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidParameterError(f"ignore_index must be an int or None, got {value!r}")
-    if not -(2**63) <= int(value) < 2**63:
-        raise InvalidParameterError(f"ignore_index must fit in int64, got {int(value)}")
-    return int(value)
-
-
 def _check_class_names(value: object, num_classes: int) -> tuple[str, ...] | None:
     if value is None:
         return None
-    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
-        raise InvalidParameterError(f"class_names must be a sequence of str, got {value!r}")
-    names = tuple(value)
-    if len(names) != num_classes:
-        raise InvalidParameterError(
-            f"class_names has {len(names)} names, but num_classes is {num_classes}"
-        )
-    for i, name in enumerate(names):
-        if not isinstance(name, str):
-            raise InvalidParameterError(f"class_names[{i}] must be a str, got {name!r}")
-    if len(set(names)) != len(names):
-        raise InvalidParameterError("class_names must be unique")
+    names = (
+        tuple(value)
+        if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str)
+        else None
+    )
+    check_that(
+        names is not None
+        and len(names) == num_classes
+        and all(isinstance(name, str) for name in names)
+        and len(set(names)) == len(names),  # hashable: all str by now
+        "class_names",
+        f"None or a sequence of {num_classes} distinct str, one per class",
+        value,
+    )
     return names
 
 
 # ------------------------------------------------------------------ results
-
-
-def _json_float(value: Any) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _ratio(num: NDArray[Any], den: NDArray[Any]) -> _Float64:
@@ -214,12 +192,12 @@ class SegmentationMetrics:
             target); with per-image IoU also ``per-image-mean-iou``.
         """
         out: dict[str, Any] = {
-            "mean-iou": _json_float(self.mean_iou),
-            "frequency-weighted-iou": _json_float(self.frequency_weighted_iou),
-            "pixel-accuracy": _json_float(self.pixel_accuracy),
-            "mean-class-accuracy": _json_float(self.mean_class_accuracy),
-            "mean-dice": _json_float(self.mean_dice),
-            "mean-precision": _json_float(self.mean_precision),
+            "mean-iou": json_float(self.mean_iou),
+            "frequency-weighted-iou": json_float(self.frequency_weighted_iou),
+            "pixel-accuracy": json_float(self.pixel_accuracy),
+            "mean-class-accuracy": json_float(self.mean_class_accuracy),
+            "mean-dice": json_float(self.mean_dice),
+            "mean-precision": json_float(self.mean_precision),
             "num-classes": self.num_classes,
             "ignore-index": self.ignore_index,
             "absent": self.absent,
@@ -228,11 +206,11 @@ class SegmentationMetrics:
         }
         out["per-class"] = {
             self._key(c): {
-                "iou": _json_float(self.iou[c]),
-                "dice": _json_float(self.dice[c]),
-                "precision": _json_float(self.precision[c]),
-                "recall": _json_float(self.recall[c]),
-                "f1": _json_float(self.f1[c]),
+                "iou": json_float(self.iou[c]),
+                "dice": json_float(self.dice[c]),
+                "precision": json_float(self.precision[c]),
+                "recall": json_float(self.recall[c]),
+                "f1": json_float(self.f1[c]),
                 "support": int(self.support[c]),
             }
             for c in range(self.num_classes)
@@ -244,7 +222,7 @@ class SegmentationMetrics:
         )
         out["confusion-matrix"] = {"labels": labels, "matrix": self.confusion_matrix.tolist()}
         if self.per_image_mean_iou is not None:
-            out["per-image-mean-iou"] = [_json_float(v) for v in self.per_image_mean_iou]
+            out["per-image-mean-iou"] = [json_float(v) for v in self.per_image_mean_iou]
         return out
 
 
@@ -362,9 +340,12 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
         per_image: bool = False,
         class_names: Sequence[str] | None = None,
     ) -> None:
-        self._num_classes = _check_num_classes(num_classes)
-        self._ignore_index = _check_ignore_index(ignore_index)
-        self._absent: str = check_str_option("absent", absent, _ABSENT)
+        self._num_classes = check_int("num_classes", num_classes, low=1, high=_MAX_CLASSES)
+        # ignore_index is compared with int64 labels, so it must fit in one.
+        self._ignore_index = check_int(
+            "ignore_index", ignore_index, low=-(2**63), high=2**63 - 1, allow_none=True
+        )
+        self._absent: str = check_option("absent", absent, _ABSENT)
         self._per_image = check_bool("per_image", per_image)
         self._class_names = _check_class_names(class_names, self._num_classes)
         # The extended histogram of csrc/mm_segm.h: confusion matrix plus a row of

@@ -1,0 +1,78 @@
+"""The regression adapter: targets of one or more outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from modelmetrics._core.jsonable import to_jsonable
+from modelmetrics._report.adapters.common import ModelTypeAdapter, SplitEvaluation, check_loss
+
+__all__ = ["RegressionAdapter"]
+
+_REGRESSION_KEYS = (
+    "mean-error",
+    "max-error",
+    "mean-absolute-error",
+    "mean-squared-error",
+    "r2-score",
+    "explained-variance-score",
+)
+
+
+class RegressionAdapter(ModelTypeAdapter):
+    """Targets of shape (n_samples,) or (n_samples, n_outputs).
+
+    `labels` names the targets (default ``"target"``, or ``"target-0"``, ... for
+    several outputs). The loss is the mean squared error; the accuracy is the share
+    of samples within `threshold` of the truth, reported only when a threshold is
+    given.
+    """
+
+    model_type = "regression"
+    task = "regression"
+
+    def evaluate(
+        self,
+        ground_truth: Any,
+        predictions: Any,
+        *,
+        labels: Any,
+        threshold: float | None,
+        loss: float | None,
+        options: Mapping[str, Any],
+    ) -> SplitEvaluation:
+        from modelmetrics._regression.metrics import regression_metrics
+
+        self._no_options(options, ("sample_weight",))
+        metrics = regression_metrics(
+            ground_truth,
+            predictions,
+            sample_weight=options.get("sample_weight"),
+            threshold=threshold,
+        )
+        y_true = np.asarray(ground_truth)
+        n_outputs = 1 if y_true.ndim == 1 else int(y_true.shape[1])
+        names = _target_names(labels, n_outputs)
+        values = metrics.as_dict()
+        given_loss = check_loss(loss)
+        accuracy = None
+        if threshold is not None:
+            accuracy = {"accuracy": values["accuracy"], "threshold": values["threshold"]}
+        return SplitEvaluation(
+            metrics={key: values[key] for key in _REGRESSION_KEYS},
+            dataset_stats={self.task: {name: int(y_true.shape[0]) for name in names}},
+            loss=to_jsonable(metrics.mean_squared_error) if given_loss is None else given_loss,
+            accuracy=accuracy,
+        )
+
+
+def _target_names(labels: Any, n_outputs: int) -> list[str]:
+    if labels is None:
+        return ["target"] if n_outputs == 1 else [f"target-{i}" for i in range(n_outputs)]
+    names = [labels] if isinstance(labels, str) else [str(v) for v in labels]
+    if len(names) != n_outputs:
+        raise ValueError(f"labels names {len(names)} targets, the data has {n_outputs}")
+    return names
