@@ -88,7 +88,7 @@ def stream(images: int, chunk: int, seed: int) -> dict[str, Any]:
         n_gt += sum(len(g["labels"]) for g in gts)
         n_dt += sum(len(p["labels"]) for p in preds)
         del gts, preds
-    state_bytes, kept = acc.state_nbytes, acc._state.n_detections
+    state_bytes, kept = acc.state_nbytes, acc.kept_detections
     t0 = time.perf_counter()
     result = acc.compute()
     t_compute = time.perf_counter() - t0

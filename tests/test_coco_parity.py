@@ -15,6 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
+from modelmetrics._coco.api import annotation_masks
 from modelmetrics._core.parallel import num_threads
 
 pc_coco = pytest.importorskip("pycocotools.coco")
@@ -400,9 +401,9 @@ def test_segm_from_files_matches_pycocotools(tmp_path_factory, case, rng):
     assert_same_eval(ours, ref)
     # And the masks equal those converted from the dicts.
     lazy = mm.COCO(str(gt_path))
-    from_file = lazy._mask_table("gt")
+    from_file = annotation_masks(lazy, "gt")
     parsed = mm.COCO(json.loads(gt_path.read_text()))
-    from_dicts = parsed._mask_table("gt")
+    from_dicts = annotation_masks(parsed, "gt")
     for name in ("hw", "bbox", "area"):
         assert np.array_equal(
             np.asarray(getattr(from_file, name)), np.asarray(getattr(from_dicts, name))

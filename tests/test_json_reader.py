@@ -28,13 +28,13 @@ from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
 from modelmetrics import _kernels
-from modelmetrics._coco.api import (
-    COCO,
-    _bad,
-    _result_columns,
+from modelmetrics._coco.api import COCO, annotation_columns
+from modelmetrics._coco.files import FastGroundTruth, load_json
+from modelmetrics._core.json_parse import parse_json
+from modelmetrics._detection.columns import (
     extract_columns,
-    load_json,
-    parse_json,
+    invalid_field,
+    result_columns_from_reader,
 )
 
 try:
@@ -368,10 +368,10 @@ def assert_results_agree(data: bytes) -> None:
         ref = reference_results(doc)
         if res.status == "ok":
             assert ref[0] == "ok", ref
-            same_columns(_result_columns(res), ref[1])
+            same_columns(result_columns_from_reader(res), ref[1])
         else:
             assert ref[:2] == ("raise", ValueError), ref
-            assert str(_bad(*res.error)) == ref[2]
+            assert str(invalid_field(*res.error)) == ref[2]
 
 
 def reference_ground_truth(doc: Any) -> tuple[Any, ...]:
@@ -388,24 +388,17 @@ def assert_ground_truth_agrees(data: bytes) -> None:
     ref = reference_ground_truth(doc)
     if res.status == "ok":
         assert ref[0] == "ok", ref
-        same_columns(_fast_coco(res)._columns(), ref[1])
+        columns = FastGroundTruth.from_read(res).columns
+        assert columns is not None
+        same_columns(columns, ref[1])
     else:
         assert ref[:2] == ("raise", ValueError), ref
-        assert str(_bad(*res.error)) == ref[2]
+        assert str(invalid_field(*res.error)) == ref[2]
     index = outcome(lambda: COCO(copy.deepcopy(doc)).createIndex())
     assert res.index_ok == (index[0] == "ok")
     if res.index_ok:
         assert res.images.tolist() == [img["id"] for img in doc.get("images", [])]
         assert res.categories.tolist() == [cat["id"] for cat in doc.get("categories", [])]
-
-
-def _fast_coco(res: Any) -> COCO:
-    from modelmetrics._coco.api import _FastGroundTruth
-
-    coco = COCO()
-    coco._lazy = b"{}"
-    coco._fast = _FastGroundTruth.from_read(res)
-    return coco
 
 
 def assert_syntax_verdict(data: bytes, res: Any) -> None:
@@ -550,7 +543,7 @@ def test_errors_name_the_annotation_and_field(doc, message, tmp_path):
     path.write_text(json.dumps(doc))
     res = _kernels.read_results(path.read_bytes())
     assert res.status == "invalid"
-    assert str(_bad(*res.error)) == message
+    assert str(invalid_field(*res.error)) == message
     gt = COCO({"images": [{"id": 1}], "annotations": [], "categories": [{"id": 1}]})
     with pytest.raises(ValueError, match=message.replace("[", r"\[")):
         gt.loadRes(str(path))
@@ -594,7 +587,8 @@ def assert_coco_matches_dicts(path: Path) -> None:
     coco, ref_coco = ours[1], COCO(ref_doc[1])
     assert outcome(coco.getImgIds) == outcome(ref_coco.getImgIds)
     assert outcome(coco.getCatIds) == outcome(ref_coco.getCatIds)
-    cols, ref_cols = outcome(coco._columns), outcome(ref_coco._columns)
+    cols = outcome(lambda: annotation_columns(coco))
+    ref_cols = outcome(lambda: annotation_columns(ref_coco))
     assert cols[0] == ref_cols[0], (cols, ref_cols)
     if cols[0] == "ok":
         same_columns(cols[1], ref_cols[1])
@@ -628,12 +622,12 @@ def test_load_res_on_files_behaves_as_on_lists(scratch, doc, rng):
     if ours[0] == "raise":
         assert ours[1:] == ref[1:]
         return
-    same_columns(ours[1]._columns(), ref[1]._columns())
+    same_columns(annotation_columns(ours[1]), annotation_columns(ref[1]))
     assert ours[1].dataset == ref[1].dataset
     assert outcome(ours[1].getImgIds) == outcome(ref[1].getImgIds)
 
 
-def test_evaluation_on_files_builds_no_dicts(tmp_path):
+def test_evaluation_on_files_builds_no_dicts(tmp_path, monkeypatch):
     rng = random.Random(3)
     images = [{"id": i, "file_name": f"{i}.jpg"} for i in range(1, 6)]
     anns, dets = [], []
@@ -652,15 +646,18 @@ def test_evaluation_on_files_builds_no_dicts(tmp_path):
     gt_path.write_text(json.dumps(gt_doc))
     dt_path.write_text(json.dumps(dets))
 
-    gt = mm.COCO(str(gt_path))
-    dt = gt.loadRes(str(dt_path))
-    ev = mm.COCOeval(gt, dt, "bbox")
-    ev.evaluate()
-    ev.accumulate()
-    with contextlib.redirect_stdout(io.StringIO()):
-        ev.summarize()
-    assert gt._lazy is not None  # nothing parsed the files into dicts
-    assert dt._lazy is not None
+    def no_dicts(data: bytes) -> Any:
+        raise AssertionError("a file was parsed into dicts")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("modelmetrics._coco.api.parse_json", no_dicts)
+        gt = mm.COCO(str(gt_path))
+        dt = gt.loadRes(str(dt_path))
+        ev = mm.COCOeval(gt, dt, "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev.summarize()
 
     ref_gt = mm.COCO(copy.deepcopy(gt_doc))
     ref = mm.COCOeval(ref_gt, ref_gt.loadRes(copy.deepcopy(dets)), "bbox")

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import modelmetrics.mask as mm
-from modelmetrics import mask as mask_module
 from modelmetrics._core.parallel import num_threads
+from modelmetrics._detection import rle as mask_module
 
 pytest.importorskip("pycocotools.mask")
 

@@ -134,7 +134,7 @@ def test_detection_state_is_columns_of_kept_detections():
                      "scores": rng.uniform(size=m), "labels": np.ones(m, np.int64)})  # fmt: skip
     acc = DetectionAccumulator(max_detections=100).update(gt, pred)
     kept = 20 * 100
-    assert acc._state.n_detections == kept
+    assert acc.kept_detections == kept
     # 68 bytes per kept detection; a few hundred bytes of per-class counts and matrix.
     assert 68 * kept <= acc.state_nbytes <= 68 * kept + 1024
     assert not hasattr(acc, "_ground_truth")

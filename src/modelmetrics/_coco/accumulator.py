@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from modelmetrics._coco.api import COCO
-from modelmetrics._coco.eval import COCOeval, Params
+from modelmetrics._coco.eval import COCOeval, Params, accumulated_cocoeval, evaluation_of
 from modelmetrics._core.accumulator import Accumulator
+from modelmetrics._detection.accumulate import empty_curves
 from modelmetrics._detection.state import EvaluatedColumns
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
         ev = COCOeval(cocoGt, cocoDt, p.iouType)
         ev.params = p
         ev.evaluate()
-        self._state.add_evaluated(ev)
+        self._state.add_evaluated(evaluation_of(ev))
         self._images.update(unique.tolist())
         return self
 
@@ -141,22 +141,13 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
     def compute(self) -> COCOeval:
         """A ``COCOeval`` holding ``params`` (every image evaluated) and ``eval``, as after
         ``evaluate()`` and ``accumulate()`` on all images at once."""
-        ev = COCOeval(iouType=self.params.iouType)
         p = copy.deepcopy(self.params)
         p.imgIds = sorted(self._images)
-        ev.params = p
-        ev._paramsEval = copy.deepcopy(p)
         cat_ids = p.catIds if p.useCats else [-1]
         T, R, K = len(p.iouThrs), len(p.recThrs), len(cat_ids)
         A, M = len(p.areaRng), len(p.maxDets)
         if K and p.imgIds:
-            values = self._state.accumulate(cat_ids, np.asarray(p.recThrs), p.maxDets)
+            curves = self._state.accumulate(cat_ids, np.asarray(p.recThrs), p.maxDets)
         else:
-            values = {
-                "precision": -np.ones((T, R, K, A, M)),
-                "recall": -np.ones((T, K, A, M)),
-                "scores": -np.ones((T, R, K, A, M)),
-            }
-        date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        ev.eval = {"params": p, "counts": [T, R, K, A, M], "date": date, **values}
-        return ev
+            curves = empty_curves(T, R, K, A, M)
+        return accumulated_cocoeval(p, curves)

@@ -27,276 +27,39 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-import math
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels
+from modelmetrics._coco.files import FastGroundTruth, FileSnapshot, read_bytes
 from modelmetrics._coco.lookup_errors import lookup_errors_as_value_errors
 from modelmetrics._core.gc import gc_paused
 from modelmetrics._core.json_parse import parse_json
 from modelmetrics._detection import rle
+from modelmetrics._detection.columns import (
+    AnnotationColumns,
+    extract_columns,
+    invalid_field,
+    result_columns_from_reader,
+)
 from modelmetrics._detection.mask_tables import (
     ann_to_rle,
+    json_images,
     json_mask_table,
     mask_table,
     segm_result_columns,
 )
 
-__all__ = ["COCO"]
+__all__ = ["COCO", "annotation_columns", "annotation_masks"]
 
 
 def _is_array_like(obj: object) -> bool:
     return hasattr(obj, "__iter__") and hasattr(obj, "__len__")
-
-
-def load_json(path: str | os.PathLike[str]) -> Any:
-    """Parse a JSON file (with orjson when it is installed: several times faster)."""
-    return parse_json(_read_bytes(path))
-
-
-def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
-
-
-class _FileSnapshot:
-    """A JSON file the compiled reader read, to be parsed again only if its dicts are
-    ever needed.
-
-    Holding the path instead of the bytes keeps a loaded ``COCO`` as small as its
-    columns (a 45 MB results file costs 45 MB otherwise). The file must then stay as it
-    was: a later change, detected by size, modification time and inode, is an error
-    rather than silently different dicts.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], size: int) -> None:
-        self.path = os.fspath(path)
-        stat = os.stat(self.path)
-        self.key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        if stat.st_size != size:  # changed while we were reading it
-            raise ValueError(f"{self.path} changed while it was being read")
-
-    def read(self) -> bytes:
-        """The file's bytes, as they were when it was loaded."""
-        try:
-            stat = os.stat(self.path)
-            data = _read_bytes(self.path)
-        except OSError as exc:
-            raise ValueError(
-                f"{self.path} is no longer readable ({exc.strerror}); its annotation "
-                "dicts are parsed from the file on first use"
-            ) from exc
-        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key or len(data) != self.key[0]:
-            raise ValueError(
-                f"{self.path} changed after it was loaded; load it again to read its "
-                "annotation dicts (they are parsed from the file on first use)"
-            )
-        return data
-
-
-@dataclass(frozen=True, eq=False)
-class AnnotationColumns:
-    """Annotations as columns, in dataset order.
-
-    ``image_id`` / ``category_id`` hold the raw ids (int64 when all are integers, else
-    objects). ``crowd`` is ``int(iscrowd) != 0`` (what the IoU uses), ``ignore`` the
-    truthiness of ``iscrowd`` (what pycocotools' ``ignore`` flag becomes).
-    """
-
-    image_id: NDArray[Any]
-    category_id: NDArray[Any]
-    bbox: NDArray[np.float64]
-    area: NDArray[np.float64]
-    crowd: NDArray[np.uint8]
-    ignore: NDArray[np.uint8]
-    id: NDArray[Any]
-    score: NDArray[np.float64] | None
-
-    def __len__(self) -> int:
-        return int(self.bbox.shape[0])
-
-
-def _id_array(values: list[Any]) -> NDArray[Any]:
-    arr = np.asarray(values) if values else np.empty(0, np.int64)
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64, copy=False)
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
-def _bad(index: int, field: str, problem: str) -> ValueError:
-    return ValueError(f"annotation {index}: field '{field}' {problem}")
-
-
-def _number(value: Any, index: int, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise _bad(index, field, f"must be a number, got {value!r}")
-    return float(value)
-
-
-def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
-    """Read the fields evaluation needs from annotation dicts, validating them.
-
-    For detection results (``results=True``) the area is the box area and ids are
-    ``index + 1``, as ``loadRes`` assigns them; ``score`` is required and finite.
-    Plain JSON values take a compiled path; anything else (numpy scalars, string ids)
-    the Python one, with the same results and errors.
-
-    Raises
-    ------
-    ValueError
-        Naming the annotation index and field of the first invalid value.
-    """
-    if isinstance(anns, list):
-        n = len(anns)
-        image_id = np.empty(n, np.int64)
-        category_id = np.empty(n, np.int64)
-        ann_id = np.empty(n, np.int64)
-        bbox = np.empty((n, 4), np.float64)
-        area = np.empty(n, np.float64)
-        score = np.empty(n, np.float64)
-        crowd = np.empty(n, np.uint8)
-        ignore = np.empty(n, np.uint8)
-        status = _kernels.extract_columns(
-            anns, results, image_id, category_id, ann_id, bbox, area, score, crowd, ignore
-        )
-        if status is None:
-            return AnnotationColumns(
-                image_id=image_id,
-                category_id=category_id,
-                bbox=bbox,
-                area=area,
-                crowd=crowd if not results else np.zeros(n, np.uint8),
-                ignore=ignore if not results else np.zeros(n, np.uint8),
-                id=ann_id,
-                score=score if results else None,
-            )
-        if status != "fallback":
-            raise _bad(*status)
-    return _extract_python(anns, results=results)
-
-
-def _extract_python(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
-    n = len(anns)
-    image_ids: list[Any] = [None] * n
-    category_ids: list[Any] = [None] * n
-    ids: list[Any] = [None] * n
-    bbox = np.empty((n, 4), np.float64)
-    area = np.empty(n, np.float64)
-    crowd = np.zeros(n, np.uint8)
-    ignore = np.zeros(n, np.uint8)
-    score = np.empty(n, np.float64) if results else None
-    for i, ann in enumerate(anns):
-        if not isinstance(ann, dict):
-            raise ValueError(f"annotation {i} must be an object, got {type(ann).__name__}")
-        try:
-            image_ids[i] = ann["image_id"]
-            category_ids[i] = ann["category_id"]
-            box = ann["bbox"]
-        except KeyError as exc:
-            raise _bad(i, exc.args[0], "is missing") from None
-        if not isinstance(box, list | tuple | np.ndarray) or len(box) != 4:
-            raise _bad(i, "bbox", f"must be [x, y, width, height], got {box!r}")
-        x, y, w, h = (_number(v, i, "bbox") for v in box)
-        if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(w) and math.isfinite(h)):
-            raise _bad(i, "bbox", f"must be finite, got {box!r}")
-        if w < 0 or h < 0:
-            raise _bad(i, "bbox", f"has a negative width or height: {box!r}")
-        bbox[i] = (x, y, w, h)
-        if results:
-            assert score is not None
-            if "score" not in ann:
-                raise _bad(i, "score", "is missing")
-            s = _number(ann["score"], i, "score")
-            if not math.isfinite(s):
-                raise _bad(i, "score", f"must be finite, got {ann['score']!r}")
-            score[i] = s
-            # loadRes's own expression on the original values, so that float32 rows
-            # (loadNumpyAnnotations) round their area as pycocotools does.
-            area[i] = box[2] * box[3]
-            ids[i] = i + 1
-        else:
-            if "area" not in ann:
-                raise _bad(i, "area", "is missing")
-            a = _number(ann["area"], i, "area")
-            if math.isnan(a):
-                raise _bad(i, "area", "is NaN")
-            area[i] = a
-            if "id" not in ann:
-                raise _bad(i, "id", "is missing")
-            ids[i] = ann["id"]
-            flag = ann.get("iscrowd", 0)
-            crowd[i] = int(flag) != 0
-            ignore[i] = bool(flag)
-    return AnnotationColumns(
-        image_id=_id_array(image_ids),
-        category_id=_id_array(category_ids),
-        bbox=bbox,
-        area=area,
-        crowd=crowd,
-        ignore=ignore,
-        id=_id_array(ids),
-        score=score,
-    )
-
-
-@dataclass(eq=False)
-class _FastGroundTruth:
-    """What the compiled reader found in a ground-truth file, before any dict exists.
-
-    ``image_ids`` (deduplicated, in order: ``imgs``' keys) and ``cat_ids`` are None when
-    pycocotools' index building or ``getCatIds`` would fail on the file (a missing id):
-    the dict path then raises as before. ``columns`` or ``error`` is what
-    ``extract_columns`` gives for the annotations.
-    """
-
-    image_ids: list[Any] | None
-    cat_ids: list[Any] | None
-    columns: AnnotationColumns | None
-    error: tuple[int, str, str] | None
-
-    @classmethod
-    def from_read(cls, read: _kernels.CocoJson) -> _FastGroundTruth:
-        image_ids = list(dict.fromkeys(read.images.tolist())) if read.index_ok else None
-        cat_ids = read.categories.tolist() if read.index_ok and read.has_categories else None
-        if read.status != "ok":
-            return cls(image_ids, cat_ids, None, read.error)
-        columns = AnnotationColumns(
-            image_id=read.image_id,
-            category_id=read.category_id,
-            bbox=read.bbox,
-            area=read.area,
-            crowd=read.crowd,
-            ignore=read.crowd.copy(),  # bool(iscrowd) == (iscrowd != 0) for ints
-            id=read.ann_id,
-            score=None,
-        )
-        return cls(image_ids, cat_ids, columns, None)
-
-
-def _result_columns(read: _kernels.CocoJson) -> AnnotationColumns:
-    """``extract_columns(results=True)`` for what the compiled reader read."""
-    n = read.n
-    with np.errstate(over="ignore"):  # huge boxes: an infinite area, silently, as in C
-        area = read.bbox[:, 2] * read.bbox[:, 3]  # loadRes's bb[2] * bb[3], in float64
-    return AnnotationColumns(
-        image_id=read.image_id,
-        category_id=read.category_id,
-        bbox=read.bbox,
-        area=area,
-        crowd=np.zeros(n, np.uint8),
-        ignore=np.zeros(n, np.uint8),
-        id=np.arange(1, n + 1, dtype=np.int64),
-        score=read.score,
-    )
 
 
 @lookup_errors_as_value_errors
@@ -332,12 +95,10 @@ class COCO:
         self._segm_areas: NDArray[np.uint32] | None = None
         self._segm_boxes: NDArray[np.float64] | None = None
         self._load_masks: _kernels.MaskTable | None = None
-        # Masks given as arrays (the native instance-segmentation API): used as they are.
-        self._mask_cache: _kernels.MaskTable | None = None
         # A file read by the compiled reader, parsed into _dataset on first use.
-        self._lazy: _FileSnapshot | None = None
+        self._lazy: FileSnapshot | None = None
         # Ground truth: what the reader found (only while _lazy is set).
-        self._fast: _FastGroundTruth | None = None
+        self._fast: FastGroundTruth | None = None
         self._fast_index_used = False  # getImgIds answered as if the index existed
         # Lazy ground truth with lazy results: images/info/categories as they were when
         # parsed, for the results to copy (as loadRes copies them).
@@ -351,11 +112,11 @@ class COCO:
             dataset = annotation_file
         else:
             self._say("loading annotations into memory...")
-            data = _read_bytes(annotation_file)
+            data = read_bytes(annotation_file)
             read = _kernels.read_ground_truth(data)
             if read.status in ("ok", "invalid"):
-                self._lazy = _FileSnapshot(annotation_file, len(data))
-                self._fast = _FastGroundTruth.from_read(read)
+                self._lazy = FileSnapshot(annotation_file, len(data))
+                self._fast = FastGroundTruth.from_read(read)
                 return
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
             dataset = parse_json(data)
@@ -391,7 +152,6 @@ class COCO:
         self._segm_areas = None
         self._segm_boxes = None
         self._load_masks = None
-        self._mask_cache = None
         self._dataset = value
         self._index = None
         self._cols = None
@@ -615,10 +375,10 @@ class COCO:
         res = COCO(verbose=self.verbose)
         self._say("Loading and preparing results...")
         if isinstance(resFile, str | os.PathLike):
-            data = _read_bytes(resFile)
+            data = read_bytes(resFile)
             read = _kernels.read_results(data)
             if read.status in ("ok", "invalid"):
-                snapshot = _FileSnapshot(resFile, len(data))
+                snapshot = FileSnapshot(resFile, len(data))
                 del data  # the columns are all evaluation needs
                 return self._load_results_read(res, snapshot, read, allow_empty)
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
@@ -670,7 +430,7 @@ class COCO:
         return res
 
     def _load_results_read(
-        self, res: COCO, data: _FileSnapshot, read: _kernels.CocoJson, allow_empty: bool
+        self, res: COCO, data: FileSnapshot, read: _kernels.CocoJson, allow_empty: bool
     ) -> COCO:
         """loadRes's checks and result for a file the compiled reader read.
 
@@ -684,8 +444,8 @@ class COCO:
                 "allow_empty=True to evaluate it as no detections"
             )
         if read.error is not None:
-            raise _bad(*read.error)
-        cols = _result_columns(read)
+            raise invalid_field(*read.error)
+        cols = result_columns_from_reader(read)
         self._check_result_ids(
             cols,
             lambda i, field: int(cols.image_id[i] if field == "image_id" else cols.category_id[i]),
@@ -797,16 +557,13 @@ class COCO:
 
     def _mask_table(self, side: str) -> _kernels.MaskTable:
         """Every annotation's mask, in column order, for the segm IoU."""
-        if self._mask_cache is not None:
-            return self._mask_cache
         if self._load_masks is not None:
             return self._load_masks
-        if self._lazy is not None and not self._is_results and self._fast is not None:
-            # A ground truth still in its file: read the segmentations from the bytes.
-            data = self._lazy.read()
-            read = _kernels.read_ground_truth(data)
-            if read.status == "ok":
-                return json_mask_table(data, read.seg_off, read.seg_len, read.image_id, side)
+        if self._lazy is not None:
+            # Still in its file: read the segmentations from the bytes, no dicts.
+            table = self._file_mask_table(self._lazy.read(), side)
+            if table is not None:
+                return table
         self._complete_results()
         dataset = self._dataset
         return mask_table(
@@ -816,6 +573,39 @@ class COCO:
             side,
         )
 
+    def _file_mask_table(self, data: bytes, side: str) -> _kernels.MaskTable | None:
+        """The masks of a file's annotations read from its bytes, or None where the
+        dicts are needed (a result without ``segmentation`` is scored by its box
+        polygon, which loadRes's completion adds)."""
+        if not self._is_results:
+            if self._fast is None:
+                return None
+            read = _kernels.read_ground_truth(data)
+            images = json_images(data, read)
+        else:
+            read = _kernels.read_results(data)
+            if read.status == "ok" and bool(np.any(read.seg_len < 0)):
+                return None
+            images = self._result_images()
+        if read.status != "ok":
+            return None
+        return json_mask_table(data, read.seg_off, read.seg_len, images, read.image_id, side)
+
+    def _result_images(self) -> list[Any]:
+        """The images results have (loadRes copies the ground truth's), without parsing
+        the results: the ground truth's images as they were when it was parsed, or as
+        its file holds them while it is not."""
+        gt = self._gt_source
+        if gt is None:
+            images: list[Any] = self._dataset.get("images", [])
+            return images
+        if gt._parts is not None:
+            return list(gt._parts[1])
+        if gt._lazy is not None:
+            data = gt._lazy.read()
+            return json_images(data, _kernels.read_ground_truth(data))
+        return list(gt._raw().get("images", []))
+
     # -- columns for evaluation ------------------------------------------------------------
 
     def _columns(self) -> AnnotationColumns:
@@ -823,12 +613,32 @@ class COCO:
             fast = self._fast
             if fast is not None:
                 if fast.error is not None:
-                    raise _bad(*fast.error)
+                    raise invalid_field(*fast.error)
                 self._cols = fast.columns
             else:
                 self._cols = extract_columns(self._raw().get("annotations", []), results=False)
         assert self._cols is not None
         return self._cols
+
+
+def annotation_columns(coco: COCO) -> AnnotationColumns:
+    """The detection engine's view of `coco`'s annotations: columns, read once and kept.
+
+    For ground truth from a file, the columns the compiled reader read; for dicts, the
+    checked fields of every annotation (``extract_columns``).
+
+    Raises
+    ------
+    ValueError
+        Naming the annotation and field of the first value evaluation cannot use.
+    """
+    return coco._columns()
+
+
+def annotation_masks(coco: COCO, side: str) -> _kernels.MaskTable:
+    """Every annotation's ``segmentation`` as ``annToRLE`` converts it, in column order
+    (`side` names the dataset in error messages)."""
+    return coco._mask_table(side)
 
 
 def _unknown_ids(values: NDArray[Any], known_ids: Sequence[Any]) -> list[int]:

@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from modelmetrics._coco.api import COCO
-from modelmetrics._coco.eval import COCOeval, Params
 from modelmetrics._core.accumulator import Accumulator
-from modelmetrics._detection.box_inputs import BoxFormat, as_coco_pair
+from modelmetrics._detection.box_inputs import BoxFormat, box_inputs
+from modelmetrics._detection.inputs import EvaluationInputs
 from modelmetrics._detection.metrics import (
     ClassDetectionMetrics,
     DetectionMetrics,
+    KeptDetections,
     assemble_metrics,
-    coco_settings,
     compute_detection_metrics,
     confusion_counts,
-    evaluate_coco,
+    evaluate_inputs,
     per_class_metrics,
 )
+from modelmetrics._detection.settings import COCO_AREA_RANGES, MatchSettings
 from modelmetrics._detection.state import EvaluatedColumns, reindex_square
 
 if TYPE_CHECKING:
@@ -34,29 +34,6 @@ __all__ = [
     "DetectionMetrics",
     "evaluate_detections",
 ]
-
-
-def _check_settings(
-    iou_threshold: object, score_threshold: object, max_detections: object
-) -> tuple[float, float | None, int]:
-    if isinstance(iou_threshold, bool) or not isinstance(iou_threshold, numbers.Real):
-        raise TypeError(f"iou_threshold must be a number, got {iou_threshold!r}")
-    if not 0.0 <= float(iou_threshold) <= 1.0:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
-    if score_threshold is not None:
-        if isinstance(score_threshold, bool) or not isinstance(score_threshold, numbers.Real):
-            raise TypeError(f"score_threshold must be a number or None, got {score_threshold!r}")
-        if np.isnan(float(score_threshold)):
-            raise ValueError("score_threshold must not be NaN")
-    if isinstance(max_detections, bool) or not isinstance(max_detections, numbers.Integral):
-        raise TypeError(f"max_detections must be an integer, got {max_detections!r}")
-    if max_detections < 1:
-        raise ValueError(f"max_detections must be at least 1, got {max_detections}")
-    return (
-        float(iou_threshold),
-        None if score_threshold is None else float(score_threshold),
-        int(max_detections),
-    )
 
 
 def _image_id(name: str, i: int, entry: object) -> int:
@@ -139,16 +116,9 @@ def evaluate_detections(
     >>> m.classes[1].tp, m.classes[1].fp, m.classes[1].precision
     (1, 1, 0.5)
     """
-    iou, score, max_det = _check_settings(iou_threshold, score_threshold, max_detections)
-    gt, dt = as_coco_pair(ground_truth, predictions, box_format)
-    return compute_detection_metrics(
-        gt,
-        dt,
-        iou_threshold=iou,
-        score_threshold=score,
-        max_detections=max_det,
-        classes=None if classes is None else list(classes),
-    )
+    match = MatchSettings.checked(iou_threshold, score_threshold, max_detections)
+    inputs = box_inputs(ground_truth, predictions, box_format)
+    return compute_detection_metrics(inputs, match, None if classes is None else list(classes))
 
 
 class DetectionAccumulator(Accumulator[DetectionMetrics]):
@@ -182,8 +152,6 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
     1.0
     """
 
-    _iou_type = "bbox"
-
     def __init__(
         self,
         *,
@@ -193,22 +161,38 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
         box_format: BoxFormat = "xywh",
         classes: Sequence[Any] | None = None,
     ) -> None:
-        self.iou_threshold, self.score_threshold, self.max_detections = _check_settings(
-            iou_threshold, score_threshold, max_detections
-        )
+        self.match = MatchSettings.checked(iou_threshold, score_threshold, max_detections)
         if box_format not in ("xywh", "xyxy"):
             raise ValueError(f"box_format must be 'xywh' or 'xyxy', got {box_format!r}")
         self.box_format: BoxFormat = box_format
         self.classes = None if classes is None else tuple(classes)
         self.reset()
 
+    @property
+    def iou_threshold(self) -> float:
+        return self.match.iou_threshold
+
+    @property
+    def score_threshold(self) -> float | None:
+        return self.match.score_threshold
+
+    @property
+    def max_detections(self) -> int:
+        return self.match.max_detections
+
     def reset(self) -> None:
         """Forget all images; keep the configuration."""
-        thresholds, _, _, _ = coco_settings(self.iou_threshold, self.max_detections)
-        self._state = EvaluatedColumns(len(Params("bbox").areaRng), len(thresholds))
+        n_thresholds = len(self.match.iou_thresholds())
+        self._state = EvaluatedColumns(len(COCO_AREA_RANGES), n_thresholds)
         self._labels = np.empty(0, np.int64)  # every class seen, sorted
         self._confusion = np.zeros((1, 1), np.int64)  # by _labels, then background
         self._image_ids: set[int] = set()
+
+    @property
+    def kept_detections(self) -> int:
+        """Number of detections held in the state (at most `max_detections` per image and
+        class)."""
+        return self._state.n_detections
 
     @property
     def state_nbytes(self) -> int:
@@ -260,32 +244,23 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
         self._image_ids |= batch_ids
         return self
 
-    def _as_pair(
+    def _inputs(
         self, ground_truth: list[Mapping[str, Any]], predictions: list[Mapping[str, Any]]
-    ) -> tuple[COCO, COCO]:
-        return as_coco_pair(ground_truth, predictions, self.box_format)
+    ) -> EvaluationInputs:
+        return box_inputs(ground_truth, predictions, self.box_format)
 
     def _add_batch(
         self, ground_truth: list[Mapping[str, Any]], predictions: list[Mapping[str, Any]]
     ) -> None:
-        gt, dt = self._as_pair(ground_truth, predictions)
-        ev = evaluate_coco(
-            gt,
-            dt,
-            iou_threshold=self.iou_threshold,
-            max_detections=self.max_detections,
-            classes=None if self.classes is None else list(self.classes),
-            iou_type=self._iou_type,
-            strict_classes=False,
-        )
-        labels = list(ev.params.catIds)
-        matrix = confusion_counts(
-            gt, dt, ev, labels, self.iou_threshold, self.score_threshold, self.max_detections
-        )
+        inputs = self._inputs(ground_truth, predictions)
+        classes = None if self.classes is None else list(self.classes)
+        ev = evaluate_inputs(inputs, self.match, classes, strict_classes=False)
+        labels = list(ev.settings.category_ids)
+        matrix = confusion_counts(inputs, ev, labels, self.match)
         self._state.add_evaluated(ev)
         # Classes of the batch, whether or not they survive the class filter (as the
         # one-pass evaluation's categories are every label of its inputs).
-        seen = np.union1d(gt._columns().category_id, dt._columns().category_id)
+        seen = np.union1d(inputs.ground_truth.category_id, inputs.predictions.category_id)
         self._fold_confusion(np.asarray(labels, np.int64), matrix, seen.astype(np.int64))
 
     def _fold_confusion(
@@ -322,41 +297,23 @@ class DetectionAccumulator(Accumulator[DetectionMetrics]):
             if unknown:
                 raise ValueError(f"classes {unknown!r} are not categories of the ground truth")
             labels = np.unique(np.asarray(self.classes, np.int64))
-        thresholds, t0, std, max_dets = coco_settings(self.iou_threshold, self.max_detections)
-        ev = COCOeval(iouType=self._iou_type)
-        p = ev.params
-        p.imgIds = sorted(self._image_ids)
-        p.catIds = list(labels)  # np.int64 ids, as COCOeval.evaluate leaves them
-        p.iouThrs, p.maxDets = thresholds, max_dets
+        settings = self.match.evaluation_settings(sorted(self._image_ids), labels)
         columns = self._state.sorted_columns(labels)
-        ev.eval = self._state.accumulate(labels, p.recThrs, max_dets, columns)
+        curves = self._state.accumulate(
+            labels, settings.recall_thresholds, settings.max_detections, columns
+        )
         cat_start, score, rank, code = columns
         npig, _ = self._state.counts_for(labels)
-        per_class = per_class_metrics(
-            ev.eval["precision"],
-            p.catIds,
-            np.asarray(thresholds),
-            std,
-            t0,
-            max_dets.index(self.max_detections),
-            self.max_detections,
-            self.score_threshold,
-            cat_start,
-            np.ascontiguousarray(code[:, 0, t0]),
-            score,
-            rank,
-            npig[:, 0],
+        kept = KeptDetections(
+            category_start=cat_start,
+            code=np.ascontiguousarray(code[:, 0, self.match.iou_index]),
+            score=score,
+            rank=rank,
+            n_ground_truth=npig[:, 0],
         )
+        category_ids = list(settings.category_ids)
+        per_class = per_class_metrics(curves.precision, category_ids, settings, self.match, kept)
         # The rows and columns of `labels` (all classes, or the filter's) and background.
         keep = np.r_[np.searchsorted(self._labels, labels), len(self._labels)]
         matrix = np.ascontiguousarray(self._confusion[np.ix_(keep, keep)])
-        return assemble_metrics(
-            ev,
-            std,
-            per_class,
-            matrix,
-            p.catIds,
-            self.iou_threshold,
-            self.score_threshold,
-            self.max_detections,
-        )
+        return assemble_metrics(settings, curves, per_class, matrix, self.match)

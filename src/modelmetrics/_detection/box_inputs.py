@@ -1,4 +1,4 @@
-"""Turn the inputs ``evaluate_detections`` accepts into ground-truth and result COCOs.
+"""Per-image box arrays (and COCO data) as the inputs of ``evaluate_detections``.
 
 Accepted forms, for ground truth and predictions alike:
 
@@ -14,17 +14,26 @@ not given are box areas (COCO files carry mask areas instead).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from modelmetrics._coco.api import COCO, AnnotationColumns
 from modelmetrics._core.arrays import as_array
+from modelmetrics._detection.columns import AnnotationColumns
+from modelmetrics._detection.inputs import (
+    EvaluationInputs,
+    crowd_flags,
+    field,
+    from_coco_data,
+    image_ids_of,
+    is_per_image,
+    labels_of,
+    scores_of,
+)
 
-__all__ = ["BoxFormat", "as_coco_pair", "xyxy_to_xywh"]
+__all__ = ["BoxFormat", "box_inputs", "xyxy_to_xywh"]
 
 BoxFormat = Literal["xywh", "xyxy"]
 
@@ -35,27 +44,6 @@ def xyxy_to_xywh(boxes: NDArray[np.float64]) -> NDArray[np.float64]:
     out[:, 2] = boxes[:, 2] - boxes[:, 0]
     out[:, 3] = boxes[:, 3] - boxes[:, 1]
     return out
-
-
-def _is_per_image(value: object) -> bool:
-    return (
-        isinstance(value, Sequence)
-        and not isinstance(value, str | bytes)
-        and len(value) > 0
-        and isinstance(value[0], Mapping)
-        and "boxes" in value[0]
-    )
-
-
-def _field(name: str, image: int, entry: Mapping[str, Any], key: str, n: int | None) -> Any:
-    if key not in entry:
-        raise ValueError(f"{name}[{image}]: missing '{key}'")
-    arr = as_array(f"{name}[{image}]['{key}']", entry[key])
-    if arr.ndim == 0:
-        raise TypeError(f"{name}[{image}]['{key}'] must be array-like, got {entry[key]!r}")
-    if n is not None and arr.shape[0] != n:
-        raise ValueError(f"{name}[{image}]['{key}'] has {arr.shape[0]} entries, 'boxes' has {n}")
-    return arr
 
 
 def _boxes(name: str, image: int, entry: Mapping[str, Any], fmt: BoxFormat) -> NDArray[np.float64]:
@@ -79,19 +67,6 @@ def _boxes(name: str, image: int, entry: Mapping[str, Any], fmt: BoxFormat) -> N
     return boxes
 
 
-def _labels(name: str, image: int, entry: Mapping[str, Any], n: int) -> NDArray[np.int64]:
-    labels: NDArray[Any] = _field(name, image, entry, "labels", n)
-    if labels.ndim != 1:
-        raise ValueError(f"{name}[{image}]['labels'] must be 1-D, got shape {labels.shape}")
-    if labels.size and labels.dtype.kind not in "iu":
-        as_int = labels.astype(np.int64, copy=False) if labels.dtype.kind == "f" else None
-        if as_int is None or not np.array_equal(as_int, labels):
-            raise TypeError(f"{name}[{image}]['labels'] must hold integer class ids")
-        labels = as_int
-    out: NDArray[np.int64] = labels.astype(np.int64, copy=False)
-    return out
-
-
 def _columns_from_images(
     name: str,
     images: Sequence[Mapping[str, Any]],
@@ -107,28 +82,17 @@ def _columns_from_images(
         b = _boxes(name, i, entry, fmt)
         n = b.shape[0]
         boxes.append(b)
-        labels.append(_labels(name, i, entry, n))
+        labels.append(labels_of(name, i, entry, n))
         owners.append(np.full(n, image_ids[i], np.int64))
         if results:
-            s = _field(name, i, entry, "scores", n).reshape(-1)
-            if s.size and s.dtype.kind not in "biuf":
-                raise TypeError(f"{name}[{i}]['scores'] must be numeric")
-            s = s.astype(np.float64, copy=False)
-            if not np.all(np.isfinite(s)):
-                raise ValueError(f"{name}[{i}]['scores'] must be finite")
-            scores.append(s)
+            scores.append(scores_of(name, i, entry, n))
         else:
-            c = entry.get("iscrowd")
-            crowd.append(
-                np.zeros(n, np.uint8)
-                if c is None
-                else (_field(name, i, entry, "iscrowd", n).reshape(-1) != 0).astype(np.uint8)
-            )
+            crowd.append(crowd_flags(name, i, entry, n))
             a = entry.get("area")
             area.append(
                 b[:, 2] * b[:, 3]
                 if a is None
-                else _field(name, i, entry, "area", n).reshape(-1).astype(np.float64)
+                else field(name, i, entry, "area", n).reshape(-1).astype(np.float64)
             )
     box = np.concatenate(boxes) if boxes else np.empty((0, 4))
     total = box.shape[0]
@@ -146,32 +110,17 @@ def _columns_from_images(
     )
 
 
-def _image_ids(name: str, images: Sequence[Mapping[str, Any]]) -> NDArray[np.int64]:
-    given = ["image_id" in entry for entry in images]
-    if any(given) and not all(given):
-        raise ValueError(f"{name}: give 'image_id' for every image or for none")
-    if not any(given):
-        return np.arange(len(images), dtype=np.int64)
-    try:
-        ids = np.array([int(entry["image_id"]) for entry in images], dtype=np.int64)
-    except OverflowError:
-        raise ValueError(f"{name}: an image id does not fit in 64 bits") from None
-    if len(np.unique(ids)) != len(ids):
-        raise ValueError(f"{name}: image ids must be unique")
-    return ids
-
-
 def _from_arrays(
     ground_truth: Sequence[Mapping[str, Any]],
     predictions: Sequence[Mapping[str, Any]],
     fmt: BoxFormat,
-) -> tuple[COCO, COCO]:
+) -> EvaluationInputs:
     if len(predictions) != len(ground_truth):
         raise ValueError(
             f"predictions has {len(predictions)} images, ground_truth has {len(ground_truth)}"
         )
-    image_ids = _image_ids("ground_truth", ground_truth)
-    pred_ids = _image_ids("predictions", predictions)
+    image_ids = image_ids_of("ground_truth", ground_truth)
+    pred_ids = image_ids_of("predictions", predictions)
     if "image_id" in predictions[0] and not np.array_equal(np.sort(pred_ids), np.sort(image_ids)):
         raise ValueError("predictions and ground_truth must cover the same image ids")
     if "image_id" not in predictions[0]:
@@ -179,29 +128,16 @@ def _from_arrays(
     gt_cols = _columns_from_images("ground_truth", ground_truth, image_ids, fmt, results=False)
     dt_cols = _columns_from_images("predictions", predictions, pred_ids, fmt, results=True)
     labels = np.union1d(gt_cols.category_id, dt_cols.category_id)
-    gt = _columnar_coco(gt_cols, image_ids, labels, results=False)
-    dt = _columnar_coco(dt_cols, image_ids, labels, results=True)
-    return gt, dt
-
-
-def _columnar_coco(
-    cols: AnnotationColumns, image_ids: NDArray[np.int64], labels: NDArray[Any], *, results: bool
-) -> COCO:
-    """A COCO whose dataset holds images and categories only; annotations are columns."""
-    coco = COCO(
-        {
-            "images": [{"id": int(i)} for i in image_ids],
-            "categories": [{"id": int(c), "name": str(c)} for c in labels],
-            "annotations": [],
-        }
+    return EvaluationInputs(
+        ground_truth=gt_cols,
+        predictions=dt_cols,
+        image_ids=sorted(int(i) for i in image_ids),
+        category_ids=sorted(int(c) for c in labels),
     )
-    coco._cols = cols
-    coco._is_results = results
-    return coco
 
 
-def as_coco_pair(ground_truth: Any, predictions: Any, box_format: BoxFormat) -> tuple[COCO, COCO]:
-    """Ground truth and predictions as a (ground truth, results) pair of COCO objects.
+def box_inputs(ground_truth: Any, predictions: Any, box_format: BoxFormat) -> EvaluationInputs:
+    """Ground truth and predictions, per-image arrays or COCO data, as evaluation inputs.
 
     Raises
     ------
@@ -210,41 +146,13 @@ def as_coco_pair(ground_truth: Any, predictions: Any, box_format: BoxFormat) -> 
     """
     if box_format not in ("xywh", "xyxy"):
         raise ValueError(f"box_format must be 'xywh' or 'xyxy', got {box_format!r}")
-    if _is_per_image(ground_truth) or _is_per_image(predictions):
-        if not (_is_per_image(ground_truth) and _is_per_image(predictions)):
+    if is_per_image(ground_truth, "boxes") or is_per_image(predictions, "boxes"):
+        if not (is_per_image(ground_truth, "boxes") and is_per_image(predictions, "boxes")):
             raise TypeError(
                 "give ground_truth and predictions in the same form: both per-image "
                 "arrays or both COCO data"
             )
         return _from_arrays(ground_truth, predictions, box_format)
-    gt = _as_gt_coco(ground_truth)
     if box_format == "xyxy":
         raise ValueError("COCO data stores boxes as xywh; box_format='xyxy' applies to arrays")
-    dt = _as_results(gt, predictions)
-    return gt, dt
-
-
-def _as_gt_coco(value: Any) -> COCO:
-    if isinstance(value, COCO):
-        return value
-    if isinstance(value, str | os.PathLike | dict):
-        return COCO(value)
-    if hasattr(value, "dataset") and isinstance(value.dataset, dict):  # pycocotools' COCO
-        return COCO(value.dataset)
-    raise TypeError(
-        "ground_truth must be a COCO object, a COCO JSON path or dict, or per-image arrays; "
-        f"got {type(value).__name__}"
-    )
-
-
-def _as_results(gt: COCO, value: Any) -> COCO:
-    if isinstance(value, COCO):
-        return value
-    if hasattr(value, "dataset") and isinstance(value.dataset, dict):
-        return gt.loadRes(list(value.dataset.get("annotations", [])), allow_empty=True)
-    if isinstance(value, str | os.PathLike | list):
-        return gt.loadRes(value, allow_empty=True)
-    raise TypeError(
-        "predictions must be a COCO object, a results JSON path or list, or per-image "
-        f"arrays; got {type(value).__name__}"
-    )
+    return from_coco_data(ground_truth, predictions, masks=False)

@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from modelmetrics._coco.api import COCO
-from modelmetrics._detection.api import DetectionAccumulator, _check_settings
-from modelmetrics._detection.mask_inputs import as_instance_pair
+from modelmetrics._detection.api import DetectionAccumulator
+from modelmetrics._detection.inputs import EvaluationInputs
+from modelmetrics._detection.mask_inputs import mask_inputs
 from modelmetrics._detection.metrics import (
     ClassDetectionMetrics,
     DetectionMetrics,
     compute_detection_metrics,
 )
+from modelmetrics._detection.settings import MatchSettings
 
 __all__ = [
     "ClassDetectionMetrics",
@@ -94,17 +95,9 @@ def evaluate_instance_segmentation(
     >>> m.classes[1].tp, m.classes[1].fp, m.classes[1].fn
     (1, 1, 0)
     """
-    iou, score, max_det = _check_settings(iou_threshold, score_threshold, max_detections)
-    gt, dt = as_instance_pair(ground_truth, predictions)
-    return compute_detection_metrics(
-        gt,
-        dt,
-        iou_threshold=iou,
-        score_threshold=score,
-        max_detections=max_det,
-        classes=None if classes is None else list(classes),
-        iou_type="segm",
-    )
+    match = MatchSettings.checked(iou_threshold, score_threshold, max_detections)
+    inputs = mask_inputs(ground_truth, predictions)
+    return compute_detection_metrics(inputs, match, None if classes is None else list(classes))
 
 
 class InstanceSegmentationAccumulator(DetectionAccumulator):
@@ -137,9 +130,7 @@ class InstanceSegmentationAccumulator(DetectionAccumulator):
             classes=classes,
         )
 
-    _iou_type = "segm"
-
-    def _as_pair(
+    def _inputs(
         self, ground_truth: list[Mapping[str, Any]], predictions: list[Mapping[str, Any]]
-    ) -> tuple[COCO, COCO]:
-        return as_instance_pair(ground_truth, predictions)
+    ) -> EvaluationInputs:
+        return mask_inputs(ground_truth, predictions)

@@ -1,5 +1,4 @@
-"""Turn the inputs ``evaluate_instance_segmentation`` accepts into ground-truth and
-result COCOs with masks.
+"""Per-image masks (and COCO data) as the inputs of ``evaluate_instance_segmentation``.
 
 COCO data (files, dicts, result lists, ``COCO`` objects) is used as it is: the masks are
 the annotations' ``segmentation`` values, converted as pycocotools' ``annToRLE`` does.
@@ -21,30 +20,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels
-from modelmetrics._coco.api import COCO, AnnotationColumns
 from modelmetrics._detection import rle
-from modelmetrics._detection.box_inputs import (
-    _as_gt_coco,
-    _as_results,
-    _columnar_coco,
-    _field,
-    _image_ids,
-    _labels,
+from modelmetrics._detection.columns import AnnotationColumns
+from modelmetrics._detection.evaluate import MaskPair
+from modelmetrics._detection.inputs import (
+    EvaluationInputs,
+    crowd_flags,
+    field,
+    from_coco_data,
+    image_ids_of,
+    is_per_image,
+    labels_of,
+    scores_of,
 )
 from modelmetrics._detection.mask_tables import ann_to_rle, annotation_table
 
-__all__ = ["as_instance_pair", "is_per_image_masks"]
-
-
-def is_per_image_masks(value: object) -> bool:
-    """Whether `value` looks like per-image mask arrays (a sequence of mappings)."""
-    return (
-        isinstance(value, Sequence)
-        and not isinstance(value, str | bytes)
-        and len(value) > 0
-        and isinstance(value[0], Mapping)
-        and "masks" in value[0]
-    )
+__all__ = ["mask_inputs"]
 
 
 def _size_of(item: Any) -> tuple[int, int] | None:
@@ -139,25 +130,14 @@ def _columns_and_masks(
         segs.extend(image_segs)
         heights.extend([h] * n)
         widths.extend([w] * n)
-        labels.append(_labels(name, i, entry, n) if n or "labels" in entry else np.empty(0))
+        labels.append(labels_of(name, i, entry, n) if n or "labels" in entry else np.empty(0))
         owners.append(np.full(n, image_ids[i], np.int64))
         if results:
-            s = _field(name, i, entry, "scores", n).reshape(-1)
-            if s.size and s.dtype.kind not in "biuf":
-                raise TypeError(f"{name}[{i}]['scores'] must be numeric")
-            s = s.astype(np.float64, copy=False)
-            if not np.all(np.isfinite(s)):
-                raise ValueError(f"{name}[{i}]['scores'] must be finite")
-            scores.append(s)
+            scores.append(scores_of(name, i, entry, n))
         else:
-            c = entry.get("iscrowd")
-            crowd.append(
-                np.zeros(n, np.uint8)
-                if c is None
-                else (_field(name, i, entry, "iscrowd", n).reshape(-1) != 0).astype(np.uint8)
-            )
+            crowd.append(crowd_flags(name, i, entry, n))
             a = entry.get("area")
-            area_given.append(None if a is None else _field(name, i, entry, "area", n).reshape(-1))
+            area_given.append(None if a is None else field(name, i, entry, "area", n).reshape(-1))
 
     def fallback(segm: Any, h: int, w: int, k: int) -> dict[str, Any]:
         try:
@@ -235,13 +215,13 @@ def _name_bad_mask(
 
 def _from_arrays(
     ground_truth: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]]
-) -> tuple[COCO, COCO]:
+) -> EvaluationInputs:
     if len(predictions) != len(ground_truth):
         raise ValueError(
             f"predictions has {len(predictions)} images, ground_truth has {len(ground_truth)}"
         )
-    image_ids = _image_ids("ground_truth", ground_truth)
-    pred_ids = _image_ids("predictions", predictions)
+    image_ids = image_ids_of("ground_truth", ground_truth)
+    pred_ids = image_ids_of("predictions", predictions)
     if "image_id" in predictions[0]:
         if not np.array_equal(np.sort(pred_ids), np.sort(image_ids)):
             raise ValueError("predictions and ground_truth must cover the same image ids")
@@ -260,28 +240,29 @@ def _from_arrays(
                 f"its ground truth is {a[0]} x {a[1]}"
             )
     labels = np.union1d(gt_cols.category_id, dt_cols.category_id)
-    gt = _columnar_coco(gt_cols, image_ids, labels, results=False)
-    dt = _columnar_coco(dt_cols, image_ids, labels, results=True)
-    gt._mask_cache = gt_masks
-    dt._mask_cache = dt_masks
-    return gt, dt
+    return EvaluationInputs(
+        ground_truth=gt_cols,
+        predictions=dt_cols,
+        image_ids=sorted(int(i) for i in image_ids),
+        category_ids=sorted(int(c) for c in labels),
+        masks=MaskPair(detections=dt_masks, ground_truth=gt_masks),
+    )
 
 
-def as_instance_pair(ground_truth: Any, predictions: Any) -> tuple[COCO, COCO]:
-    """Ground truth and predictions as a (ground truth, results) pair of COCO objects
-    whose masks evaluation reads.
+def mask_inputs(ground_truth: Any, predictions: Any) -> EvaluationInputs:
+    """Ground truth and predictions, per-image masks or COCO data, as evaluation inputs
+    with both sides' masks.
 
     Raises
     ------
     ValueError, TypeError
         For malformed inputs, naming the image (or annotation) and field.
     """
-    if is_per_image_masks(ground_truth) or is_per_image_masks(predictions):
-        if not (is_per_image_masks(ground_truth) and is_per_image_masks(predictions)):
+    if is_per_image(ground_truth, "masks") or is_per_image(predictions, "masks"):
+        if not (is_per_image(ground_truth, "masks") and is_per_image(predictions, "masks")):
             raise TypeError(
                 "give ground_truth and predictions in the same form: both per-image "
                 "masks or both COCO data"
             )
         return _from_arrays(ground_truth, predictions)
-    gt = _as_gt_coco(ground_truth)
-    return gt, _as_results(gt, predictions)
+    return from_coco_data(ground_truth, predictions, masks=True)

@@ -25,6 +25,7 @@ from modelmetrics._detection import rle
 __all__ = [
     "ann_to_rle",
     "annotation_table",
+    "json_images",
     "json_mask_table",
     "mask_table",
     "segm_result_columns",
@@ -53,19 +54,14 @@ def json_mask_table(
     data: bytes,
     seg_off: NDArray[np.int64],
     seg_len: NDArray[np.int64],
+    images: Sequence[Any],
     image_ids: NDArray[Any],
     side: str,
 ) -> _kernels.MaskTable:
     """:func:`mask_table` for annotations still in their JSON document (``data``, with
-    the reader's spans of each ``segmentation`` and of ``images``): polygons and
+    the reader's span of each ``segmentation``) on the images `images`: polygons and
     compressed RLEs are read from the bytes without building Python objects.
     """
-    read = _kernels.read_ground_truth(data)
-    images = (
-        parse_json(data[read.images_off : read.images_off + read.images_len])
-        if read.images_len
-        else []
-    )
     heights, widths = _image_sizes(images, image_ids, side)
     name = f"{side} annotation"
 
@@ -79,6 +75,15 @@ def json_mask_table(
         data, seg_off, seg_len, heights, widths, parse_json, fallback, name
     )
     return _rasterized(gathered, name)
+
+
+def json_images(data: bytes, read: _kernels.CocoJson) -> list[Any]:
+    """The ``images`` list of a ground-truth document the reader read (only that list
+    is parsed)."""
+    if not read.images_len:
+        return []
+    images: list[Any] = parse_json(data[read.images_off : read.images_off + read.images_len])
+    return images
 
 
 def _rasterized(gathered: tuple[Any, ...], name: str) -> _kernels.MaskTable:

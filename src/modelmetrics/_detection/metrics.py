@@ -1,4 +1,4 @@
-"""Object-detection metrics on top of the COCO engine.
+"""Object-detection metrics on top of the engine.
 
 One COCO evaluation (pycocotools' matching, exactly) gives the headline metrics and the
 per-class AP; the same per-detection match codes, read at the chosen IoU threshold,
@@ -16,33 +16,26 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels
-from modelmetrics._coco.api import COCO
-from modelmetrics._coco.eval import COCOeval, Params, _positions
+from modelmetrics._core.jsonable import json_float, json_label
+from modelmetrics._detection.accumulate import Curves, accumulate
+from modelmetrics._detection.evaluate import Evaluation, evaluate
+from modelmetrics._detection.grouping import positions
+from modelmetrics._detection.inputs import EvaluationInputs
+from modelmetrics._detection.settings import EvaluationSettings, MatchSettings
 
 __all__ = [
     "ClassDetectionMetrics",
     "DetectionMetrics",
+    "KeptDetections",
     "assemble_metrics",
-    "coco_settings",
     "compute_detection_metrics",
     "confusion_counts",
-    "evaluate_coco",
+    "evaluate_inputs",
     "per_class_metrics",
 ]
 
 _TP, _FP = 1, 0
 BACKGROUND = "background"
-
-
-def _json_float(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def _json_label(label: Any) -> Any:
-    return label.item() if isinstance(label, np.generic) else label
 
 
 def _ratio(num: float, den: float) -> float:
@@ -81,24 +74,24 @@ class ClassDetectionMetrics:
     def as_dict(self, *, curve: bool = True) -> dict[str, Any]:
         """JSON-native values under kebab-case names."""
         out: dict[str, Any] = {
-            "ap": _json_float(self.ap),
-            "ap50": _json_float(self.ap50),
-            "precision": _json_float(self.precision),
-            "recall": _json_float(self.recall),
-            "f1": _json_float(self.f1),
-            "accuracy": _json_float(self.accuracy),
+            "ap": json_float(self.ap),
+            "ap50": json_float(self.ap50),
+            "precision": json_float(self.precision),
+            "recall": json_float(self.recall),
+            "f1": json_float(self.f1),
+            "accuracy": json_float(self.accuracy),
             "tp": self.tp,
             "fp": self.fp,
             "fn": self.fn,
             "support": self.support,
-            "best-f1": _json_float(self.best_f1),
-            "best-f1-threshold": _json_float(self.best_f1_threshold),
+            "best-f1": json_float(self.best_f1),
+            "best-f1-threshold": json_float(self.best_f1_threshold),
         }
         if curve:
             out["pr-curve"] = {
-                "precision": [_json_float(v) for v in self.curve_precision],
-                "recall": [_json_float(v) for v in self.curve_recall],
-                "thresholds": [_json_float(v) for v in self.curve_thresholds],
+                "precision": [json_float(v) for v in self.curve_precision],
+                "recall": [json_float(v) for v in self.curve_recall],
+                "thresholds": [json_float(v) for v in self.curve_thresholds],
             }
         return out
 
@@ -136,26 +129,26 @@ class DetectionMetrics:
     def as_dict(self, *, curves: bool = True) -> dict[str, Any]:
         """JSON-native values under kebab-case names; per-class entries under the class."""
         out: dict[str, Any] = {
-            "map": _json_float(self.map),
-            "map50": _json_float(self.map50),
-            "map75": _json_float(self.map75),
-            "map-small": _json_float(self.map_small),
-            "map-medium": _json_float(self.map_medium),
-            "map-large": _json_float(self.map_large),
+            "map": json_float(self.map),
+            "map50": json_float(self.map50),
+            "map75": json_float(self.map75),
+            "map-small": json_float(self.map_small),
+            "map-medium": json_float(self.map_medium),
+            "map-large": json_float(self.map_large),
         }
         for max_det, value in self.mar.items():
-            out[f"mar-{max_det}"] = _json_float(value)
-        out["mar-small"] = _json_float(self.mar_small)
-        out["mar-medium"] = _json_float(self.mar_medium)
-        out["mar-large"] = _json_float(self.mar_large)
+            out[f"mar-{max_det}"] = json_float(value)
+        out["mar-small"] = json_float(self.mar_small)
+        out["mar-medium"] = json_float(self.mar_medium)
+        out["mar-large"] = json_float(self.mar_large)
         out["iou-threshold"] = self.iou_threshold
         out["score-threshold"] = self.score_threshold
         out["max-detections"] = self.max_detections
         out["per-class"] = {
-            str(_json_label(label)): m.as_dict(curve=curves) for label, m in self.classes.items()
+            str(json_label(label)): m.as_dict(curve=curves) for label, m in self.classes.items()
         }
         out["confusion-matrix"] = {
-            "labels": [_json_label(label) for label in self.confusion_labels],
+            "labels": [json_label(label) for label in self.confusion_labels],
             "matrix": self.confusion_matrix.tolist(),
         }
         return out
@@ -168,17 +161,16 @@ def _mean_defined(values: NDArray[np.float64]) -> float:
 
 
 def _summary(
-    ev: COCOeval, std: NDArray[np.int64], m_sel: int
+    settings: EvaluationSettings, curves: Curves, std: NDArray[np.int64], m_sel: int
 ) -> tuple[dict[str, float], dict[int, float], NDArray[np.float64]]:
     """Headline numbers at maxDets index `m_sel`, and pycocotools' 12 ``stats`` computed
     with its own rules (``stats[0]`` at maxDets 100, -1 without it; the others at
     ``maxDets[2]``), each as its ``_summarize`` does."""
-    p = ev.params
-    precision = ev.eval["precision"][std]
-    recall = ev.eval["recall"][std]
-    thresholds = np.asarray(p.iouThrs)[std]
-    lbl = {name: i for i, name in enumerate(p.areaRngLbl)}
-    max_dets = list(p.maxDets)
+    precision = curves.precision[std]
+    recall = curves.recall[std]
+    thresholds = np.asarray(settings.iou_thresholds)[std]
+    lbl = {name: i for i, name in enumerate(settings.area_labels)}
+    max_dets = list(settings.max_detections)
 
     def ap(iou: float | None, area: str, m: list[int]) -> float:
         s = precision if iou is None else precision[np.where(iou == thresholds)[0]]
@@ -216,113 +208,80 @@ def _undefined_to_nan(value: float) -> float:
     return math.nan if value == -1.0 else value
 
 
-def coco_settings(
-    iou_threshold: float, max_detections: int
-) -> tuple[NDArray[np.float64], int, NDArray[np.int64], list[int]]:
-    """IoU thresholds (COCO's ten, plus `iou_threshold` when it is not one of them), the
-    index of `iou_threshold` among them, the indices of COCO's ten, and maxDets."""
-    standard = np.asarray(Params("bbox").iouThrs)
-    hit = np.flatnonzero(standard == iou_threshold)
-    if hit.size:
-        thresholds, t0 = standard, int(hit[0])
-    else:
-        thresholds, t0 = np.append(standard, iou_threshold), len(standard)
-    # Three settings, as COCO reports AR at each; duplicates are harmless.
-    return thresholds, t0, np.arange(len(standard)), sorted([1, 10, max_detections])
+@dataclass(frozen=True, eq=False)
+class KeptDetections:
+    """The kept detections, category by category, in COCO's slot order: what the
+    per-class counts and curves read.
+
+    ``code`` is each detection's match code at area "all" and the chosen IoU threshold
+    (0 FP, 1 TP, 2 ignored); ``n_ground_truth`` the non-ignored ground truths per class.
+    """
+
+    category_start: NDArray[np.int64]
+    code: NDArray[np.uint8]
+    score: NDArray[np.float64]
+    rank: NDArray[np.int32]
+    n_ground_truth: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, ev: Evaluation, iou_index: int) -> KeptDetections:
+        """The kept detections of an evaluation, read at IoU threshold `iou_index`."""
+        return cls(
+            category_start=ev.category_slot_start(),
+            code=ev.slot_code[:, 0, iou_index],
+            score=ev.slot_score,
+            rank=ev.slot_rank,
+            n_ground_truth=ev.category_npig()[:, 0],
+        )
 
 
-def evaluate_coco(
-    gt: COCO,
-    dt: COCO,
-    *,
-    iou_threshold: float,
-    max_detections: int,
+def evaluate_inputs(
+    inputs: EvaluationInputs,
+    match: MatchSettings,
     classes: list[Any] | None,
-    iou_type: str = "bbox",
+    *,
     strict_classes: bool = True,
-) -> COCOeval:
-    """Run COCO's matching with the detection settings (not accumulated yet).
+) -> Evaluation:
+    """Run COCO's matching on `inputs` with the detection settings (not accumulated).
 
-    With ``strict_classes`` off, `classes` missing from `gt` are skipped instead of
-    raising (a shard of images need not hold every class)."""
-    ev = COCOeval(gt, dt, iou_type)
-    p = ev.params
+    With ``strict_classes`` off, `classes` missing from the inputs are skipped instead
+    of raising (a shard of images need not hold every class).
+    """
+    category_ids = list(inputs.category_ids)
     if classes is not None:
-        known = set(p.catIds)
+        known = set(category_ids)
         unknown = [c for c in classes if c not in known]
         if unknown and strict_classes:
             raise ValueError(f"classes {unknown!r} are not categories of the ground truth")
-        p.catIds = sorted(set(classes) & known)
-    p.iouThrs, _, _, p.maxDets = coco_settings(iou_threshold, max_detections)
-    ev.evaluate()
-    return ev
+        category_ids = sorted(set(classes) & known)
+    settings = match.evaluation_settings(inputs.image_ids, category_ids)
+    return evaluate(inputs.ground_truth, inputs.predictions, settings, inputs.masks)
 
 
 def compute_detection_metrics(
-    gt: COCO,
-    dt: COCO,
-    *,
-    iou_threshold: float,
-    score_threshold: float | None,
-    max_detections: int,
-    classes: list[Any] | None,
-    iou_type: str = "bbox",
+    inputs: EvaluationInputs, match: MatchSettings, classes: list[Any] | None
 ) -> DetectionMetrics:
-    """Evaluate a ground-truth / results pair (see ``evaluate_detections``); with
-    ``iou_type="segm"`` every IoU is a mask IoU."""
-    ev = evaluate_coco(
-        gt,
-        dt,
-        iou_threshold=iou_threshold,
-        max_detections=max_detections,
-        classes=classes,
-        iou_type=iou_type,
-    )
-    ev.accumulate()
-    p = ev.params
-    _, t0, std, _ = coco_settings(iou_threshold, max_detections)
-    labels = list(p.catIds)
-    st = ev._evaluated
-    assert st is not None
-    n_img = st.n_images
-    cat_start = np.ascontiguousarray(st.slot_start[:: max(n_img, 1)][: st.n_cats + 1])
-    if n_img == 0:
-        cat_start = np.zeros(st.n_cats + 1, np.int64)
-    npig = st.group_npig[:, 0].reshape(st.n_cats, n_img).sum(axis=1)
-    per_class = per_class_metrics(
-        ev.eval["precision"],
-        labels,
-        np.asarray(p.iouThrs),
-        std,
-        t0,
-        list(p.maxDets).index(max_detections),
-        max_detections,
-        score_threshold,
-        cat_start,
-        st.slot_code[:, 0, t0],
-        st.slot_score,
-        st.slot_rank,
-        npig,
-    )
-    matrix = confusion_counts(gt, dt, ev, labels, iou_threshold, score_threshold, max_detections)
-    return assemble_metrics(
-        ev, std, per_class, matrix, labels, iou_threshold, score_threshold, max_detections
-    )
+    """Evaluate ground truth against predictions (see ``evaluate_detections``); with
+    masks in `inputs` every IoU is a mask IoU."""
+    ev = evaluate_inputs(inputs, match, classes)
+    curves = accumulate(ev, ev.settings)
+    labels = list(ev.settings.category_ids)
+    kept = KeptDetections.of(ev, match.iou_index)
+    per_class = per_class_metrics(curves.precision, labels, ev.settings, match, kept)
+    matrix = confusion_counts(inputs, ev, labels, match)
+    return assemble_metrics(ev.settings, curves, per_class, matrix, match)
 
 
 def assemble_metrics(
-    ev: COCOeval,
-    std: NDArray[np.int64],
+    settings: EvaluationSettings,
+    curves: Curves,
     per_class: dict[Any, ClassDetectionMetrics],
     matrix: NDArray[np.int64],
-    labels: list[Any],
-    iou_threshold: float,
-    score_threshold: float | None,
-    max_detections: int,
+    match: MatchSettings,
 ) -> DetectionMetrics:
-    """The result object from an accumulated evaluation (``ev.params`` and ``ev.eval``)."""
-    m_sel = list(ev.params.maxDets).index(max_detections)
-    heads, mar, stats = _summary(ev, std, m_sel)
+    """The result object from accumulated curves and the per-class metrics."""
+    m_sel = list(settings.max_detections).index(match.max_detections)
+    heads, mar, stats = _summary(settings, curves, match.coco_iou_indices, m_sel)
     return DetectionMetrics(
         map=_undefined_to_nan(heads["map"]),
         map50=_undefined_to_nan(heads["map50"]),
@@ -336,10 +295,10 @@ def assemble_metrics(
         mar_large=_undefined_to_nan(heads["mar_large"]),
         classes=per_class,
         confusion_matrix=matrix,
-        confusion_labels=[*labels, BACKGROUND],
-        iou_threshold=float(iou_threshold),
-        score_threshold=None if score_threshold is None else float(score_threshold),
-        max_detections=max_detections,
+        confusion_labels=[*settings.category_ids, BACKGROUND],
+        iou_threshold=float(match.iou_threshold),
+        score_threshold=None if match.score_threshold is None else float(match.score_threshold),
+        max_detections=match.max_detections,
         coco_stats=stats,
     )
 
@@ -347,34 +306,33 @@ def assemble_metrics(
 def per_class_metrics(
     precision: NDArray[np.float64],
     labels: list[Any],
-    iou_thrs: NDArray[np.float64],
-    std: NDArray[np.int64],
-    t0: int,
-    m_sel: int,
-    max_detections: int,
-    score_threshold: float | None,
-    cat_start: NDArray[np.int64],
-    code: NDArray[np.uint8],
-    score: NDArray[np.float64],
-    rank: NDArray[np.int32],
-    npig: NDArray[np.int64],
+    settings: EvaluationSettings,
+    match: MatchSettings,
+    kept: KeptDetections,
 ) -> dict[Any, ClassDetectionMetrics]:
-    """Per-class metrics from the kept detections, category by category
-    (``cat_start`` offsets), each in COCO's slot order; `code` is the match code at
-    area "all" and IoU index `t0`, `npig` the non-ignored ground truths per class."""
+    """Per-class metrics from the kept detections: counts at the chosen IoU and score
+    thresholds, AP from COCO's `precision` (T, R, K, A, M), and the PR curve."""
+    std = match.coco_iou_indices
+    m_sel = list(settings.max_detections).index(match.max_detections)
+    cat_start, code, score, rank = kept.category_start, kept.code, kept.score, kept.rank
     slot_cat = np.repeat(np.arange(len(labels), dtype=np.int64), np.diff(cat_start))
-    above = np.ones(len(score), bool) if score_threshold is None else score >= score_threshold
-    within = rank < max_detections
+    if match.score_threshold is None:
+        above = np.ones(len(score), bool)
+    else:
+        above = score >= match.score_threshold
+    within = rank < match.max_detections
     tp = np.bincount(slot_cat[(code == _TP) & above & within], minlength=len(labels))
     fp = np.bincount(slot_cat[(code == _FP) & above & within], minlength=len(labels))
+    iou_thrs = np.asarray(settings.iou_thresholds)
     ap50_rows = np.flatnonzero(iou_thrs[std] == 0.5)
     out: dict[Any, ClassDetectionMetrics] = {}
     for k, label in enumerate(labels):
         ap = _mean_defined(precision[std][:, :, k, 0, m_sel])
         ap50 = _mean_defined(precision[ap50_rows][:, :, k, 0, m_sel])
         first, last = int(cat_start[k]), int(cat_start[k + 1])
-        curve = _pr_curve(code[first:last], score[first:last], within[first:last], int(npig[k]))
-        n_tp, n_fp, n_gt = int(tp[k]), int(fp[k]), int(npig[k])
+        n_gt = int(kept.n_ground_truth[k])
+        curve = _pr_curve(code[first:last], score[first:last], within[first:last], n_gt)
+        n_tp, n_fp = int(tp[k]), int(fp[k])
         n_fn = n_gt - n_tp
         prec = _ratio(n_tp, n_tp + n_fp)
         rec = _ratio(n_tp, n_gt)
@@ -426,45 +384,42 @@ def _pr_curve(
 
 
 def confusion_counts(
-    gt: COCO,
-    dt: COCO,
-    ev: COCOeval,
-    labels: list[Any],
-    iou_threshold: float,
-    score_threshold: float | None,
-    max_detections: int,
+    inputs: EvaluationInputs, ev: Evaluation, labels: list[Any], match: MatchSettings
 ) -> NDArray[np.int64]:
-    p = ev.params
-    g_cols, d_cols = gt._columns(), dt._columns()
+    """Class-agnostic confusion matrix over `labels` plus background (see
+    ``evaluate_detections``), on the detections COCO kept and above the score threshold."""
+    g_cols, d_cols = inputs.ground_truth, inputs.predictions
     assert d_cols.score is not None
-    img = _positions(g_cols.image_id, p.imgIds)
-    cls = _positions(g_cols.category_id, labels)
+    image_ids = ev.settings.image_ids
+    img = positions(g_cols.image_id, image_ids)
+    cls = positions(g_cols.category_id, labels)
     g_keep = np.flatnonzero((img >= 0) & (cls >= 0))
     g_order = g_keep[np.argsort(img[g_keep], kind="stable")]
-    d_img = _positions(d_cols.image_id, p.imgIds)
-    d_cls = _positions(d_cols.category_id, labels)
+    d_img = positions(d_cols.image_id, image_ids)
+    d_cls = positions(d_cols.category_id, labels)
     d_keep = (d_img >= 0) & (d_cls >= 0)
-    if score_threshold is not None:
-        d_keep &= d_cols.score >= score_threshold
+    if match.score_threshold is not None:
+        d_keep &= d_cols.score >= match.score_threshold
     # COCO's cap: the max_detections highest-scoring detections per image and class.
-    st = ev._evaluated
-    assert st is not None
     capped = np.zeros(len(d_cols.score), bool)
-    capped[st.slot_det[st.slot_rank < max_detections]] = True
+    capped[ev.slot_det[ev.slot_rank < match.max_detections]] = True
     d_rows = np.flatnonzero(d_keep & capped)
     # Per image, highest score first; ties in result order.
     d_order = d_rows[np.lexsort((-d_cols.score[d_rows], d_img[d_rows]))]
-    n_img = len(p.imgIds)
+    n_img = len(image_ids)
     gt_start = np.zeros(n_img + 1, np.int64)
     np.cumsum(np.bincount(img[g_order], minlength=n_img), out=gt_start[1:])
     dt_start = np.zeros(n_img + 1, np.int64)
     np.cumsum(np.bincount(d_img[d_order], minlength=n_img), out=dt_start[1:])
     matrix = np.zeros((len(labels) + 1, len(labels) + 1), np.int64)
     masks: dict[str, Any] = {}
-    if ev._masks is not None:  # iouType "segm": the masks evaluate converted
-        dt_masks, gt_masks = ev._masks
-        masks = {"gt_masks": gt_masks, "gt_rows": g_order.astype(np.int64),
-                 "dt_masks": dt_masks, "dt_rows": d_order.astype(np.int64)}  # fmt: skip
+    if inputs.masks is not None:  # mask IoU
+        masks = {
+            "gt_masks": inputs.masks.ground_truth,
+            "gt_rows": g_order.astype(np.int64),
+            "dt_masks": inputs.masks.detections,
+            "dt_rows": d_order.astype(np.int64),
+        }
     _kernels.coco_confusion(
         gt_start,
         np.ascontiguousarray(cls[g_order]),
@@ -473,7 +428,7 @@ def confusion_counts(
         dt_start,
         np.ascontiguousarray(d_cls[d_order]),
         np.ascontiguousarray(d_cols.bbox[d_order]),
-        float(iou_threshold),
+        float(match.iou_threshold),
         matrix,
         **masks,
     )

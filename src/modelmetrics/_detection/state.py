@@ -1,9 +1,10 @@
 """Mergeable state of a COCO evaluation: the kept detections as columns.
 
-After ``COCOeval.evaluate`` every (category, image) group keeps at most ``maxDets[-1]``
-detections, highest score first, each with a match code per area range and IoU
-threshold. ``accumulate`` needs nothing else per detection, and per category only the
-count of non-ignored ground truths per area range and whether any image had a record.
+After :func:`~modelmetrics._detection.evaluate.evaluate` every (category, image) group
+keeps at most ``maxDets[-1]`` detections, highest score first, each with a match code
+per area range and IoU threshold. ``accumulate`` needs nothing else per detection, and
+per category only the count of non-ignored ground truths per area range and whether any
+image had a record.
 So a shard of images reduces to
 
 ===============  ===========================  ======================================
@@ -31,15 +32,18 @@ shard boundaries and any merge order, provided each image is evaluated in one sh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from modelmetrics import _kernels
-from modelmetrics._coco.eval import COCOeval
-from modelmetrics._core.parallel import run_parallel
+from modelmetrics._detection.accumulate import (
+    CategorySlots,
+    Curves,
+    accumulate_categories,
+    empty_curves,
+)
+from modelmetrics._detection.evaluate import Evaluation
 
 __all__ = ["EvaluatedColumns", "reindex_square"]
 
@@ -105,22 +109,19 @@ class EvaluatedColumns:
         held = sum(a.nbytes for c in self._chunks for a in c)
         return held + self.labels.nbytes + self.npig.nbytes + self.has_records.nbytes
 
-    def add_evaluated(self, ev: COCOeval) -> None:
-        """Fold in the result of ``ev.evaluate()`` (its images, categories, codes)."""
-        st = ev._evaluated
-        if st is None:
-            raise ValueError("the COCOeval has not been evaluated: call evaluate() first")
-        p = ev._paramsEval
-        n_img, n_cat = st.n_images, st.n_cats
-        if st.slot_code.shape[1:] != (self.n_areas, self.n_thresholds):
+    def add_evaluated(self, ev: Evaluation) -> None:
+        """Fold in an evaluation of some images (its images, categories, codes)."""
+        settings = ev.settings
+        n_img, n_cat = ev.n_images, ev.n_categories
+        if ev.slot_code.shape[1:] != (self.n_areas, self.n_thresholds):
             raise ValueError("the evaluation's area ranges or IoU thresholds differ")
-        cat_ids = _int_ids(p.catIds if p.useCats else [-1], "category")
-        img_ids = _int_ids(p.imgIds, "image")
+        cat_ids = _int_ids(settings.accumulated_category_ids, "category")
+        img_ids = _int_ids(settings.image_ids, "image")
         self.n_images += n_img
         if n_cat == 0:
             return
-        npig = st.group_npig.reshape(n_cat, n_img, self.n_areas).sum(axis=1, dtype=np.int64)
-        records = st.group_nonempty.reshape(n_cat, n_img).any(axis=1)
+        npig = ev.category_npig()
+        records = ev.category_has_records()
         # Duplicated category ids (possible with useCats off) fold into one row.
         uniq, inverse = np.unique(cat_ids, return_inverse=True)
         npig_u = np.zeros((len(uniq), self.n_areas), np.int64)
@@ -128,7 +129,7 @@ class EvaluatedColumns:
         rec_u = np.zeros(len(uniq), bool)
         np.logical_or.at(rec_u, inverse, records)
         self._add_counts(uniq, npig_u, rec_u)
-        kept = np.diff(st.slot_start)
+        kept = np.diff(ev.slot_start)
         group = np.repeat(np.arange(len(kept), dtype=np.int64), kept)
         if len(group) == 0:
             return
@@ -136,9 +137,9 @@ class EvaluatedColumns:
             (
                 cat_ids[group // n_img],
                 img_ids[group % n_img],
-                np.ascontiguousarray(st.slot_rank, np.int32),
-                np.ascontiguousarray(st.slot_score, np.float64),
-                np.ascontiguousarray(st.slot_code),
+                np.ascontiguousarray(ev.slot_rank, np.int32),
+                np.ascontiguousarray(ev.slot_score, np.float64),
+                np.ascontiguousarray(ev.slot_code),
             )
         )
         self._compact()
@@ -217,7 +218,7 @@ class EvaluatedColumns:
         rec_thrs: NDArray[np.float64],
         max_dets: Sequence[int],
         columns: tuple[Any, ...] | None = None,
-    ) -> dict[str, NDArray[np.float64]]:
+    ) -> Curves:
         """pycocotools' ``eval["precision" | "recall" | "scores"]`` for `cat_ids`.
 
         `columns` may pass in what :meth:`sorted_columns` returned for the same ids.
@@ -226,39 +227,18 @@ class EvaluatedColumns:
         cat_start, score, rank, code = self.sorted_columns(ids) if columns is None else columns
         npig, records = self.counts_for(ids)
         K, T, A = len(ids), self.n_thresholds, self.n_areas
-        M, R = len(max_dets), len(rec_thrs)
-        # The kernel writes pycocotools' layouts; what no curve reaches stays -1.
-        precision = np.full((T, R, K, A, M), -1.0)
-        scores = np.full((T, R, K, A, M), -1.0)
-        recall = np.full((T, K, A, M), -1.0)
-        rec_thr = np.ascontiguousarray(rec_thrs, dtype=np.float64)
-        areas = np.arange(A, dtype=np.int64)
-        maxdet = np.asarray(max_dets, np.int64)
-        out_m = np.arange(M, dtype=np.int64)
-        selected = np.ones(len(score), np.uint8)
-        run_parallel(
-            [
-                partial(
-                    _kernels.coco_accumulate,
-                    rec_thr,
-                    areas,
-                    areas,
-                    maxdet,
-                    out_m,
-                    k,
-                    score,
-                    rank,
-                    code,
-                    selected,
-                    int(cat_start[k]),
-                    int(cat_start[k + 1]),
-                    np.ascontiguousarray(npig[k]),
-                    precision,
-                    recall,
-                    scores,
-                )
-                for k in range(K)
-                if records[k]  # no image had a record of this category: stays -1
-            ]
+        curves = empty_curves(T, len(rec_thrs), K, A, len(max_dets))
+        categories = [
+            CategorySlots(k, int(cat_start[k]), int(cat_start[k + 1]), npig[k])
+            for k in range(K)
+            if records[k]  # no image had a record of this category: stays -1
+        ]
+        accumulate_categories(
+            curves,
+            categories,
+            rec_thrs,
+            np.arange(A, dtype=np.int64),
+            np.asarray(max_dets, np.int64),
+            (score, rank, code, np.ones(len(score), np.uint8)),
         )
-        return {"precision": precision, "recall": recall, "scores": scores}
+        return curves

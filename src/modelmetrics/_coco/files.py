@@ -1,0 +1,89 @@
+"""COCO JSON files as the compiled reader sees them, before any annotation dict exists.
+
+``COCO(path)`` and ``loadRes(path)`` read a file's bytes with the compiled JSON reader
+straight into annotation columns; the dicts are parsed from the same file only if the
+caller asks for them (``dataset``, an index). A :class:`FileSnapshot` remembers which
+file that is and refuses to parse it if it changed since.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from modelmetrics import _kernels
+from modelmetrics._core.json_parse import parse_json
+from modelmetrics._detection.columns import AnnotationColumns, ground_truth_columns_from_reader
+
+__all__ = ["FastGroundTruth", "FileSnapshot", "load_json", "read_bytes"]
+
+
+def load_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file (with orjson when it is installed: several times faster)."""
+    return parse_json(read_bytes(path))
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class FileSnapshot:
+    """A JSON file the compiled reader read, to be parsed again only if its dicts are
+    ever needed.
+
+    Holding the path instead of the bytes keeps a loaded ``COCO`` as small as its
+    columns (a 45 MB results file costs 45 MB otherwise). The file must then stay as it
+    was: a later change, detected by size, modification time and inode, is an error
+    rather than silently different dicts.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], size: int) -> None:
+        self.path = os.fspath(path)
+        stat = os.stat(self.path)
+        self.key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if stat.st_size != size:  # changed while we were reading it
+            raise ValueError(f"{self.path} changed while it was being read")
+
+    def read(self) -> bytes:
+        """The file's bytes, as they were when it was loaded."""
+        try:
+            stat = os.stat(self.path)
+            data = read_bytes(self.path)
+        except OSError as exc:
+            raise ValueError(
+                f"{self.path} is no longer readable ({exc.strerror}); its annotation "
+                "dicts are parsed from the file on first use"
+            ) from exc
+        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key or len(data) != self.key[0]:
+            raise ValueError(
+                f"{self.path} changed after it was loaded; load it again to read its "
+                "annotation dicts (they are parsed from the file on first use)"
+            )
+        return data
+
+
+@dataclass(eq=False)
+class FastGroundTruth:
+    """What the compiled reader found in a ground-truth file, before any dict exists.
+
+    ``image_ids`` (deduplicated, in order: ``imgs``' keys) and ``cat_ids`` are None when
+    pycocotools' index building or ``getCatIds`` would fail on the file (a missing id):
+    the dict path then raises as before. ``columns`` or ``error`` is what
+    ``extract_columns`` gives for the annotations.
+    """
+
+    image_ids: list[Any] | None
+    cat_ids: list[Any] | None
+    columns: AnnotationColumns | None
+    error: tuple[int, str, str] | None
+
+    @classmethod
+    def from_read(cls, read: _kernels.CocoJson) -> FastGroundTruth:
+        image_ids = list(dict.fromkeys(read.images.tolist())) if read.index_ok else None
+        cat_ids = read.categories.tolist() if read.index_ok and read.has_categories else None
+        if read.status != "ok":
+            return cls(image_ids, cat_ids, None, read.error)
+        columns = ground_truth_columns_from_reader(read)
+        return cls(image_ids, cat_ids, columns, None)

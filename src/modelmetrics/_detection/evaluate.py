@@ -1,0 +1,158 @@
+"""COCO's per-image evaluation: greedy matching of every (category, image) group.
+
+For each group the detections (at most ``max_detections[-1]``, highest score first)
+are matched to the ground truths at every IoU threshold and area range, exactly as
+pycocotools' ``evaluateImg`` does. The result is per *slot* (a kept detection) a match
+code per area range and threshold, and per group the count of non-ignored ground
+truths per area range: everything accumulation needs. Groups are split over threads at
+category edges; each group is independent, so the split changes nothing but speed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from modelmetrics import _kernels
+from modelmetrics._core.parallel import get_num_threads, run_parallel
+from modelmetrics._detection.columns import AnnotationColumns
+from modelmetrics._detection.grouping import Grouped, group
+from modelmetrics._detection.settings import EvaluationSettings
+
+__all__ = ["Evaluation", "MaskPair", "evaluate"]
+
+
+class MaskPair(NamedTuple):
+    """Both sides' masks, indexed like their annotation columns (``iouType="segm"``)."""
+
+    detections: _kernels.MaskTable
+    ground_truth: _kernels.MaskTable
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """What :func:`evaluate` leaves for accumulation: per-slot codes, per-group counts.
+
+    Groups are (category, image) pairs, category-major; slots are the kept detections
+    of each group, highest score first. Codes: 0 false positive, 1 true positive,
+    2 ignored.
+    """
+
+    settings: EvaluationSettings
+    slot_start: NDArray[np.int64]  # (n_groups + 1,) offsets of each group's slots
+    slot_score: NDArray[np.float64]
+    slot_det: NDArray[np.int64]  # row of each slot's detection in the result columns
+    slot_rank: NDArray[np.int32]  # place of the slot in its group
+    slot_image: NDArray[np.int64]  # image index of the slot's group
+    slot_code: NDArray[np.uint8]  # (n_slots, A, T)
+    group_npig: NDArray[np.int32]  # (n_groups, A) non-ignored ground truths
+    group_nonempty: NDArray[np.uint8]  # whether the group has a gt or a detection
+    grouped: Grouped
+
+    @property
+    def n_images(self) -> int:
+        return self.settings.n_images
+
+    @property
+    def n_categories(self) -> int:
+        return self.settings.n_categories
+
+    def category_slot_start(self) -> NDArray[np.int64]:
+        """Offsets of each category's slots (all its images together)."""
+        n_img, n_cat = self.n_images, self.n_categories
+        if n_img == 0:
+            return np.zeros(n_cat + 1, np.int64)
+        return np.ascontiguousarray(self.slot_start[::n_img][: n_cat + 1])
+
+    def category_npig(self) -> NDArray[np.int64]:
+        """Non-ignored ground truths per (category, area range), over all images."""
+        shape = (self.n_categories, self.n_images, self.group_npig.shape[1])
+        npig: NDArray[np.int64] = self.group_npig.reshape(shape).sum(axis=1, dtype=np.int64)
+        return npig
+
+    def category_has_records(self) -> NDArray[np.bool_]:
+        """Whether any image has a ground truth or detection of each category."""
+        return np.asarray(self.group_nonempty.reshape(self.n_categories, self.n_images).any(axis=1))
+
+
+def evaluate(
+    gt: AnnotationColumns,
+    dt: AnnotationColumns,
+    settings: EvaluationSettings,
+    masks: MaskPair | None = None,
+    detail: tuple[Any, ...] | None = None,
+) -> Evaluation:
+    """Match `dt` to `gt` in every group of `settings` (mask IoU when `masks` is given).
+
+    `detail`, when given, is a tuple of preallocated arrays the kernel also fills with
+    pycocotools' per-record matches (for ``evalImgs``).
+    """
+    g = group(gt, dt, settings)
+    assert dt.score is not None  # group() checked it
+    n_img, n_cat = settings.n_images, settings.n_categories
+    n_groups = n_img * n_cat
+    iou_thr = np.ascontiguousarray(settings.iou_thresholds, dtype=np.float64)
+    area_rng = np.ascontiguousarray(settings.area_ranges, dtype=np.float64).reshape(-1, 2)
+    max_det = int(settings.max_detections[-1])
+    kept = np.minimum(np.diff(g.dt_start), max_det)
+    slot_start = np.zeros(n_groups + 1, np.int64)
+    np.cumsum(kept, out=slot_start[1:])
+    n_slots = int(slot_start[-1])
+    T, A = iou_thr.shape[0], area_rng.shape[0]
+    slot_score = np.empty(n_slots, np.float64)
+    slot_det = np.empty(n_slots, np.int64)
+    slot_code = np.empty((n_slots, A, T), np.uint8)
+    group_npig = np.zeros((n_groups, A), np.int32)
+    group_nonempty = np.zeros(n_groups, np.uint8)
+    run = partial(
+        _kernels.coco_evaluate,
+        iou_thr, area_rng, max_det,
+        g.dt_start, g.dt_rows, dt.bbox, dt.area, dt.score, g.dt_id,
+        g.gt_start, g.gt_rows, gt.bbox, gt.area, g.gt_id, gt.crowd, gt.ignore,
+        slot_start, slot_score, slot_det, slot_code, group_npig, group_nonempty,
+    )  # fmt: skip
+    dt_masks, gt_masks = masks if masks is not None else (None, None)
+    bounds = _balanced_bounds(g.dt_start, g.gt_start, n_img, n_cat)
+    run_parallel(
+        [
+            partial(run, a, b, detail=detail, dt_masks=dt_masks, gt_masks=gt_masks)
+            for a, b in itertools.pairwise(bounds)
+        ]
+    )
+    slot_group = np.repeat(np.arange(n_groups, dtype=np.int64), kept)
+    slot_rank = (np.arange(n_slots, dtype=np.int64) - slot_start[slot_group]).astype(np.int32)
+    return Evaluation(
+        settings=settings,
+        slot_start=slot_start,
+        slot_score=slot_score,
+        slot_det=slot_det,
+        slot_rank=slot_rank,
+        slot_image=slot_group % max(n_img, 1),
+        slot_code=slot_code,
+        group_npig=group_npig,
+        group_nonempty=group_nonempty,
+        grouped=g,
+    )
+
+
+def _balanced_bounds(
+    dt_start: NDArray[np.int64], gt_start: NDArray[np.int64], n_img: int, n_cat: int
+) -> list[int]:
+    """Group boundaries at category edges splitting the work into similar parts."""
+    n_groups = n_img * n_cat
+    parts = max(1, min(get_num_threads() * 4, n_cat))
+    if parts == 1 or n_groups == 0:
+        return [0, n_groups]
+    work = (dt_start[n_img::n_img] - dt_start[:-1:n_img]) + (
+        gt_start[n_img::n_img] - gt_start[:-1:n_img]
+    )
+    cumulative = np.concatenate([[0], np.cumsum(work)])
+    targets = np.linspace(0, cumulative[-1], parts + 1)[1:-1]
+    cuts = np.unique(np.searchsorted(cumulative, targets))
+    cuts = cuts[(cuts > 0) & (cuts < n_cat)]
+    return [0, *(int(c) * n_img for c in cuts), n_groups]
