@@ -1309,13 +1309,45 @@ other:
     return 0;
 }
 
-/* {"size": [h, w], "counts": "..."}: a compressed RLE whose counts string has no
- * escapes and whose size is two integers below 2^32 (other members are ignored, as
- * annToRLE ignores them). Anything else is left to Python. */
+/* Decode the counts string starting at s (just past its opening quote) into
+ * sg->counts_buf: JSON writers escape the backslash, one of the RLE alphabet's
+ * characters, so most compressed RLEs written by json.dump have escapes. Returns 0 with
+ * *pp past the closing quote, 1 to leave the value to Python (non-ASCII or control
+ * characters, a malformed escape), MM_JSON_ENOMEM. */
+static int seg_counts_decoded(rd *r, const uchar *s, const uchar **pp, mm_json_segm *sg)
+{
+    const uchar *p = s;
+    ptrdiff_t n = 0;
+    while (p < r->end && *p != '"') {
+        unsigned cp = *p;
+        if (cp == '\\') {
+            if (escape_at(&p, r->end, &cp))
+                return 1;
+        } else {
+            p++;
+        }
+        if (cp < 0x20 || cp >= 0x80)
+            return 1;
+        if (grow((void **)&sg->counts_buf, &sg->cap_counts, n + 1, 1))
+            return MM_JSON_ENOMEM;
+        sg->counts_buf[n++] = (char)cp;
+    }
+    if (p == r->end)
+        return 1;
+    sg->counts_len = n;
+    sg->counts_decoded = 1;
+    *pp = p + 1;
+    return 0;
+}
+
+/* {"size": [h, w], "counts": "..."}: a compressed RLE whose counts string is ASCII
+ * (escapes decoded) and whose size is two integers below 2^32 (other members are
+ * ignored, as annToRLE ignores them). Anything else is left to Python. */
 static int seg_rle(rd *r, mm_json_segm *sg)
 {
     int more, have_counts = 0, have_size = 0;
     sg->kind = MM_JSON_SEG_OTHER;
+    sg->counts_decoded = 0;
     if (open_container(r, '{', "", &more))
         return 0;
     while (more) {
@@ -1328,11 +1360,19 @@ static int seg_rle(rd *r, mm_json_segm *sg)
             const uchar *s = r->p + 1, *p = s;
             while (p < r->end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
                 p++;
-            if (p == r->end || *p != '"')
-                return 0; /* escapes or non-ASCII: Python decodes the string */
-            sg->counts_off = s - r->start;
-            sg->counts_len = p - s;
-            r->p = p + 1;
+            if (p < r->end && *p == '\\') {
+                int st = seg_counts_decoded(r, s, &p, sg);
+                if (st)
+                    return st == MM_JSON_ENOMEM ? MM_JSON_ENOMEM : 0;
+                r->p = p;
+            } else {
+                if (p == r->end || *p != '"')
+                    return 0; /* non-ASCII: Python decodes the string */
+                sg->counts_off = s - r->start;
+                sg->counts_len = p - s;
+                sg->counts_decoded = 0;
+                r->p = p + 1;
+            }
             have_counts = 1;
         } else if (code == K_SIZE) {
             int in;
@@ -1392,9 +1432,11 @@ void mm_json_segm_free(mm_json_segm *sg)
 {
     free(sg->xy);
     free(sg->poly_end);
+    free(sg->counts_buf);
     sg->xy = NULL;
     sg->poly_end = NULL;
-    sg->n_xy = sg->cap_xy = sg->n_poly = sg->cap_poly = 0;
+    sg->counts_buf = NULL;
+    sg->n_xy = sg->cap_xy = sg->n_poly = sg->cap_poly = sg->cap_counts = 0;
 }
 
 int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out)

@@ -136,7 +136,10 @@ typedef struct {
     ptrdiff_t n_xy, cap_xy;
     int64_t *poly_end; /* end offsets into xy, accumulating likewise */
     ptrdiff_t n_poly, cap_poly;
-    ptrdiff_t counts_off, counts_len; /* MM_JSON_SEG_RLE: the counts string in buf */
+    ptrdiff_t counts_off, counts_len; /* MM_JSON_SEG_RLE: the counts string in buf, */
+    int counts_decoded;               /* or, when it had escapes, decoded in counts_buf */
+    char *counts_buf;                 /* (reused across calls) */
+    ptrdiff_t cap_counts;
     int64_t h, w;
 } mm_json_segm;
 

@@ -258,6 +258,9 @@ cdef extern from "mm_json.h" nogil:
         Py_ssize_t cap_poly
         Py_ssize_t counts_off
         Py_ssize_t counts_len
+        int counts_decoded
+        char *counts_buf
+        Py_ssize_t cap_counts
         int64_t h
         int64_t w
     int mm_json_segmentation(const char *buf, Py_ssize_t off, Py_ssize_t len, mm_json_segm *sg)

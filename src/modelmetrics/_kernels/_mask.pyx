@@ -886,7 +886,8 @@ def gather_json_annotations(bytes data, const int64_t[::1] seg_off,
                 sg.n_poly = 0
             elif sg.kind == MM_JSON_SEG_RLE and sg.h * sg.w <= MAX_AREA:
                 g.start(i)
-                rs.s = buf + sg.counts_off
+                # In place, or decoded when the JSON string had escapes ('\\').
+                rs.s = sg.counts_buf if sg.counts_decoded else buf + sg.counts_off
                 rs.len = sg.counts_len
                 rs.h = <uint32_t>sg.h
                 rs.w = <uint32_t>sg.w
