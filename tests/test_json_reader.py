@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
+import modelmetrics.mask as mm_mask
 from modelmetrics import _kernels
 from modelmetrics._coco.api import COCO, annotation_columns
 from modelmetrics._coco.files import FastGroundTruth, load_json
@@ -773,3 +774,77 @@ def test_special_bytes_anywhere_in_long_strings(piece):
                 assert res.status == "syntax", (doc, res)
             else:
                 assert res.status == "invalid", (doc, res)  # category_id is missing
+
+
+def _escaped(counts: str, style: str) -> str:
+    """`counts` as a JSON string body with its characters escaped in `style`."""
+    if style == "json":  # what json.dumps writes: only the backslash is escaped
+        return counts.replace("\\", "\\\\")
+    if style == "solidus":  # '\/' as well, as some writers do
+        return counts.replace("\\", "\\\\").replace("/", "\\/")
+    return "".join(f"\\u{ord(c):04x}" if i % 3 == 0 else c for i, c in enumerate(counts))
+
+
+@pytest.mark.parametrize("style", ["json", "solidus", "unicode"])
+def test_segm_results_with_escaped_counts_evaluate_from_the_bytes(tmp_path, monkeypatch, style):
+    """Compressed RLE counts hold the backslash (one of their 64 characters), which JSON
+    escapes: such results are read from the file's bytes, with the same masks and
+    evaluation as their parsed dicts."""
+    from modelmetrics._coco.api import annotation_masks
+
+    rng = np.random.default_rng(7)
+    h, w = 40, 50
+    images = [{"id": i, "height": h, "width": w} for i in (3, 9)]
+    anns, dets, det_counts = [], [], []
+    for k in range(30):
+        img = images[k % 2]["id"]
+        m = np.zeros((h, w), np.uint8, order="F")
+        y, x = rng.integers(0, h - 8), rng.integers(0, w - 8)
+        m[y : y + rng.integers(2, 8), x : x + rng.integers(2, 8)] = 1
+        rle = mm_mask.encode(m)
+        counts = rle["counts"].decode("ascii")
+        box = [float(v) for v in mm_mask.toBbox(rle)]
+        anns.append({"id": k + 1, "image_id": img, "category_id": 1, "bbox": box,
+                     "area": float(m.sum()), "iscrowd": 0,
+                     "segmentation": {"size": [h, w], "counts": counts}})  # fmt: skip
+        noisy = np.roll(m, int(rng.integers(-2, 3)), axis=1)
+        rle = mm_mask.encode(np.asfortranarray(noisy))
+        det_counts.append(rle["counts"].decode("ascii"))
+        dets.append({"image_id": img, "category_id": 1, "bbox": box, "score": float(rng.random())})
+    assert any("\\" in c for c in det_counts)  # the case this test is about
+    pieces = []
+    for det, counts in zip(dets, det_counts, strict=True):
+        body = json.dumps(det)[:-1]
+        pieces.append(f'{body}, "segmentation": {{"size": [{h}, {w}], "counts": '
+                      f'"{_escaped(counts, style)}"}}}}')  # fmt: skip
+    gt_doc = {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "a"}]}
+    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_path.write_text(json.dumps(gt_doc))
+    dt_path.write_text("[" + ", ".join(pieces) + "]")
+    parsed = json.loads(dt_path.read_text())
+    assert [d["segmentation"]["counts"] for d in parsed] == det_counts
+
+    def no_dicts(data: bytes) -> Any:
+        raise AssertionError("the results were parsed into dicts")
+
+    gt = mm.COCO(copy.deepcopy(gt_doc))  # its images are dicts already: nothing to parse
+    with monkeypatch.context() as patched:
+        # Neither the whole document nor any one segmentation is parsed by Python.
+        patched.setattr("modelmetrics._coco.api.parse_json", no_dicts)
+        patched.setattr("modelmetrics._detection.mask_tables.parse_json", no_dicts)
+        dt = gt.loadRes(str(dt_path))
+        from_file = annotation_masks(dt, "detection")
+        ev = mm.COCOeval(gt, dt, "segm")
+        ev.evaluate()
+        ev.accumulate()
+    ref_gt = mm.COCO(copy.deepcopy(gt_doc))
+    ref_dt = ref_gt.loadRes(parsed)
+    from_dicts = annotation_masks(ref_dt, "detection")
+    for name in ("hw", "bbox", "area"):
+        assert np.array_equal(np.asarray(getattr(from_file, name)),
+                              np.asarray(getattr(from_dicts, name)))  # fmt: skip
+    ref = mm.COCOeval(ref_gt, ref_dt, "segm")
+    ref.evaluate()
+    ref.accumulate()
+    for key in ("precision", "recall", "scores"):
+        assert np.array_equal(ev.eval[key], ref.eval[key])
