@@ -4,7 +4,7 @@ JSON write and read), printing the resident set size as it goes.
 
 Run as ``python benchmarks/bench_leaks.py`` (``--runs``, ``--every``). A leak shows as a
 steady climb after the warm-up; a flat line (within allocator noise, well under a MiB)
-means none. tests/test_leaks.py runs the same workload 1,000 times in CI.
+means none. tests/core/test_leaks.py runs the same workload 1,000 times in CI.
 """
 
 from __future__ import annotations

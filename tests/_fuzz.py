@@ -1,4 +1,4 @@
-"""Shared pieces of the fuzz suite (tests/test_fuzz_*.py).
+"""Shared pieces of the fuzz suite (tests/*/test_fuzz_*.py).
 
 The suite feeds every public entry point malformed input. The only allowed outcomes are
 a result or ``ValueError``/``TypeError`` (the CLI: exit code 1 and one line on stderr);
@@ -9,7 +9,7 @@ dumps the stacks and fails instead of stalling CI.
 
 Budgets: the ``default`` hypothesis profile (tests/conftest.py) keeps the whole suite
 within a couple of minutes; ``HYPOTHESIS_PROFILE=thorough python -m pytest
-tests/test_fuzz_*.py`` runs twenty times as many examples per test.
+tests/*/test_fuzz_*.py`` runs twenty times as many examples per test.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One evaluation of a small dataset through every public entry point, repeated by the
-leak test (tests/test_leaks.py) and by ``benchmarks/bench_leaks.py``; plus the process's
+leak test (tests/core/test_leaks.py) and by ``benchmarks/bench_leaks.py``; plus the process's
 resident set size."""
 
 from __future__ import annotations

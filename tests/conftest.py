@@ -1,4 +1,4 @@
-"""Shared test configuration: hypothesis budgets.
+"""Shared test configuration: hypothesis budgets and the fuzz suites' guards.
 
 Development runs the default profile (new random examples each run). CI runs the
 ``ci`` profile: the same budget with a fixed seed, so a landing never depends on luck.

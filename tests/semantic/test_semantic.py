@@ -10,7 +10,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from _segm_reference import mmseg_style, reference_confusion
+from _semantic_reference import mmseg_style, reference_confusion
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp

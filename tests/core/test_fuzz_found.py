@@ -1,4 +1,4 @@
-"""Regression tests: one per bug the fuzz suite (tests/test_fuzz_*.py) found.
+"""Regression tests: one per bug the fuzz suite (tests/*/test_fuzz_*.py) found.
 
 Each input here used to crash with an exception other than ValueError/TypeError, warn
 from inside numpy, corrupt state or give a wrong number.
@@ -20,6 +20,7 @@ from modelmetrics.classification import (
     classification_report,
     confusion_matrix,
     f1_score,
+    precision_recall_fscore_support,
     precision_score,
 )
 from modelmetrics.coco import COCO, COCOeval
@@ -185,3 +186,19 @@ def test_a_segmentation_histogram_beyond_physical_memory_is_refused(monkeypatch)
     with pytest.raises(ValueError, match="GiB"):
         SegmentationAccumulator(20_000)
     SegmentationAccumulator(1_000)  # 8 MB: fine
+
+
+def test_weighted_multilabel_support_without_any_set_label_is_float():
+    # Found by the parity suite's random search: numpy's bincount of an empty array is
+    # int64 even with weights, where scikit-learn's weighted support is float64.
+    sk = pytest.importorskip("sklearn.metrics")
+    y = np.zeros((5, 2), np.int64)
+    weights = [0.0, 0.0, 0.0, 0.0, 1.0]
+    ours = precision_recall_fscore_support(y, y, average=None, sample_weight=weights,
+                                           zero_division=0.0)  # fmt: skip
+    ref = sk.precision_recall_fscore_support(
+        y, y, average=None, sample_weight=weights, zero_division=0.0
+    )
+    for a, b in zip(ours, ref, strict=True):
+        assert a.dtype == b.dtype
+        assert np.array_equal(a, b)

@@ -53,7 +53,7 @@ DOCUMENTED = {
     ],
 }  # fmt: skip
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.parametrize("module", sorted(DOCUMENTED))

@@ -43,7 +43,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is optional
     orjson = None
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def bits(values: Any) -> list[int]:
