@@ -140,7 +140,9 @@ def multilabel_label_sums(
     sums = []
     for m in (both, yp, yt):
         rows, cols = np.nonzero(m)
-        sums.append(np.bincount(cols, weights=w[rows], minlength=n_cols))
+        # float64 also when nothing is set: numpy's bincount of an empty array is
+        # int64 even with weights, scikit-learn's weighted sums are float64.
+        sums.append(np.bincount(cols, weights=w[rows], minlength=n_cols).astype(np.float64))
     return _through_mcm(*sums)
 
 
