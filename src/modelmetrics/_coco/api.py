@@ -36,7 +36,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels
-from modelmetrics._coco.files import FastGroundTruth, FileSnapshot, read_bytes
+from modelmetrics._coco.files import (
+    FastGroundTruth,
+    FileSnapshot,
+    SegmentationSpans,
+    read_bytes,
+)
 from modelmetrics._coco.lookup_errors import lookup_errors_as_value_errors
 from modelmetrics._core.gc import gc_paused
 from modelmetrics._core.json_parse import parse_json
@@ -106,6 +111,8 @@ class COCO:
         self._parts: tuple[Any, list[Any], Any] | None = None
         # Results of loadRes on a lazy ground truth: where their images etc. come from.
         self._gt_source: COCO | None = None
+        # Results read from a file: where their segmentations are in it.
+        self._result_spans: SegmentationSpans | None = None
         if annotation_file is None:
             return
         if isinstance(annotation_file, dict):
@@ -148,6 +155,7 @@ class COCO:
         self._fast = None
         self._fast_index_used = False
         self._gt_source = None
+        self._result_spans = None
         self._results_completed = True  # loadRes's completion was for the old dataset
         self._segm_areas = None
         self._segm_boxes = None
@@ -452,6 +460,7 @@ class COCO:
         )
         self._give_ground_truth_parts(res)
         res._lazy = data
+        res._result_spans = SegmentationSpans.from_read(read)
         res._cols = cols
         res._is_results = True
         res._results_completed = False
@@ -574,22 +583,20 @@ class COCO:
         )
 
     def _file_mask_table(self, data: bytes, side: str) -> _kernels.MaskTable | None:
-        """The masks of a file's annotations read from its bytes, or None where the
-        dicts are needed (a result without ``segmentation`` is scored by its box
-        polygon, which loadRes's completion adds)."""
+        """The masks of a file's annotations read from its bytes, at the spans the reader
+        recorded, or None where the dicts are needed (a result without ``segmentation``
+        is scored by its box polygon, which loadRes's completion adds)."""
         if not self._is_results:
-            if self._fast is None:
+            if self._fast is None or self._fast.spans is None:
                 return None
-            read = _kernels.read_ground_truth(data)
-            images = json_images(data, read)
+            spans = self._fast.spans
+            images = json_images(data, spans.images_off, spans.images_len)
         else:
-            read = _kernels.read_results(data)
-            if read.status == "ok" and bool(np.any(read.seg_len < 0)):
+            if self._result_spans is None or bool(np.any(self._result_spans.seg_len < 0)):
                 return None
+            spans = self._result_spans
             images = self._result_images()
-        if read.status != "ok":
-            return None
-        return json_mask_table(data, read.seg_off, read.seg_len, images, read.image_id, side)
+        return json_mask_table(data, spans.seg_off, spans.seg_len, images, spans.image_id, side)
 
     def _result_images(self) -> list[Any]:
         """The images results have (loadRes copies the ground truth's), without parsing
@@ -601,9 +608,9 @@ class COCO:
             return images
         if gt._parts is not None:
             return list(gt._parts[1])
-        if gt._lazy is not None:
-            data = gt._lazy.read()
-            return json_images(data, _kernels.read_ground_truth(data))
+        if gt._lazy is not None and gt._fast is not None and gt._fast.spans is not None:
+            spans = gt._fast.spans
+            return json_images(gt._lazy.read(), spans.images_off, spans.images_len)
         return list(gt._raw().get("images", []))
 
     # -- columns for evaluation ------------------------------------------------------------

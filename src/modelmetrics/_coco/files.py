@@ -12,11 +12,14 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from modelmetrics import _kernels
 from modelmetrics._core.json_parse import parse_json
 from modelmetrics._detection.columns import AnnotationColumns, ground_truth_columns_from_reader
 
-__all__ = ["FastGroundTruth", "FileSnapshot", "load_json", "read_bytes"]
+__all__ = ["FastGroundTruth", "FileSnapshot", "SegmentationSpans", "load_json", "read_bytes"]
 
 
 def load_json(path: str | os.PathLike[str]) -> Any:
@@ -64,6 +67,23 @@ class FileSnapshot:
         return data
 
 
+@dataclass(frozen=True, eq=False)
+class SegmentationSpans:
+    """Where a document's values are, as the reader recorded them: each annotation's
+    ``segmentation`` (``seg_len < 0``: none) and, for ground truth, the ``images`` list.
+    Kept so that masks are read from the bytes without scanning the document again."""
+
+    seg_off: NDArray[np.int64]
+    seg_len: NDArray[np.int64]
+    image_id: NDArray[np.int64]
+    images_off: int = 0
+    images_len: int = 0
+
+    @classmethod
+    def from_read(cls, read: _kernels.CocoJson) -> SegmentationSpans:
+        return cls(read.seg_off, read.seg_len, read.image_id, read.images_off, read.images_len)
+
+
 @dataclass(eq=False)
 class FastGroundTruth:
     """What the compiled reader found in a ground-truth file, before any dict exists.
@@ -78,6 +98,7 @@ class FastGroundTruth:
     cat_ids: list[Any] | None
     columns: AnnotationColumns | None
     error: tuple[int, str, str] | None
+    spans: SegmentationSpans | None = None
 
     @classmethod
     def from_read(cls, read: _kernels.CocoJson) -> FastGroundTruth:
@@ -86,4 +107,4 @@ class FastGroundTruth:
         if read.status != "ok":
             return cls(image_ids, cat_ids, None, read.error)
         columns = ground_truth_columns_from_reader(read)
-        return cls(image_ids, cat_ids, columns, None)
+        return cls(image_ids, cat_ids, columns, None, SegmentationSpans.from_read(read))

@@ -77,12 +77,12 @@ def json_mask_table(
     return _rasterized(gathered, name)
 
 
-def json_images(data: bytes, read: _kernels.CocoJson) -> list[Any]:
-    """The ``images`` list of a ground-truth document the reader read (only that list
-    is parsed)."""
-    if not read.images_len:
+def json_images(data: bytes, images_off: int, images_len: int) -> list[Any]:
+    """The ``images`` list of a ground-truth document at the span the reader recorded
+    (only that list is parsed)."""
+    if not images_len:
         return []
-    images: list[Any] = parse_json(data[read.images_off : read.images_off + read.images_len])
+    images: list[Any] = parse_json(data[images_off : images_off + images_len])
     return images
 
 
