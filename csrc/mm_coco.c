@@ -5,32 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm_box.h"
+
 /* numpy's np.spacing(1): the gap between 1.0 and the next double. */
 #define MM_COCO_EPS DBL_EPSILON
-
-void mm_coco_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
-                     const uint8_t *gt_crowd, double *out)
-{
-    /* Same operations in the same order as pycocotools' bbIou, so the doubles match. */
-    for (ptrdiff_t g = 0; g < n_gt; g++) {
-        const double *G = gt + 4 * g;
-        double ga = G[2] * G[3];
-        int crowd = gt_crowd != NULL && gt_crowd[g];
-        for (ptrdiff_t d = 0; d < n_dt; d++) {
-            const double *D = dt + 4 * d;
-            double da = D[2] * D[3];
-            double *o = out + d * n_gt + g;
-            *o = 0.0;
-            double w = fmin(D[2] + D[0], G[2] + G[0]) - fmax(D[0], G[0]);
-            if (w <= 0) continue;
-            double h = fmin(D[3] + D[1], G[3] + G[1]) - fmax(D[1], G[1]);
-            if (h <= 0) continue;
-            double i = w * h;
-            double u = crowd ? da : da + ga - i;
-            *o = i / u;
-        }
-    }
-}
 
 /* Run-length scratch for masks held as compressed strings. */
 typedef struct {
@@ -282,7 +260,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                  * where that is positive: most detections overlap no gt box at all,
                  * and then need no decoding. */
                 double *row = s.iou + k * ng;
-                mm_coco_box_iou(in->dt_rle_bb + 4 * det, 1, s.gbb, ng, s.gcrowd, row);
+                mm_box_iou(in->dt_rle_bb + 4 * det, 1, s.gbb, ng, s.gcrowd, row);
                 int overlap = 0;
                 for (ptrdiff_t j = 0; j < ng; j++) overlap |= row[j] > 0;
                 if (overlap) { /* else the row is rleIou's already (0, or NaN as there) */
@@ -297,7 +275,7 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
                                s.gbb, ng, s.gcrowd, 0, 1, row);
                 }
             } else
-                mm_coco_box_iou(in->dt_box + 4 * det, 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
+                mm_box_iou(in->dt_box + 4 * det, 1, s.gbox, ng, s.gcrowd, s.iou + k * ng);
             /* The best IoU lets the matching skip thresholds no gt can reach. An IoU
              * can be NaN (0 / 0 for boxes whose area underflows), and pycocotools'
              * "iou < threshold" test lets NaN match: then always scan. */
@@ -698,7 +676,7 @@ int mm_coco_confusion(ptrdiff_t n_images, const int64_t *gt_start, const int64_t
                 mm_rle_iou(&dr, masks->dt_bb + 4 * d, masks->dt_area + d, 1, grle,
                            masks->gt_bb + 4 * g0, ng, gt_crowd + g0, 0, 1, iou);
             } else
-                mm_coco_box_iou(dt_box + 4 * d, 1, gt_box + 4 * g0, ng, gt_crowd + g0, iou);
+                mm_box_iou(dt_box + 4 * d, 1, gt_box + 4 * g0, ng, gt_crowd + g0, iou);
             ptrdiff_t best = -1;
             double best_iou = iou_thr;
             int on_crowd = 0;

@@ -2,12 +2,12 @@
  *
  * Detections and ground truths arrive grouped by (category, image), each group
  * contiguous and in the order pycocotools builds its per-group lists (annotation or
- * result order). The kernels reproduce, operation for operation, pycocotools'
- * box IoU (maskApi.c bbIou), the greedy per-image matching of evaluateImg for every
- * area range and IoU threshold, and the precision/recall accumulation of accumulate,
- * including its quirks: matches are recorded as annotation ids stored in doubles, so
- * a detection or ground truth with id 0 (or a negative detection id) behaves exactly
- * as it does there.
+ * result order). The kernels reproduce, operation for operation, the greedy
+ * per-image matching of pycocotools' evaluateImg for every area range and IoU
+ * threshold (on box IoUs from mm_box.h, mask IoUs from mm_rle.h), and the
+ * precision/recall accumulation of accumulate, including its quirks: matches are
+ * recorded as annotation ids stored in doubles, so a detection or ground truth with
+ * id 0 (or a negative detection id) behaves exactly as it does there.
  *
  * All arrays are C-contiguous. Functions return 0, or MM_COCO_ENOMEM when scratch
  * memory could not be allocated.
@@ -24,11 +24,6 @@
 
 /* Codes of a detection at one (area range, IoU threshold), as accumulate sees it. */
 enum { MM_COCO_FP = 0, MM_COCO_TP = 1, MM_COCO_IGNORED = 2 };
-
-/* pycocotools' bbIou: out[d * n_gt + g] = IoU of dt box d with gt box g (boxes are
- * x, y, w, h). For a crowd gt the union is the detection's area. */
-void mm_coco_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
-                     const uint8_t *gt_crowd, double *out);
 
 typedef struct {
     ptrdiff_t n_thr;

@@ -1,6 +1,6 @@
 #include "mm_rle.h"
 
-#include "mm_coco.h"
+#include "mm_box.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -551,16 +551,6 @@ static uint64_t inter_in(const mm_rle *A, const mm_rle *B, uint64_t p0, uint64_t
     return i;
 }
 
-void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
-                    const uint8_t *gt_crowd, double *out)
-{
-    /* One gt at a time, so the detections of a gt are contiguous as pycocotools lays
-     * them out; the arithmetic is mm_coco_box_iou's (pycocotools' bbIou). */
-    for (ptrdiff_t g = 0; g < n_gt; g++)
-        mm_coco_box_iou(dt, n_dt, gt + 4 * g, 1, gt_crowd != NULL ? gt_crowd + g : NULL,
-                        out + g * n_dt);
-}
-
 void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, ptrdiff_t n_dt,
                 const mm_rle *gt, const double *gt_bb, ptrdiff_t n_gt,
                 const uint8_t *gt_crowd, ptrdiff_t d_first, ptrdiff_t d_last, double *out)
@@ -574,8 +564,7 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
         int crowd = gt_crowd != NULL && gt_crowd[g];
         int64_t g_area = -1; /* computed when first needed */
         /* pycocotools computes mask IoU only where the boxes overlap. */
-        mm_coco_box_iou(dt_bb + 4 * d_first, nd, gt_bb + 4 * g, 1, crowd ? gt_crowd + g : NULL,
-                        o);
+        mm_box_iou(dt_bb + 4 * d_first, nd, gt_bb + 4 * g, 1, crowd ? gt_crowd + g : NULL, o);
         for (ptrdiff_t k = 0; k < nd; k++) {
             if (!(o[k] > 0)) continue;
             const mm_rle *d = &dt[d_first + k], *G = &gt[g];

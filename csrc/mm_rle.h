@@ -124,10 +124,6 @@ void mm_rle_iou(const mm_rle *dt, const double *dt_bb, const uint32_t *dt_area, 
                 const mm_rle *gt, const double *gt_bb, ptrdiff_t n_gt, const uint8_t *gt_crowd,
                 ptrdiff_t d_first, ptrdiff_t d_last, double *out);
 
-/* pycocotools' bbIou in its layout: out[g * n_dt + d] (boxes x, y, w, h). */
-void mm_rle_box_iou(const double *dt, ptrdiff_t n_dt, const double *gt, ptrdiff_t n_gt,
-                    const uint8_t *gt_crowd, double *out);
-
 /* ---- polygons and boxes ---- */
 
 /* pycocotools' rleFrPoly: polygon xy[0..2k) (x0, y0, x1, y1, ...) rasterised into an

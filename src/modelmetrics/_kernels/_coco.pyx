@@ -13,9 +13,9 @@ import numpy as np
 
 from ._csrc cimport (
     MM_COCO_ENOMEM,
+    mm_box_iou,
     mm_coco_accum,
     mm_coco_accumulate,
-    mm_coco_box_iou,
     mm_coco_confusion,
     mm_coco_evaluate,
     mm_coco_groups,
@@ -52,7 +52,7 @@ def box_iou(
     if dt.shape[0] == 0 or gt.shape[0] == 0:
         return
     with nogil:
-        mm_coco_box_iou(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0, 0])
+        mm_box_iou(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0, 0])
 
 
 cdef class MaskTable:

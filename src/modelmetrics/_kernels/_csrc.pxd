@@ -65,6 +65,12 @@ cdef extern from "mm_moments.h" nogil:
     void mm_moments_reduce(double *chunks, Py_ssize_t n_chunks, Py_ssize_t n_cols)
     void mm_moments_merge(double *state, const double *other, Py_ssize_t n_cols)
 
+cdef extern from "mm_box.h" nogil:
+    void mm_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
+                    const uint8_t *gt_crowd, double *out)
+    void mm_box_iou_by_gt(const double *dt, Py_ssize_t n_dt, const double *gt,
+                          Py_ssize_t n_gt, const uint8_t *gt_crowd, double *out)
+
 cdef extern from "mm_rle.h" nogil:
     enum:
         MM_RLE_OK
@@ -109,8 +115,6 @@ cdef extern from "mm_rle.h" nogil:
                     Py_ssize_t n_dt, const mm_rle *gt, const double *gt_bb, Py_ssize_t n_gt,
                     const uint8_t *gt_crowd, Py_ssize_t d_first, Py_ssize_t d_last,
                     double *out)
-    void mm_rle_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
-                        const uint8_t *gt_crowd, double *out)
     int mm_rle_from_poly(const double *xy, Py_ssize_t k, uint32_t h, uint32_t w, mm_rle_ws *ws)
     int mm_rle_from_box(const double *bb, uint32_t h, uint32_t w, mm_rle_ws *ws)
 
@@ -173,8 +177,6 @@ cdef extern from "mm_coco.h" nogil:
         double *precision
         double *recall
         double *scores
-    void mm_coco_box_iou(const double *dt, Py_ssize_t n_dt, const double *gt, Py_ssize_t n_gt,
-                         const uint8_t *gt_crowd, double *out)
     int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *inp, Py_ssize_t first,
                          Py_ssize_t last, Py_ssize_t n_slots, Py_ssize_t n_gt,
                          mm_coco_matches *out)

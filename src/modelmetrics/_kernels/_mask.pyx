@@ -31,10 +31,10 @@ from ._csrc cimport (
     MM_RLE_ESIZE,
     MM_RLE_ESTRING,
     MM_RLE_OK,
+    mm_box_iou_by_gt,
     mm_rle,
     mm_rle_area,
     mm_rle_bbox,
-    mm_rle_box_iou,
     mm_rle_buf,
     mm_rle_buf_free,
     mm_rle_check,
@@ -368,7 +368,7 @@ def box_iou(const double[:, ::1] dt, const double[:, ::1] gt, const uint8_t[::1]
     if dt.shape[0] == 0 or gt.shape[0] == 0:
         return
     with nogil:
-        mm_rle_box_iou(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0])
+        mm_box_iou_by_gt(&dt[0, 0], dt.shape[0], &gt[0, 0], gt.shape[0], &crowd[0], &out[0])
 
 
 def merge(RLEs r, bint intersect):
