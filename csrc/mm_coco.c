@@ -563,7 +563,7 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
         /* One pass over the detections for every curve: count false positives and
          * record true positives with the false-positive count before them. */
         for (ptrdiff_t p = 0; p < P; p++) s.fp[p] = 0;
-        memset(s.fp8, 0, (size_t)P);
+        memset(s.fp8, 0, pcap);
         ptrdiff_t n_events = 0, pending = 0;
         for (ptrdiff_t j = 0; j < nd; j++) {
             const uint8_t *codes = slot_code + s.sub[j] * row;
@@ -583,7 +583,7 @@ int mm_coco_accumulate(const mm_coco_accum *acc, const double *slot_score,
             }
             if (++pending == 255 || any_tp) {
                 for (ptrdiff_t p = 0; p < P; p++) s.fp[p] += s.fp8[p];
-                memset(s.fp8, 0, (size_t)P);
+                memset(s.fp8, 0, pcap);
                 pending = 0;
             }
             if (!any_tp) continue;
