@@ -1,8 +1,20 @@
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
+
+# What gather_annotations and gather_json_annotations return:
+# (xy, poly_start, ann_poly, strings, hw, bbox, area).
+_GatherResult: TypeAlias = tuple[
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    list[str | bytes | None],
+    NDArray[np.uint32],
+    NDArray[np.float64],
+    NDArray[np.uint32],
+]
 
 MAX_AREA: int
 MAX_COORD: float
@@ -87,15 +99,7 @@ def gather_annotations(
     widths: NDArray[np.int64],  # const int64_t[::1] (n,)
     fallback: Any,
     name: str,
-) -> tuple[
-    NDArray[np.float64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-    list[str | bytes | None],
-    NDArray[np.uint32],
-    NDArray[np.float64],
-    NDArray[np.uint32],
-]: ...
+) -> _GatherResult: ...
 def gather_json_annotations(
     data: bytes,
     seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)
@@ -105,15 +109,7 @@ def gather_json_annotations(
     parse: Any,
     fallback: Any,
     name: str,
-) -> tuple[
-    NDArray[np.float64],
-    NDArray[np.int64],
-    NDArray[np.int64],
-    list[str | bytes | None],
-    NDArray[np.uint32],
-    NDArray[np.float64],
-    NDArray[np.uint32],
-]: ...
+) -> _GatherResult: ...
 def rasterize_annotations(
     xy: NDArray[np.float64],  # const double[::1]
     poly_start: NDArray[np.int64],  # const int64_t[::1]

@@ -621,47 +621,33 @@ def from_boxes(const double[:, ::1] boxes, uint32_t h, uint32_t w, Py_ssize_t fi
         mm_rle_ws_free(&ws)
 
 
-cdef int _grow_f64(double **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
+ctypedef fused _elem_t:
+    double
+    int64_t
+    uint32_t
+
+
+cdef inline bint _grow(_elem_t **buf, Py_ssize_t *cap, Py_ssize_t need) noexcept nogil:
+    """Grow `*buf` to room for at least `need` items (at least doubling); True when memory
+    ran out (`*buf` and `*cap` are then left as they were)."""
     cdef Py_ssize_t new_cap
-    cdef double *p
-    if need <= cap[0]:
-        return 0
-    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
-    p = <double *>realloc(buf[0], new_cap * sizeof(double))
-    if p == NULL:
-        raise MemoryError()
-    buf[0] = p
-    cap[0] = new_cap
-    return 0
-
-
-cdef int _grow_i64(int64_t **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
-    cdef Py_ssize_t new_cap
-    cdef int64_t *p
-    if need <= cap[0]:
-        return 0
-    new_cap = 2 * cap[0] if 2 * cap[0] > need else need
-    p = <int64_t *>realloc(buf[0], new_cap * sizeof(int64_t))
-    if p == NULL:
-        raise MemoryError()
-    buf[0] = p
-    cap[0] = new_cap
-    return 0
-
-
-cdef bint _grow_u32_nogil(uint32_t **buf, Py_ssize_t *cap, Py_ssize_t need) noexcept nogil:
-    """Grow to at least `need`; True when memory ran out (buf is left as it was)."""
-    cdef Py_ssize_t new_cap
-    cdef uint32_t *p
+    cdef _elem_t *p
     if need <= cap[0]:
         return False
     new_cap = 2 * cap[0] if 2 * cap[0] > need else need
-    p = <uint32_t *>realloc(buf[0], new_cap * sizeof(uint32_t))
+    p = <_elem_t *>realloc(buf[0], new_cap * sizeof(_elem_t))
     if p == NULL:
         return True
     buf[0] = p
     cap[0] = new_cap
     return False
+
+
+cdef inline int _reserve(_elem_t **buf, Py_ssize_t *cap, Py_ssize_t need) except -1:
+    """:func:`_grow`, raising MemoryError when memory ran out."""
+    if _grow(buf, cap, need):
+        raise MemoryError()
+    return 0
 
 
 cdef bint _is_polygon_list(object segm):
@@ -734,7 +720,7 @@ cdef class _Gathered:
         self.hw_v = self.hw
         self.bbox_v = self.bbox
         self.area_v = self.area
-        _grow_i64(&self.ps, &self.cap_ps, 1)
+        _reserve(&self.ps, &self.cap_ps, 1)
         self.ps[0] = 0
         self.n_ps = 1
 
@@ -747,7 +733,7 @@ cdef class _Gathered:
         return 0
 
     cdef int end_polygon(self) except -1:  # after appending a polygon's coordinates
-        _grow_i64(&self.ps, &self.cap_ps, self.n_ps + 1)
+        _reserve(&self.ps, &self.cap_ps, self.n_ps + 1)
         self.ps[self.n_ps] = self.n_xy
         self.n_ps += 1
         return 0
@@ -765,11 +751,11 @@ cdef class _Gathered:
                 poly = <object>PyList_GET_ITEM(segm, j)
                 length = PyList_GET_SIZE(poly) if type(poly) is list else -1
                 xy_len = 2 * (length // 2) if length >= 0 else 0
-                _grow_f64(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
+                _reserve(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
                 if length < 0 or not _fill_list(poly, self.xy + self.n_xy, xy_len):
                     arr = _poly_array(poly, f"{self.name}[{i}]['segmentation'][{j}]")
                     xy_len = 2 * (arr.shape[0] // 2)
-                    _grow_f64(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
+                    _reserve(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
                     for k in range(xy_len):
                         self.xy[self.n_xy + k] = arr[k]
                 self.n_xy += xy_len
@@ -873,9 +859,9 @@ def gather_json_annotations(bytes data, const int64_t[::1] seg_off,
             if sg.kind == MM_JSON_SEG_POLYGONS:
                 g.start(i)
                 base = g.n_xy
-                _grow_f64(&g.xy, &g.cap_xy, base + sg.n_xy + 1)
+                _reserve(&g.xy, &g.cap_xy, base + sg.n_xy + 1)
                 memcpy(g.xy + base, sg.xy, sg.n_xy * sizeof(double))
-                _grow_i64(&g.ps, &g.cap_ps, g.n_ps + sg.n_poly)
+                _reserve(&g.ps, &g.cap_ps, g.n_ps + sg.n_poly)
                 for k in range(sg.n_poly):
                     g.ps[g.n_ps + k] = base + sg.poly_end[k]
                 g.n_ps += sg.n_poly
@@ -967,7 +953,7 @@ def rasterize_annotations(const double[::1] xy, const int64_t[::1] poly_start,
                     k0 = poly_start[ann_poly[i] + j]
                     k1 = poly_start[ann_poly[i] + j + 1]
                     st = mm_rle_from_poly(base + k0, (k1 - k0) // 2, hw[i, 0], hw[i, 1], &ws)
-                    if st == MM_RLE_OK and _grow_u32_nogil(&pc, &cap_pc, pc_len + ws.m + 1):
+                    if st == MM_RLE_OK and _grow(&pc, &cap_pc, pc_len + ws.m + 1):
                         st = MM_RLE_ENOMEM
                     if st != MM_RLE_OK:
                         break
@@ -983,15 +969,15 @@ def rasterize_annotations(const double[::1] xy, const int64_t[::1] poly_start,
                 for j in range(n_poly):
                     rl[j].cnts = pc + poly_at[j]
                 if n_poly == 1:
-                    if _grow_u32_nogil(&out, &cap_out, total + rl[0].m + 1):
+                    if _grow(&out, &cap_out, total + rl[0].m + 1):
                         st = MM_RLE_ENOMEM
                     else:
                         memcpy(out + total, rl[0].cnts, rl[0].m * sizeof(uint32_t))
                         m = rl[0].m
                 else:
                     merge_cap = mm_rle_merge_capacity(rl, n_poly)
-                    if (_grow_u32_nogil(&out, &cap_out, total + merge_cap + 1)
-                            or _grow_u32_nogil(&tmp, &cap_tmp, merge_cap + 1)):
+                    if (_grow(&out, &cap_out, total + merge_cap + 1)
+                            or _grow(&tmp, &cap_tmp, merge_cap + 1)):
                         st = MM_RLE_ENOMEM
                     else:
                         st = mm_rle_merge(rl, n_poly, 0, out + total, tmp, merge_cap, &m)
@@ -1063,7 +1049,7 @@ def polygon_list(object pyobj, object h, object w):
                 return None
             length = PyList_GET_SIZE(poly)
             xy_len = 2 * (length // 2)
-            _grow_f64(&xy, &cap_xy, xy_len + 1)
+            _reserve(&xy, &cap_xy, xy_len + 1)
             if not _fill_list(poly, xy, xy_len):
                 return None
             buf.len = 0
