@@ -19,7 +19,7 @@ COMPILED_MODULES = [
     "_png",
     "_ranking",
     "_regression",
-    "_segmentation",
+    "_semantic",
 ]
 PUBLIC_MODULES = [
     "modelmetrics.classification",

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from modelmetrics._kernels import _segmentation as k
+from modelmetrics._kernels import _semantic as k
 
 DTYPES = [np.uint8, np.uint16, np.int32, np.int64]
 

@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.metrics import jaccard_score
 
 from modelmetrics._core.parallel import num_threads
-from modelmetrics._semantic import counts as _segm_counts
+from modelmetrics._semantic import counts as _semantic_counts
 from modelmetrics.exceptions import InvalidParameterError
 from modelmetrics.segmentation import (
     SegmentationAccumulator,
@@ -35,7 +35,7 @@ def nan_equal(got, want):
 
 def small_tasks():
     """Split even tiny inputs over several threads, to exercise the merge of tasks."""
-    return mock.patch.object(_segm_counts, "_MIN_PIXELS_PER_TASK", 1)
+    return mock.patch.object(_semantic_counts, "_MIN_PIXELS_PER_TASK", 1)
 
 
 # ------------------------------------------------------------------ strategies

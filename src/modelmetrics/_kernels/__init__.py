@@ -59,9 +59,9 @@ from modelmetrics._kernels._regression import (
     moments_n_chunks,
     moments_reduce,
 )
-from modelmetrics._kernels._segmentation import count as segm_count
-from modelmetrics._kernels._segmentation import count_images as segm_count_images
-from modelmetrics._kernels._segmentation import ext_size as segm_ext_size
+from modelmetrics._kernels._semantic import count as semantic_count
+from modelmetrics._kernels._semantic import count_images as semantic_count_images
+from modelmetrics._kernels._semantic import ext_size as semantic_ext_size
 
 __all__ = [
     "N_STATS",
@@ -113,9 +113,9 @@ __all__ = [
     "roc_auc_from_curve",
     "roc_auc_runs",
     "roc_curve_points",
-    "segm_count",
-    "segm_count_images",
-    "segm_ext_size",
+    "semantic_count",
+    "semantic_count_images",
+    "semantic_ext_size",
     "sort_keys",
     "split_by_label",
     "split_by_label_weighted",

@@ -268,19 +268,19 @@ cdef extern from "mm_json.h" nogil:
     int mm_json_segmentation(const char *buf, Py_ssize_t off, Py_ssize_t len, mm_json_segm *sg)
     void mm_json_segm_free(mm_json_segm *sg)
 
-cdef extern from "mm_segm.h" nogil:
+cdef extern from "mm_semantic.h" nogil:
     enum:
-        MM_SEGM_U8
-        MM_SEGM_U16
-        MM_SEGM_I32
-        MM_SEGM_I64
-        MM_SEGM_F32
-        MM_SEGM_F64
-        MM_SEGM_OK
-        MM_SEGM_ENOMEM
-        MM_SEGM_EKIND
-        MM_SEGM_NAN
-    ctypedef struct mm_segm_input:
+        MM_SEMANTIC_U8
+        MM_SEMANTIC_U16
+        MM_SEMANTIC_I32
+        MM_SEMANTIC_I64
+        MM_SEMANTIC_F32
+        MM_SEMANTIC_F64
+        MM_SEMANTIC_OK
+        MM_SEMANTIC_ENOMEM
+        MM_SEMANTIC_EKIND
+        MM_SEMANTIC_NAN
+    ctypedef struct mm_semantic_input:
         const void *pred
         int pred_kind
         const void *target
@@ -290,7 +290,8 @@ cdef extern from "mm_segm.h" nogil:
         Py_ssize_t n_classes
         int has_ignore
         int64_t ignore
-    Py_ssize_t mm_segm_ext_size(Py_ssize_t n_classes)
-    int mm_segm_count(const mm_segm_input *inp, Py_ssize_t first, Py_ssize_t last, int64_t *ext)
-    int mm_segm_count_images(const mm_segm_input *inp, Py_ssize_t first_image,
-                             Py_ssize_t last_image, int64_t *ext, int64_t *stats)
+    Py_ssize_t mm_semantic_ext_size(Py_ssize_t n_classes)
+    int mm_semantic_count(const mm_semantic_input *inp, Py_ssize_t first, Py_ssize_t last,
+                          int64_t *ext)
+    int mm_semantic_count_images(const mm_semantic_input *inp, Py_ssize_t first_image,
+                                 Py_ssize_t last_image, int64_t *ext, int64_t *stats)

@@ -1,7 +1,7 @@
 """Validated per-pixel counts of a (prediction, target) pair of segmentation maps.
 
 One compiled pass counts every pixel into an extended histogram (see
-``csrc/mm_segm.h``) whose extra rows and column collect ignored pixels and labels
+``csrc/mm_semantic.h``) whose extra rows and column collect ignored pixels and labels
 outside ``[0, num_classes)``. Validation therefore costs nothing on clean input: only
 when those cells are non-zero is the input scanned again, to name the first offending
 position. Pixels are split over threads in contiguous ranges, each counted into its
@@ -160,7 +160,7 @@ def count(
         ranges = _ranges(data.n_images, n_tasks)
         exts = [np.zeros((c + 2, c + 1), dtype=np.int64) for _ in ranges]
         tasks = [
-            partial(_kernels.segm_count_images, *args, lo, hi, ext, stats)
+            partial(_kernels.semantic_count_images, *args, lo, hi, ext, stats)
             for (lo, hi), ext in zip(ranges, exts, strict=True)
         ]
     else:
@@ -168,7 +168,7 @@ def count(
         ranges = _ranges(n, n_tasks)
         exts = [np.zeros((c + 2, c + 1), dtype=np.int64) for _ in ranges]
         tasks = [
-            partial(_kernels.segm_count, *args, lo, hi, ext)
+            partial(_kernels.semantic_count, *args, lo, hi, ext)
             for (lo, hi), ext in zip(ranges, exts, strict=True)
         ]
     clean = run_parallel(tasks, n_threads=n_tasks)

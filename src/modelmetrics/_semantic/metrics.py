@@ -348,7 +348,7 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
         self._absent: str = check_option("absent", absent, _ABSENT)
         self._per_image = check_bool("per_image", per_image)
         self._class_names = _check_class_names(class_names, self._num_classes)
-        # The extended histogram of csrc/mm_segm.h: confusion matrix plus a row of
+        # The extended histogram of csrc/mm_semantic.h: confusion matrix plus a row of
         # ignored pixels (its bad-label row and column stay zero).
         c = self._num_classes
         check_dense_size("the pixel confusion matrix", (c + 2, c + 1))

@@ -3,26 +3,26 @@
 """Per-pixel confusion kernels behind the semantic segmentation metrics.
 
 Private: callers pass validated, flattened C-contiguous arrays. Counts land in an
-"extended" int64 histogram of ``(C + 2) x (C + 1)`` (see ``csrc/mm_segm.h``): rows
-``C`` and ``C + 1`` hold ignored pixels and out-of-range targets, column ``C``
+"extended" int64 histogram of ``(C + 2) x (C + 1)`` (see ``csrc/mm_semantic.h``):
+rows ``C`` and ``C + 1`` hold ignored pixels and out-of-range targets, column ``C``
 out-of-range predictions, so range checks cost no extra pass.
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t
 
 from ._csrc cimport (
-    MM_SEGM_ENOMEM,
-    MM_SEGM_F32,
-    MM_SEGM_F64,
-    MM_SEGM_I32,
-    MM_SEGM_I64,
-    MM_SEGM_NAN,
-    MM_SEGM_OK,
-    MM_SEGM_U16,
-    MM_SEGM_U8,
-    mm_segm_count,
-    mm_segm_count_images,
-    mm_segm_ext_size,
-    mm_segm_input,
+    MM_SEMANTIC_ENOMEM,
+    MM_SEMANTIC_F32,
+    MM_SEMANTIC_F64,
+    MM_SEMANTIC_I32,
+    MM_SEMANTIC_I64,
+    MM_SEMANTIC_NAN,
+    MM_SEMANTIC_OK,
+    MM_SEMANTIC_U16,
+    MM_SEMANTIC_U8,
+    mm_semantic_count,
+    mm_semantic_count_images,
+    mm_semantic_ext_size,
+    mm_semantic_input,
 )
 
 ctypedef fused pred_t:
@@ -44,18 +44,18 @@ def ext_size(Py_ssize_t n_classes):
     """Entries of the extended histogram for ``n_classes`` classes."""
     if n_classes < 1:
         raise ValueError("ext_size: need n_classes >= 1")
-    return mm_segm_ext_size(n_classes)
+    return mm_semantic_ext_size(n_classes)
 
 
 cdef int _status(int status, str name) except -1:
-    if status == MM_SEGM_ENOMEM:
+    if status == MM_SEMANTIC_ENOMEM:
         raise MemoryError(f"{name}: could not allocate the histograms")
-    if status != MM_SEGM_OK and status != MM_SEGM_NAN:
+    if status != MM_SEMANTIC_OK and status != MM_SEMANTIC_NAN:
         raise ValueError(f"{name}: unsupported element type")
     return 0
 
 
-cdef int _setup(mm_segm_input *inp, const pred_t[::1] pred, const label_t[::1] target,
+cdef int _setup(mm_semantic_input *inp, const pred_t[::1] pred, const label_t[::1] target,
                 Py_ssize_t n_images, Py_ssize_t n_classes, bint has_ignore,
                 int64_t ignore, Py_ssize_t ext_len) except -1:
     cdef Py_ssize_t n = target.shape[0]
@@ -66,28 +66,28 @@ cdef int _setup(mm_segm_input *inp, const pred_t[::1] pred, const label_t[::1] t
         raise ValueError("segmentation kernel: target does not split into n_images")
     if pred.shape[0] != (n * n_classes if scores else n):
         raise ValueError("segmentation kernel: prediction and target sizes differ")
-    if ext_len != mm_segm_ext_size(n_classes):
+    if ext_len != mm_semantic_ext_size(n_classes):
         raise ValueError("segmentation kernel: ext has the wrong shape")
     if pred_t is uint8_t:
-        inp.pred_kind = MM_SEGM_U8
+        inp.pred_kind = MM_SEMANTIC_U8
     elif pred_t is uint16_t:
-        inp.pred_kind = MM_SEGM_U16
+        inp.pred_kind = MM_SEMANTIC_U16
     elif pred_t is int32_t:
-        inp.pred_kind = MM_SEGM_I32
+        inp.pred_kind = MM_SEMANTIC_I32
     elif pred_t is int64_t:
-        inp.pred_kind = MM_SEGM_I64
+        inp.pred_kind = MM_SEMANTIC_I64
     elif pred_t is float:
-        inp.pred_kind = MM_SEGM_F32
+        inp.pred_kind = MM_SEMANTIC_F32
     else:
-        inp.pred_kind = MM_SEGM_F64
+        inp.pred_kind = MM_SEMANTIC_F64
     if label_t is uint8_t:
-        inp.target_kind = MM_SEGM_U8
+        inp.target_kind = MM_SEMANTIC_U8
     elif label_t is uint16_t:
-        inp.target_kind = MM_SEGM_U16
+        inp.target_kind = MM_SEMANTIC_U16
     elif label_t is int32_t:
-        inp.target_kind = MM_SEGM_I32
+        inp.target_kind = MM_SEMANTIC_I32
     else:
-        inp.target_kind = MM_SEGM_I64
+        inp.target_kind = MM_SEMANTIC_I64
     inp.pred = NULL
     inp.target = NULL
     if n:
@@ -118,7 +118,7 @@ def count(
     laid out image by image as ``(n_images, n_classes, pixels)``). Returns ``False``
     if the scores hold a NaN (``ext`` is then partially filled and must be dropped).
     """
-    cdef mm_segm_input inp
+    cdef mm_semantic_input inp
     cdef int status
     _setup(&inp, pred, target, n_images, n_classes, has_ignore, ignore,
            ext.shape[0] * ext.shape[1])
@@ -129,9 +129,9 @@ def count(
     if first == last:
         return True
     with nogil:
-        status = mm_segm_count(&inp, first, last, &ext[0, 0])
+        status = mm_semantic_count(&inp, first, last, &ext[0, 0])
     _status(status, "count")
-    return status != MM_SEGM_NAN
+    return status != MM_SEMANTIC_NAN
 
 
 def count_images(
@@ -148,7 +148,7 @@ def count_images(
 ):
     """As :func:`count` over images ``first_image .. last_image - 1``, also writing
     ``stats[i] = (true positives, predicted pixels, target pixels)`` per class."""
-    cdef mm_segm_input inp
+    cdef mm_semantic_input inp
     cdef int status
     _setup(&inp, pred, target, n_images, n_classes, has_ignore, ignore,
            ext.shape[0] * ext.shape[1])
@@ -161,7 +161,7 @@ def count_images(
     if first_image == last_image:
         return True
     with nogil:
-        status = mm_segm_count_images(&inp, first_image, last_image, &ext[0, 0],
-                                      &stats[0, 0, 0])
+        status = mm_semantic_count_images(&inp, first_image, last_image, &ext[0, 0],
+                                          &stats[0, 0, 0])
     _status(status, "count_images")
-    return status != MM_SEGM_NAN
+    return status != MM_SEMANTIC_NAN

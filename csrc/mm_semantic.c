@@ -1,4 +1,4 @@
-#include "mm_segm.h"
+#include "mm_semantic.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,7 @@ typedef struct {
     uint32_t *h[MM_NSUB_SLOTS];
 } mm_ctx;
 
-ptrdiff_t mm_segm_ext_size(ptrdiff_t n_classes) { return (n_classes + 2) * (n_classes + 1); }
+ptrdiff_t mm_semantic_ext_size(ptrdiff_t n_classes) { return (n_classes + 2) * (n_classes + 1); }
 
 /* Offset of the histogram row of target value v; v is any label type widened to int64. */
 MM_INLINE ptrdiff_t row_of(int64_t v, uint64_t n_classes, ptrdiff_t width, int64_t ignore,
@@ -128,8 +128,8 @@ static const size_t label_sizes[4] = {1, 2, 4, 8};
 /* ------------------------------------------------------------------ scores */
 
 /* Count n pixels of one image: s points at the scores of the first pixel for class 0
- * (class c of pixel j at s[c * stride + j]), t at its target. Returns MM_SEGM_NAN at
- * the first block holding a NaN score. */
+ * (class c of pixel j at s[c * stride + j]), t at its target. Returns MM_SEMANTIC_NAN
+ * at the first block holding a NaN score. */
 typedef int (*mm_score_fn)(const void *scores, ptrdiff_t stride, const void *target,
                            ptrdiff_t n, const mm_ctx *cx);
 
@@ -195,7 +195,7 @@ typedef int (*mm_score_fn)(const void *scores, ptrdiff_t stride, const void *tar
                 }                                                                             \
             }                                                                                 \
             if (any)                                                                          \
-                return MM_SEGM_NAN;                                                           \
+                return MM_SEMANTIC_NAN;                                                       \
             for (j = 0; j + 4 <= m; j += 4) {                                                 \
                 h0[row_of((int64_t)tb[j], nc, w, ig, ir, br) + (ptrdiff_t)arg[j]]++;          \
                 h1[row_of((int64_t)tb[j + 1], nc, w, ig, ir, br) + (ptrdiff_t)arg[j + 1]]++;  \
@@ -205,7 +205,7 @@ typedef int (*mm_score_fn)(const void *scores, ptrdiff_t stride, const void *tar
             for (; j < m; j++)                                                                \
                 h0[row_of((int64_t)tb[j], nc, w, ig, ir, br) + (ptrdiff_t)arg[j]]++;          \
         }                                                                                     \
-        return MM_SEGM_OK;                                                                    \
+        return MM_SEMANTIC_OK;                                                                \
     }
 
 #define MM_DEF_SCORE_ROW(SN, ST, AT)                      \
@@ -226,7 +226,7 @@ static const size_t score_sizes[2] = {sizeof(float), sizeof(double)};
 
 /* ------------------------------------------------------------------ driver */
 
-static int ctx_init(mm_ctx *cx, const mm_segm_input *in)
+static int ctx_init(mm_ctx *cx, const mm_semantic_input *in)
 {
     ptrdiff_t nc = in->n_classes;
     int k;
@@ -240,14 +240,14 @@ static int ctx_init(mm_ctx *cx, const mm_segm_input *in)
         cx->ignore = -1; /* any match is out of range anyway: it lands in the bad row */
         cx->ign_row = cx->bad_row;
     }
-    cx->size = mm_segm_ext_size(nc);
+    cx->size = mm_semantic_ext_size(nc);
     cx->nsub = cx->size <= MM_NSUB_MAX_ENTRIES ? MM_NSUB : 1;
     cx->h[0] = (uint32_t *)calloc((size_t)cx->size * (size_t)cx->nsub, sizeof(uint32_t));
     if (cx->h[0] == NULL)
-        return MM_SEGM_ENOMEM;
+        return MM_SEMANTIC_ENOMEM;
     for (k = 1; k < MM_NSUB_SLOTS; k++)
         cx->h[k] = cx->h[0] + (ptrdiff_t)(k % cx->nsub) * cx->size;
-    return MM_SEGM_OK;
+    return MM_SEMANTIC_OK;
 }
 
 /* Add the sub-histograms into ext and zero them. */
@@ -266,23 +266,23 @@ static void ctx_flush(mm_ctx *cx, int64_t *MM_RESTRICT ext)
     memset(cx->h[0], 0, (size_t)size * (size_t)cx->nsub * sizeof(uint32_t));
 }
 
-static int check_kinds(const mm_segm_input *in)
+static int check_kinds(const mm_semantic_input *in)
 {
-    if (in->target_kind < MM_SEGM_U8 || in->target_kind > MM_SEGM_I64)
-        return MM_SEGM_EKIND;
-    if ((in->pred_kind >= MM_SEGM_U8 && in->pred_kind <= MM_SEGM_I64)
-        || in->pred_kind == MM_SEGM_F32 || in->pred_kind == MM_SEGM_F64)
-        return MM_SEGM_OK;
-    return MM_SEGM_EKIND;
+    if (in->target_kind < MM_SEMANTIC_U8 || in->target_kind > MM_SEMANTIC_I64)
+        return MM_SEMANTIC_EKIND;
+    if ((in->pred_kind >= MM_SEMANTIC_U8 && in->pred_kind <= MM_SEMANTIC_I64)
+        || in->pred_kind == MM_SEMANTIC_F32 || in->pred_kind == MM_SEMANTIC_F64)
+        return MM_SEMANTIC_OK;
+    return MM_SEMANTIC_EKIND;
 }
 
-static int count_range(const mm_segm_input *in, mm_ctx *cx, ptrdiff_t first, ptrdiff_t last,
-                       int64_t *ext)
+static int count_range(const mm_semantic_input *in, mm_ctx *cx, ptrdiff_t first,
+                       ptrdiff_t last, int64_t *ext)
 {
     const size_t tsize = label_sizes[in->target_kind];
     const char *target = (const char *)in->target;
     ptrdiff_t g = first, since_flush = 0;
-    if (in->pred_kind <= MM_SEGM_I64) {
+    if (in->pred_kind <= MM_SEMANTIC_I64) {
         const mm_label_fn fn = label_fns[in->pred_kind][in->target_kind];
         const size_t psize = label_sizes[in->pred_kind];
         const char *pred = (const char *)in->pred;
@@ -292,10 +292,10 @@ static int count_range(const mm_segm_input *in, mm_ctx *cx, ptrdiff_t first, ptr
             ctx_flush(cx, ext);
             g += n;
         }
-        return MM_SEGM_OK;
+        return MM_SEMANTIC_OK;
     }
     {
-        const int sk = in->pred_kind - MM_SEGM_F32;
+        const int sk = in->pred_kind - MM_SEMANTIC_F32;
         const mm_score_fn fn = score_fns[sk][in->target_kind];
         const size_t ssize = score_sizes[sk];
         const char *scores = (const char *)in->pred;
@@ -310,7 +310,7 @@ static int count_range(const mm_segm_input *in, mm_ctx *cx, ptrdiff_t first, ptr
                 n = MM_FLUSH_PIXELS - since_flush;
             status = fn(scores + ((size_t)image * (size_t)nc * (size_t)pixels + (size_t)j) * ssize,
                         pixels, target + (size_t)g * tsize, n, cx);
-            if (status != MM_SEGM_OK)
+            if (status != MM_SEMANTIC_OK)
                 return status;
             g += n;
             since_flush += n;
@@ -319,51 +319,52 @@ static int count_range(const mm_segm_input *in, mm_ctx *cx, ptrdiff_t first, ptr
                 since_flush = 0;
             }
         }
-        return MM_SEGM_OK;
+        return MM_SEMANTIC_OK;
     }
 }
 
-int mm_segm_count(const mm_segm_input *in, ptrdiff_t first, ptrdiff_t last, int64_t *ext)
+int mm_semantic_count(const mm_semantic_input *in, ptrdiff_t first, ptrdiff_t last,
+                      int64_t *ext)
 {
     mm_ctx cx;
     int status = check_kinds(in);
-    if (status != MM_SEGM_OK)
+    if (status != MM_SEMANTIC_OK)
         return status;
     if (first >= last)
-        return MM_SEGM_OK;
+        return MM_SEMANTIC_OK;
     status = ctx_init(&cx, in);
-    if (status != MM_SEGM_OK)
+    if (status != MM_SEMANTIC_OK)
         return status;
     status = count_range(in, &cx, first, last, ext);
     free(cx.h[0]);
     return status;
 }
 
-int mm_segm_count_images(const mm_segm_input *in, ptrdiff_t first_image,
-                         ptrdiff_t last_image, int64_t *ext, int64_t *stats)
+int mm_semantic_count_images(const mm_semantic_input *in, ptrdiff_t first_image,
+                             ptrdiff_t last_image, int64_t *ext, int64_t *stats)
 {
     mm_ctx cx;
     int64_t *img;
     const ptrdiff_t nc = in->n_classes, w = nc + 1;
     ptrdiff_t i, r, c;
     int status = check_kinds(in);
-    if (status != MM_SEGM_OK)
+    if (status != MM_SEMANTIC_OK)
         return status;
     if (first_image >= last_image)
-        return MM_SEGM_OK;
+        return MM_SEMANTIC_OK;
     status = ctx_init(&cx, in);
-    if (status != MM_SEGM_OK)
+    if (status != MM_SEMANTIC_OK)
         return status;
     img = (int64_t *)malloc((size_t)cx.size * sizeof(int64_t));
     if (img == NULL) {
         free(cx.h[0]);
-        return MM_SEGM_ENOMEM;
+        return MM_SEMANTIC_ENOMEM;
     }
-    for (i = first_image; i < last_image && status == MM_SEGM_OK; i++) {
+    for (i = first_image; i < last_image && status == MM_SEMANTIC_OK; i++) {
         int64_t *tp = stats + i * 3 * nc, *pred = tp + nc, *true_ = pred + nc;
         memset(img, 0, (size_t)cx.size * sizeof(int64_t));
         status = count_range(in, &cx, i * in->pixels, (i + 1) * in->pixels, img);
-        if (status != MM_SEGM_OK)
+        if (status != MM_SEMANTIC_OK)
             break;
         for (c = 0; c < nc; c++) {
             tp[c] = img[c * w + c];
