@@ -40,6 +40,23 @@ ctypedef fused label_t:
     int64_t
 
 
+cdef inline int _kind(const pred_t *typed) noexcept nogil:
+    """The csrc/mm_semantic.h element type of ``pred_t`` (label_t's types are among
+    them); ``typed`` only selects the specialisation."""
+    if pred_t is uint8_t:
+        return MM_SEMANTIC_U8
+    elif pred_t is uint16_t:
+        return MM_SEMANTIC_U16
+    elif pred_t is int32_t:
+        return MM_SEMANTIC_I32
+    elif pred_t is int64_t:
+        return MM_SEMANTIC_I64
+    elif pred_t is float:
+        return MM_SEMANTIC_F32
+    else:
+        return MM_SEMANTIC_F64
+
+
 def ext_size(Py_ssize_t n_classes):
     """Entries of the extended histogram for ``n_classes`` classes."""
     if n_classes < 1:
@@ -68,26 +85,8 @@ cdef int _setup(mm_semantic_input *inp, const pred_t[::1] pred, const label_t[::
         raise ValueError("segmentation kernel: prediction and target sizes differ")
     if ext_len != mm_semantic_ext_size(n_classes):
         raise ValueError("segmentation kernel: ext has the wrong shape")
-    if pred_t is uint8_t:
-        inp.pred_kind = MM_SEMANTIC_U8
-    elif pred_t is uint16_t:
-        inp.pred_kind = MM_SEMANTIC_U16
-    elif pred_t is int32_t:
-        inp.pred_kind = MM_SEMANTIC_I32
-    elif pred_t is int64_t:
-        inp.pred_kind = MM_SEMANTIC_I64
-    elif pred_t is float:
-        inp.pred_kind = MM_SEMANTIC_F32
-    else:
-        inp.pred_kind = MM_SEMANTIC_F64
-    if label_t is uint8_t:
-        inp.target_kind = MM_SEMANTIC_U8
-    elif label_t is uint16_t:
-        inp.target_kind = MM_SEMANTIC_U16
-    elif label_t is int32_t:
-        inp.target_kind = MM_SEMANTIC_I32
-    else:
-        inp.target_kind = MM_SEMANTIC_I64
+    inp.pred_kind = _kind(<const pred_t *>NULL)
+    inp.target_kind = _kind(<const label_t *>NULL)
     inp.pred = NULL
     inp.target = NULL
     if n:
