@@ -12,7 +12,7 @@ from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_AsLongLong, PyLong_Check
 from cpython.object cimport PyObject
-from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from cpython.sequence cimport PySequence_Fast_GET_ITEM, PySequence_Fast_GET_SIZE
 from libc.math cimport isfinite, isnan
 from libc.stdint cimport int64_t, uint8_t
 
@@ -61,30 +61,22 @@ cdef inline int _as_id(PyObject *obj, int64_t *out) except -1:
 
 
 cdef inline int _box(PyObject *obj, double *box) except -1:
+    """Four plain numbers in a list or tuple; FALLBACK for any other container."""
     cdef object value
-    cdef Py_ssize_t j, n
+    cdef Py_ssize_t j
     cdef int status
     if obj == NULL:
         return MISSING
     value = <object>obj
-    if PyList_Check(value):
-        n = PyList_GET_SIZE(value)
-        if n != 4:
-            return BAD
-        for j in range(4):
-            status = _as_double(PyList_GET_ITEM(value, j), &box[j])
-            if status != OK:
-                return status
-    elif PyTuple_Check(value):
-        n = PyTuple_GET_SIZE(value)
-        if n != 4:
-            return BAD
-        for j in range(4):
-            status = _as_double(PyTuple_GET_ITEM(value, j), &box[j])
-            if status != OK:
-                return status
-    else:
+    if not (PyList_Check(value) or PyTuple_Check(value)):
         return FALLBACK
+    # The PySequence_Fast macros read lists and tuples (subclasses included) in place.
+    if PySequence_Fast_GET_SIZE(value) != 4:
+        return BAD
+    for j in range(4):
+        status = _as_double(PySequence_Fast_GET_ITEM(value, j), &box[j])
+        if status != OK:
+            return status
     return OK
 
 
