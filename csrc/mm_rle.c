@@ -109,44 +109,62 @@ MM_HOT int next_count(str_cursor *c, uint32_t *out)
     return 1;
 }
 
-int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t cap, ptrdiff_t *m)
-{
-    uint64_t area, sum = 0;
-    *m = 0;
-    if (area_of(r->h, r->w, &area) != MM_RLE_OK) return MM_RLE_ESIZE;
+/* The counts of a string checked against its mask as they come: the running sum may
+ * not pass h * w, and must reach it at the end. */
+typedef struct {
     str_cursor c;
-    cursor_init(&c, r);
-    ptrdiff_t k = 0;
-    uint32_t v;
-    int st;
-    while ((st = next_count(&c, &v)) == 1) {
-        if (k == cap) return MM_RLE_ENOMEM;
-        cnts[k++] = v;
-        sum += v;
-        if (sum > area) return MM_RLE_ECOUNTS;
+    uint64_t area, sum;
+} sum_cursor;
+
+static int sum_cursor_init(sum_cursor *a, const mm_rle_str *r)
+{
+    cursor_init(&a->c, r);
+    a->sum = 0;
+    return area_of(r->h, r->w, &a->area); /* MM_RLE_ESIZE when h * w is too large */
+}
+
+/* Next count into *out: 1; MM_RLE_OK (0) at the end of a string whose counts sum to the
+ * area; or an error code (MM_RLE_ECOUNTS before a count that passes the area is used).
+ * After a count, a->c.i is one past it: odd values of a->c.i follow runs of 1s. */
+MM_HOT int next_checked(sum_cursor *a, uint32_t *out)
+{
+    int st = next_count(&a->c, out);
+    if (st == 1) {
+        a->sum += *out;
+        return a->sum > a->area ? MM_RLE_ECOUNTS : 1;
     }
     if (st < 0) return st;
-    if (sum != area) return MM_RLE_ECOUNTS;
+    return a->sum == a->area ? MM_RLE_OK : MM_RLE_ECOUNTS;
+}
+
+int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t cap, ptrdiff_t *m)
+{
+    *m = 0;
+    sum_cursor a;
+    int st = sum_cursor_init(&a, r);
+    if (st != MM_RLE_OK) return st;
+    ptrdiff_t k = 0;
+    uint32_t v;
+    while ((st = next_checked(&a, &v)) == 1) {
+        if (k == cap) return MM_RLE_ENOMEM;
+        cnts[k++] = v;
+    }
+    if (st != MM_RLE_OK) return st;
     *m = k;
     return MM_RLE_OK;
 }
 
 int mm_rle_str_area(const mm_rle_str *r, uint32_t *out)
 {
-    uint64_t area, sum = 0, fg = 0;
+    uint64_t fg = 0;
     *out = 0;
-    if (area_of(r->h, r->w, &area) != MM_RLE_OK) return MM_RLE_ESIZE;
-    str_cursor c;
-    cursor_init(&c, r);
+    sum_cursor a;
+    int st = sum_cursor_init(&a, r);
+    if (st != MM_RLE_OK) return st;
     uint32_t v;
-    int st;
-    while ((st = next_count(&c, &v)) == 1) {
-        sum += v;
-        if (sum > area) return MM_RLE_ECOUNTS;
-        if (!(c.i & 1)) fg += v; /* c.i is now one past this count: odd counts are 1s */
-    }
-    if (st < 0) return st;
-    if (sum != area) return MM_RLE_ECOUNTS;
+    while ((st = next_checked(&a, &v)) == 1)
+        if (!(a.c.i & 1)) fg += v;
+    if (st != MM_RLE_OK) return st;
     *out = (uint32_t)fg;
     return MM_RLE_OK;
 }
@@ -227,41 +245,31 @@ static void bbox_finish(const bbox_acc *a, double *bb)
 
 int mm_rle_str_bbox(const mm_rle_str *r, double *bb)
 {
-    uint64_t area, sum = 0;
     bb[0] = bb[1] = bb[2] = bb[3] = 0.0;
-    if (area_of(r->h, r->w, &area) != MM_RLE_OK) return MM_RLE_ESIZE;
-    str_cursor c;
-    cursor_init(&c, r);
+    sum_cursor a;
+    int st = sum_cursor_init(&a, r);
+    if (st != MM_RLE_OK) return st;
     bbox_acc acc;
     bbox_init(&acc, r->h, r->w);
     uint32_t v;
-    int st;
-    while ((st = next_count(&c, &v)) == 1) {
-        sum += v;
-        if (sum > area) return MM_RLE_ECOUNTS;
-        bbox_add(&acc, v);
-    }
-    if (st < 0) return st;
-    if (sum != area) return MM_RLE_ECOUNTS;
+    while ((st = next_checked(&a, &v)) == 1) bbox_add(&acc, v);
+    if (st != MM_RLE_OK) return st;
     bbox_finish(&acc, bb);
     return MM_RLE_OK;
 }
 
 int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask)
 {
-    uint64_t area, pos = 0;
-    if (area_of(r->h, r->w, &area) != MM_RLE_OK) return MM_RLE_ESIZE;
-    str_cursor c;
-    cursor_init(&c, r);
+    sum_cursor a;
+    int st = sum_cursor_init(&a, r);
+    if (st != MM_RLE_OK) return st;
+    uint64_t pos = 0;
     uint32_t v;
-    int st;
-    while ((st = next_count(&c, &v)) == 1) {
-        if (v > area - pos) return MM_RLE_ECOUNTS; /* checked before writing */
-        if (!(c.i & 1)) memset(mask + pos, 1, v);
+    while ((st = next_checked(&a, &v)) == 1) { /* checked before writing */
+        if (!(a.c.i & 1)) memset(mask + pos, 1, v);
         pos += v;
     }
-    if (st < 0) return st;
-    return pos == area ? MM_RLE_OK : MM_RLE_ECOUNTS;
+    return st;
 }
 
 int mm_rle_to_str(const uint32_t *cnts, ptrdiff_t m, mm_rle_buf *out)
