@@ -399,13 +399,41 @@ def merge(RLEs r, bint intersect):
         mm_rle_buf_free(&buf)
 
 
-cdef list _strings(mm_rle_buf *buf, Py_ssize_t *ends, Py_ssize_t n):
-    cdef Py_ssize_t i, start = 0
-    cdef list res = [None] * n
-    for i in range(n):
-        res[i] = PyBytes_FromStringAndSize(buf.data + start, ends[i] - start)
-        start = ends[i]
-    return res
+@cython.final
+cdef class _Strings:
+    """``n`` compressed strings written one after the other into one buffer: a kernel
+    leaves an item's counts in ``ws``, :meth:`push` appends them as string ``i``."""
+    cdef mm_rle_ws ws
+    cdef mm_rle_buf buf
+    cdef Py_ssize_t *ends
+    cdef Py_ssize_t n
+
+    def __cinit__(self, Py_ssize_t n):
+        self.ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
+        if self.ends == NULL:
+            raise MemoryError()
+        self.n = n
+
+    def __dealloc__(self):
+        free(self.ends)
+        mm_rle_buf_free(&self.buf)
+        mm_rle_ws_free(&self.ws)
+
+    cdef int push(self, Py_ssize_t i) noexcept nogil:
+        """String ``i`` (``0 <= i < n``, in order) from ``ws``: MM_RLE_OK or an error."""
+        cdef int st = mm_rle_to_str(self.ws.cnts, self.ws.m, &self.buf)
+        if st == MM_RLE_OK:
+            self.ends[i] = self.buf.len
+        return st
+
+    cdef list strings(self):
+        """The strings as bytes (all ``n`` pushed)."""
+        cdef Py_ssize_t i, start = 0
+        cdef list res = [None] * self.n
+        for i in range(self.n):
+            res[i] = PyBytes_FromStringAndSize(self.buf.data + start, self.ends[i] - start)
+            start = self.ends[i]
+        return res
 
 
 def encode(const uint8_t[::1] masks, uint32_t h, uint32_t w, Py_ssize_t first,
@@ -416,35 +444,23 @@ def encode(const uint8_t[::1] masks, uint32_t h, uint32_t w, Py_ssize_t first,
     cdef int st = MM_RLE_OK
     cdef const uint8_t *base
     cdef uint8_t dummy = 0
-    cdef mm_rle_ws ws
-    cdef mm_rle_buf buf
-    cdef Py_ssize_t *ends
+    cdef _Strings out
     if area > MAX_AREA:
         raise ValueError("encode: height * width exceeds 2**32 - 1")
     if first < 0 or n < 0 or last * area > masks.shape[0]:
         raise ValueError("encode: mask range")
-    memset(&ws, 0, sizeof(ws))
-    memset(&buf, 0, sizeof(buf))
-    ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
-    if ends == NULL:
-        raise MemoryError()
+    out = _Strings(n)
     base = &masks[0] if masks.shape[0] > 0 else &dummy
-    try:
-        with nogil:
-            for i in range(n):
-                st = mm_rle_encode(base + (first + i) * area, h, w, &ws)
-                if st == MM_RLE_OK:
-                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
-                if st != MM_RLE_OK:
-                    break
-                ends[i] = buf.len
-        if st != MM_RLE_OK:
-            _raise(st, "bimask")
-        return _strings(&buf, ends, n)
-    finally:
-        free(ends)
-        mm_rle_buf_free(&buf)
-        mm_rle_ws_free(&ws)
+    with nogil:
+        for i in range(n):
+            st = mm_rle_encode(base + (first + i) * area, h, w, &out.ws)
+            if st == MM_RLE_OK:
+                st = out.push(i)
+            if st != MM_RLE_OK:
+                break
+    if st != MM_RLE_OK:
+        _raise(st, "bimask")
+    return out.strings()
 
 
 def from_counts(const uint32_t[::1] counts, uint32_t h, uint32_t w, str where):
@@ -545,39 +561,27 @@ def from_polygons(const double[::1] xy, const int64_t[::1] starts, uint32_t h, u
     cdef int st = MM_RLE_OK
     cdef double dummy = 0
     cdef const double *base
-    cdef mm_rle_ws ws
-    cdef mm_rle_buf buf
-    cdef Py_ssize_t *ends
+    cdef _Strings out
     if first < 0 or n < 0 or last + 1 > starts.shape[0]:
         raise ValueError("from_polygons: item range")
     for i in range(first, last):
         if not 0 <= starts[i] <= starts[i + 1] <= xy.shape[0]:
             raise ValueError("from_polygons: starts")
-    memset(&ws, 0, sizeof(ws))
-    memset(&buf, 0, sizeof(buf))
-    ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
-    if ends == NULL:
-        raise MemoryError()
+    out = _Strings(n)
     base = &xy[0] if xy.shape[0] > 0 else &dummy
-    try:
-        with nogil:
-            for i in range(n):
-                st = mm_rle_from_poly(base + starts[first + i],
-                                      (starts[first + i + 1] - starts[first + i]) // 2,
-                                      h, w, &ws)
-                if st == MM_RLE_OK:
-                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
-                if st != MM_RLE_OK:
-                    bad = first + i
-                    break
-                ends[i] = buf.len
-        if bad >= 0:
-            _raise(st, _label(name, single, bad))
-        return _strings(&buf, ends, n)
-    finally:
-        free(ends)
-        mm_rle_buf_free(&buf)
-        mm_rle_ws_free(&ws)
+    with nogil:
+        for i in range(n):
+            st = mm_rle_from_poly(base + starts[first + i],
+                                  (starts[first + i + 1] - starts[first + i]) // 2,
+                                  h, w, &out.ws)
+            if st == MM_RLE_OK:
+                st = out.push(i)
+            if st != MM_RLE_OK:
+                bad = first + i
+                break
+    if bad >= 0:
+        _raise(st, _label(name, single, bad))
+    return out.strings()
 
 
 def from_boxes(const double[:, ::1] boxes, uint32_t h, uint32_t w, Py_ssize_t first,
@@ -585,40 +589,28 @@ def from_boxes(const double[:, ::1] boxes, uint32_t h, uint32_t w, Py_ssize_t fi
     """Compressed strings of boxes ``[first, last)`` (pycocotools' rleFrBbox)."""
     cdef Py_ssize_t i, n = last - first, bad = -1
     cdef int st = MM_RLE_OK
-    cdef mm_rle_ws ws
-    cdef mm_rle_buf buf
-    cdef Py_ssize_t *ends
+    cdef _Strings out
     if boxes.shape[1] != 4:
         raise ValueError("from_boxes: boxes must have 4 columns")
     if first < 0 or n < 0 or last > boxes.shape[0]:
         raise ValueError("from_boxes: item range")
-    memset(&ws, 0, sizeof(ws))
-    memset(&buf, 0, sizeof(buf))
-    ends = <Py_ssize_t *>malloc((n if n > 0 else 1) * sizeof(Py_ssize_t))
-    if ends == NULL:
-        raise MemoryError()
-    try:
-        with nogil:
-            for i in range(n):
-                st = mm_rle_from_box(&boxes[first + i, 0], h, w, &ws)
-                if st == MM_RLE_OK:
-                    st = mm_rle_to_str(ws.cnts, ws.m, &buf)
-                if st != MM_RLE_OK:
-                    bad = first + i
-                    break
-                ends[i] = buf.len
-        if bad >= 0:
-            if st == MM_RLE_EPOLY:
-                raise ValueError(
-                    f"{_label(name, single, bad)}: box coordinates must be finite, "
-                    f"within +-{MAX_COORD:g}"
-                )
-            _raise(st, _label(name, single, bad))
-        return _strings(&buf, ends, n)
-    finally:
-        free(ends)
-        mm_rle_buf_free(&buf)
-        mm_rle_ws_free(&ws)
+    out = _Strings(n)
+    with nogil:
+        for i in range(n):
+            st = mm_rle_from_box(&boxes[first + i, 0], h, w, &out.ws)
+            if st == MM_RLE_OK:
+                st = out.push(i)
+            if st != MM_RLE_OK:
+                bad = first + i
+                break
+    if bad >= 0:
+        if st == MM_RLE_EPOLY:
+            raise ValueError(
+                f"{_label(name, single, bad)}: box coordinates must be finite, "
+                f"within +-{MAX_COORD:g}"
+            )
+        _raise(st, _label(name, single, bad))
+    return out.strings()
 
 
 ctypedef fused _elem_t:
