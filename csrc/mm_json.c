@@ -1318,6 +1318,9 @@ static int seg_counts_decoded(rd *r, const uchar *s, const uchar **pp, mm_json_s
 {
     const uchar *p = s;
     ptrdiff_t n = 0;
+    /* Decoding never lengthens the string: room for the rest of the span suffices. */
+    if (grow((void **)&sg->counts_buf, &sg->cap_counts, (r->end - s) + 1, 1))
+        return MM_JSON_ENOMEM;
     while (p < r->end && *p != '"') {
         unsigned cp = *p;
         if (cp == '\\') {
@@ -1328,8 +1331,6 @@ static int seg_counts_decoded(rd *r, const uchar *s, const uchar **pp, mm_json_s
         }
         if (cp < 0x20 || cp >= 0x80)
             return 1;
-        if (grow((void **)&sg->counts_buf, &sg->cap_counts, n + 1, 1))
-            return MM_JSON_ENOMEM;
         sg->counts_buf[n++] = (char)cp;
     }
     if (p == r->end)

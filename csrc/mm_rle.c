@@ -258,6 +258,29 @@ int mm_rle_str_bbox(const mm_rle_str *r, double *bb)
     return MM_RLE_OK;
 }
 
+/* mm_rle_str_area and mm_rle_str_bbox in one walk of the string (both or neither are
+ * written: the same checks in the same order, so the same error for a bad string). */
+int mm_rle_str_area_bbox(const mm_rle_str *r, uint32_t *area, double *bb)
+{
+    uint64_t fg = 0;
+    *area = 0;
+    bb[0] = bb[1] = bb[2] = bb[3] = 0.0;
+    sum_cursor a;
+    int st = sum_cursor_init(&a, r);
+    if (st != MM_RLE_OK) return st;
+    bbox_acc acc;
+    bbox_init(&acc, r->h, r->w);
+    uint32_t v;
+    while ((st = next_checked(&a, &v)) == 1) {
+        if (!(a.c.i & 1)) fg += v;
+        bbox_add(&acc, v);
+    }
+    if (st != MM_RLE_OK) return st;
+    *area = (uint32_t)fg;
+    bbox_finish(&acc, bb);
+    return MM_RLE_OK;
+}
+
 int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask)
 {
     sum_cursor a;

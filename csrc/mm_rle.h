@@ -83,6 +83,7 @@ int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, ptrdiff_t cap, ptrdif
 /* Area, bounding box, mask straight from the string (validated on the way). */
 int mm_rle_str_area(const mm_rle_str *r, uint32_t *area);
 int mm_rle_str_bbox(const mm_rle_str *r, double *bb);
+int mm_rle_str_area_bbox(const mm_rle_str *r, uint32_t *area, double *bb);
 /* mask: h * w bytes, all zero on entry; the runs of 1s are written. */
 int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask);
 /* Append the compressed string of cnts[0..m) to out. */

@@ -848,3 +848,77 @@ def test_segm_results_with_escaped_counts_evaluate_from_the_bytes(tmp_path, monk
     ref.accumulate()
     for key in ("precision", "recall", "scores"):
         assert np.array_equal(ev.eval[key], ref.eval[key])
+
+
+def _item_strings(gathered: Any) -> list[bytes | None]:
+    blob, at, length = gathered[3]
+    return [None if n < 0 else bytes(blob[a : a + n]) for a, n in zip(at, length, strict=True)]
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_segmentation_scan_in_parts_equals_the_dict_path(parts):
+    """The threads' scan of segmentations in a document (polygons, compressed RLEs with
+    and without escapes, uncompressed RLEs left to Python) gives, for any split into
+    parts, what gathering the parsed values gives."""
+    rng = np.random.default_rng(11)
+    h, w = 30, 40
+    values = []
+    for k in range(60):
+        kind = k % 4
+        if kind == 0:
+            xs = rng.uniform(0, w, 6).round(2)
+            ys = rng.uniform(0, h, 6).round(2)
+            values.append([[float(v) for pair in zip(xs, ys, strict=True) for v in pair]])
+        elif kind in (1, 2):
+            m = np.asfortranarray(rng.random((h, w)) < 0.3, dtype=np.uint8)
+            counts = mm_mask.encode(m)["counts"].decode("ascii")
+            values.append({"size": [h, w], "counts": counts})
+        else:  # an uncompressed RLE: run lengths as a list, left to Python
+            flat = rng.random(h * w) < 0.5
+            edges = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1], True])
+            runs = np.diff(edges).tolist()
+            counts = runs if not flat[0] else [0, *runs]
+            values.append({"size": [h, w], "counts": counts})
+    doc = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5,
+            "segmentation": v} for v in values]  # fmt: skip
+    data = json.dumps(doc).encode()
+    assert b"\\\\" in data  # escaped counts are among them
+    read = _kernels.read_results(data)
+    assert read.status == "ok"
+    n = len(values)
+    heights, widths = np.full(n, h, np.int64), np.full(n, w, np.int64)
+
+    def fallback(segm: Any, hh: int, ww: int, i: int) -> Any:
+        from modelmetrics._detection.mask_tables import ann_to_rle
+
+        return ann_to_rle(segm, hh, ww)
+
+    bounds = np.linspace(0, n, parts + 1).astype(np.int64)
+    scan = _kernels.RleJsonScan(data, read.seg_off, read.seg_len, bounds)
+    for p in reversed(range(parts)):  # any order
+        scan.scan(p)
+    ours = scan.gather(heights, widths, parse_json, fallback, "x")
+    ref = _kernels.rle_gather_annotations(
+        [d["segmentation"] for d in json.loads(data)], heights, widths, fallback, "x"
+    )
+    for k in (0, 1, 2, 4, 5, 6):
+        assert np.array_equal(ours[k], ref[k]), k
+    assert _item_strings(ours) == _item_strings(ref)
+
+
+def test_segmentation_scan_raises_the_first_items_error_whatever_the_parts():
+    good = {"size": [2, 2], "counts": "04"}
+    bad = {"size": [2, 2], "counts": "05"}  # runs past the 2 x 2 mask
+    doc = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5,
+            "segmentation": good} for _ in range(10)]  # fmt: skip
+    doc[3]["segmentation"] = bad
+    del doc[7]["segmentation"]
+    data = json.dumps(doc).encode()
+    read = _kernels.read_results(data)
+    ones = np.full(10, 2, np.int64)
+    for bounds in ([0, 10], [0, 5, 10], [0, 2, 4, 8, 10]):
+        scan = _kernels.RleJsonScan(data, read.seg_off, read.seg_len, np.array(bounds))
+        for p in reversed(range(len(bounds) - 1)):
+            scan.scan(p)
+        with pytest.raises(ValueError, match=r"x\[3\]\['segmentation'\]"):
+            scan.gather(ones, ones, parse_json, None, "x")

@@ -33,6 +33,8 @@ __all__ = [
 
 # Polygon coordinates per thread below which one thread rasterises a whole batch.
 _PARALLEL_MIN_COORDS = 1 << 16
+# Segmentations per scan part below which one part takes them all.
+_SCAN_MIN_ITEMS = 2048
 
 
 def annotation_table(
@@ -71,9 +73,15 @@ def json_mask_table(
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
 
-    gathered = _kernels.rle_gather_json(
-        data, seg_off, seg_len, heights, widths, parse_json, fallback, name
-    )
+    # The scan (the reading, decoding and checking of every value) runs on threads
+    # without the GIL; assembling in item order is a copy, and only values the scan
+    # leaves (uncompressed RLEs, odd numbers) are parsed by Python.
+    n = len(seg_off)
+    parts = min(4 * get_num_threads(), max(1, n // _SCAN_MIN_ITEMS))
+    bounds = np.linspace(0, n, parts + 1).astype(np.int64)
+    scan = _kernels.RleJsonScan(data, seg_off, seg_len, bounds)
+    run_parallel([partial(scan.scan, p) for p in range(parts)])
+    gathered = scan.gather(heights, widths, parse_json, fallback, name)
     return _rasterized(gathered, name)
 
 
@@ -87,8 +95,8 @@ def json_images(data: bytes, images_off: int, images_len: int) -> list[Any]:
 
 
 def _rasterized(gathered: tuple[Any, ...], name: str) -> _kernels.MaskTable:
-    xy, poly_start, ann_poly, strings, hw, bbox, area = gathered
-    n = len(strings)
+    xy, poly_start, ann_poly, (blob, str_at, str_len), hw, bbox, area = gathered
+    n = len(str_len)
     threads = get_num_threads()
     if threads == 1 or n < 2 or xy.shape[0] < _PARALLEL_MIN_COORDS:
         bounds = [0, n]
@@ -114,7 +122,8 @@ def _rasterized(gathered: tuple[Any, ...], name: str) -> _kernels.MaskTable:
     for (a, b), (c, local) in zip(itertools.pairwise(bounds), parts, strict=True):
         starts[a : b + 1] = local + offset
         offset += c.shape[0]
-    return _kernels.MaskTable(counts, starts, hw, bbox, area, strings)
+    # Every string was walked (validated, area and box) when it was gathered.
+    return _kernels.MaskTable(counts, starts, hw, bbox, area, blob, str_at, str_len, validated=True)
 
 
 def ann_to_rle(segm: Any, h: Any, w: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from modelmetrics._kernels._confusion import (
 )
 from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
 from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
+from modelmetrics._kernels._mask import JsonScan as RleJsonScan
 from modelmetrics._kernels._mask import RLEs
 from modelmetrics._kernels._mask import as_dim as rle_as_dim
 from modelmetrics._kernels._mask import box_iou as rle_box_iou
@@ -70,6 +71,7 @@ __all__ = [
     "CocoJson",
     "MaskTable",
     "RLEs",
+    "RleJsonScan",
     "average_precision_from_curve",
     "average_precision_runs",
     "coco_accumulate",

@@ -18,7 +18,9 @@ class MaskTable:
     hw: Any
     bbox: Any
     area: Any
-    strings: Any
+    str_blob: Any
+    str_at: Any
+    str_len: Any
     def __init__(
         self,
         counts: NDArray[np.uint32],  # const uint32_t[::1]
@@ -26,7 +28,10 @@ class MaskTable:
         hw: NDArray[np.uint32],  # const uint32_t[:, ::1] (n, 2)
         bbox: NDArray[np.float64],  # const double[:, ::1] (n, 4)
         area: NDArray[np.uint32],  # const uint32_t[::1] (n,)
-        strings: list[str | bytes | None],
+        str_blob: NDArray[np.uint8],  # const uint8_t[::1], every string
+        str_at: NDArray[np.int64],  # const int64_t[::1] (n,)
+        str_len: NDArray[np.int64],  # const int64_t[::1] (n,), -1: no string
+        validated: bool = False,
     ) -> None: ...
     def __len__(self) -> int: ...
 

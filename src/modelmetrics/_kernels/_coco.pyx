@@ -6,7 +6,6 @@ Private: callers pass validated, C-contiguous arrays laid out as csrc/mm_coco.h
 describes. Shapes are checked here once; the loops run in C without the GIL.
 """
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdlib cimport calloc, free, malloc
 
 import numpy as np
@@ -28,12 +27,6 @@ from ._csrc cimport (
     mm_rle_str_area,
     mm_rle_str_counts,
 )
-
-
-cdef extern from "Python.h":
-    bint PyUnicode_IS_ASCII(object s)
-    void *PyUnicode_DATA(object s)
-    Py_ssize_t PyUnicode_GET_LENGTH(object s)
 
 
 cdef inline void _need(bint ok, str what) except *:
@@ -59,49 +52,51 @@ cdef class MaskTable:
     """Masks of annotation rows for the segm IoU: ``annotation_rles``' table.
 
     Row ``i`` is an ``hw[i, 0] x hw[i, 1]`` mask with pycocotools' box ``bbox[i]`` and
-    area ``area[i]``. Its run lengths are the compressed string ``strings[i]`` (ASCII
-    ``str`` or ``bytes``, decoded when needed) when that is not None, else
-    ``counts[starts[i]:starts[i + 1]]``. Everything is validated here; the table holds
-    the objects it points into.
+    area ``area[i]``. Its run lengths are the compressed string
+    ``str_blob[str_at[i]:str_at[i] + str_len[i]]`` (decoded when needed) when
+    ``str_len[i] >= 0``, else ``counts[starts[i]:starts[i + 1]]``. One blob holds every
+    string, so a table of a million masks is a few arrays, not a million objects.
+    Everything is validated here (strings too, unless `validated` says the caller
+    walked each one already); the table holds the arrays it points into.
     """
     cdef mm_rle *rles
     cdef mm_rle_str *strs
     cdef bint has_strs
     cdef Py_ssize_t n
-    cdef readonly object counts, starts, hw, bbox, area, strings
+    cdef readonly object counts, starts, hw, bbox, area, str_blob, str_at, str_len
     cdef const double[:, ::1] _bb
     cdef const uint32_t[::1] _area
 
     def __cinit__(self, const uint32_t[::1] counts, const int64_t[::1] starts,
                   const uint32_t[:, ::1] hw, const double[:, ::1] bbox,
-                  const uint32_t[::1] area, list strings):
+                  const uint32_t[::1] area, const uint8_t[::1] str_blob,
+                  const int64_t[::1] str_at, const int64_t[::1] str_len,
+                  bint validated=False):
         cdef Py_ssize_t i, n = hw.shape[0]
         cdef uint32_t dummy = 0, check = 0
-        cdef object s
+        cdef uint8_t blob_dummy = 0
+        cdef const uint8_t *blob = &str_blob[0] if str_blob.shape[0] > 0 else &blob_dummy
         _need(hw.shape[1] == 2 and starts.shape[0] == n + 1, "mask table shapes")
         _need(bbox.shape[0] == n and bbox.shape[1] == 4 and area.shape[0] == n
-              and len(strings) == n, "mask table boxes, areas and strings")
+              and str_at.shape[0] == n and str_len.shape[0] == n,
+              "mask table boxes, areas and strings")
         self.rles = <mm_rle *>calloc(n if n > 0 else 1, sizeof(mm_rle))
         self.strs = <mm_rle_str *>calloc(n if n > 0 else 1, sizeof(mm_rle_str))
         if self.rles == NULL or self.strs == NULL:
             raise MemoryError()
         for i in range(n):
-            s = strings[i]
             self.strs[i].len = -1
             self.strs[i].h = hw[i, 0]
             self.strs[i].w = hw[i, 1]
-            if s is not None:
-                if type(s) is bytes:
-                    self.strs[i].s = PyBytes_AS_STRING(s)
-                    self.strs[i].len = PyBytes_GET_SIZE(s)
-                elif type(s) is str and PyUnicode_IS_ASCII(s):
-                    self.strs[i].s = <const char *>PyUnicode_DATA(s)
-                    self.strs[i].len = PyUnicode_GET_LENGTH(s)
-                else:
-                    raise ValueError("coco kernel: mask strings must be bytes or ASCII str")
-                # The IoU decodes it: it must describe an h x w mask.
-                _need(mm_rle_str_area(&self.strs[i], &check) == 0,
-                      "mask table strings must be valid RLEs")
+            if str_len[i] >= 0:
+                _need(0 <= str_at[i] <= str_at[i] + str_len[i] <= str_blob.shape[0],
+                      "mask table string offsets")
+                self.strs[i].s = <const char *>(blob + str_at[i])
+                self.strs[i].len = str_len[i]
+                if not validated:
+                    # The IoU decodes it: it must describe an h x w mask.
+                    _need(mm_rle_str_area(&self.strs[i], &check) == 0,
+                          "mask table strings must be valid RLEs")
                 self.has_strs = True
                 continue
             _need(0 <= starts[i] <= starts[i + 1] <= counts.shape[0], "mask table starts")
@@ -115,11 +110,13 @@ cdef class MaskTable:
             self.rles[i].w = hw[i, 1]
         self.n = n
         self.counts, self.starts, self.hw = counts, starts, hw
-        self.bbox, self.area, self.strings = bbox, area, strings
+        self.bbox, self.area = bbox, area
+        self.str_blob, self.str_at, self.str_len = str_blob, str_at, str_len
         self._bb = bbox
         self._area = area
 
-    def __init__(self, counts, starts, hw, bbox, area, strings):
+    def __init__(self, counts, starts, hw, bbox, area, str_blob, str_at, str_len,
+                 validated=False):
         pass  # everything happens in __cinit__, which gets the same arguments
 
     def __dealloc__(self):

@@ -101,6 +101,7 @@ cdef extern from "mm_rle.h" nogil:
     int mm_rle_str_counts(const mm_rle_str *r, uint32_t *cnts, Py_ssize_t cap, Py_ssize_t *m)
     int mm_rle_str_area(const mm_rle_str *r, uint32_t *area)
     int mm_rle_str_bbox(const mm_rle_str *r, double *bb)
+    int mm_rle_str_area_bbox(const mm_rle_str *r, uint32_t *area, double *bb)
     int mm_rle_str_decode(const mm_rle_str *r, uint8_t *mask)
     int mm_rle_to_str(const uint32_t *cnts, Py_ssize_t m, mm_rle_buf *out)
     int mm_rle_check(const mm_rle *r)

@@ -4,13 +4,13 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
-# What gather_annotations and gather_json_annotations return:
-# (xy, poly_start, ann_poly, strings, hw, bbox, area).
+# What gather_annotations, gather_json_annotations and JsonScan.gather return:
+# (xy, poly_start, ann_poly, (blob, str_at, str_len), hw, bbox, area).
 _GatherResult: TypeAlias = tuple[
     NDArray[np.float64],
     NDArray[np.int64],
     NDArray[np.int64],
-    list[str | bytes | None],
+    tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]],
     NDArray[np.uint32],
     NDArray[np.float64],
     NDArray[np.uint32],
@@ -100,6 +100,26 @@ def gather_annotations(
     fallback: Any,
     name: str,
 ) -> _GatherResult: ...
+
+@disjoint_base
+class JsonScan:
+    def __init__(
+        self,
+        data: bytes,
+        seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)
+        seg_len: NDArray[np.int64],  # const int64_t[::1] (n,)
+        bounds: NDArray[np.int64],  # const int64_t[::1] (parts + 1,): 0 ... n
+    ) -> None: ...
+    def scan(self, p: int) -> None: ...
+    def gather(
+        self,
+        heights: NDArray[np.int64],  # const int64_t[::1] (n,)
+        widths: NDArray[np.int64],  # const int64_t[::1] (n,)
+        parse: Any,
+        fallback: Any,
+        name: str,
+    ) -> _GatherResult: ...
+
 def gather_json_annotations(
     data: bytes,
     seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)

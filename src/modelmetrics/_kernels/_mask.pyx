@@ -46,6 +46,7 @@ from ._csrc cimport (
     mm_rle_merge_capacity,
     mm_rle_str,
     mm_rle_str_area,
+    mm_rle_str_area_bbox,
     mm_rle_str_bbox,
     mm_rle_str_counts,
     mm_rle_str_decode,
@@ -66,6 +67,7 @@ cdef extern from "Python.h":
 
 MAX_AREA = 0xFFFFFFFF
 MAX_COORD = 1.0e8
+cdef int64_t _MAX_AREA = 0xFFFFFFFF  # MAX_AREA for code without the GIL
 
 
 cdef str _label(str name, bint single, Py_ssize_t i):
@@ -617,6 +619,7 @@ ctypedef fused _elem_t:
     double
     int64_t
     uint32_t
+    char
 
 
 cdef inline bint _grow(_elem_t **buf, Py_ssize_t *cap, Py_ssize_t need) noexcept nogil:
@@ -686,16 +689,18 @@ cdef bint _plain_compressed(dict segm, mm_rle_str *out):
 
 cdef class _Gathered:
     """What phase one of ``annToRLE`` collects: polygon coordinates of polygon items,
-    validated strings (with size, box and area) of RLE items."""
+    validated strings (with size, box and area) of RLE items, all strings in one blob."""
     cdef double *xy
     cdef Py_ssize_t n_xy, cap_xy
     cdef int64_t *ps
     cdef Py_ssize_t n_ps, cap_ps
+    cdef char *chars
+    cdef Py_ssize_t n_chars, cap_chars
+    cdef Py_ssize_t chars_base  # where `chars` will start in the blob (after a prefix)
     cdef Py_ssize_t n
     cdef str name
-    cdef list strings
-    cdef object ann_poly, hw, bbox, area
-    cdef int64_t[::1] ap_v
+    cdef object ann_poly, hw, bbox, area, str_at, str_len
+    cdef int64_t[::1] ap_v, at_v, len_v
     cdef uint32_t[:, ::1] hw_v
     cdef double[:, ::1] bbox_v
     cdef uint32_t[::1] area_v
@@ -703,15 +708,18 @@ cdef class _Gathered:
     def __cinit__(self, Py_ssize_t n, str name):
         self.n = n
         self.name = name
-        self.strings = [None] * n
         self.ann_poly = np.zeros(n + 1, dtype=np.int64)
         self.hw = np.zeros((n, 2), dtype=np.uint32)
         self.bbox = np.zeros((n, 4), dtype=np.float64)
         self.area = np.zeros(n, dtype=np.uint32)
+        self.str_at = np.zeros(n, dtype=np.int64)
+        self.str_len = np.full(n, -1, dtype=np.int64)  # -1: no string (polygons)
         self.ap_v = self.ann_poly
         self.hw_v = self.hw
         self.bbox_v = self.bbox
         self.area_v = self.area
+        self.at_v = self.str_at
+        self.len_v = self.str_len
         _reserve(&self.ps, &self.cap_ps, 1)
         self.ps[0] = 0
         self.n_ps = 1
@@ -719,6 +727,7 @@ cdef class _Gathered:
     def __dealloc__(self):
         free(self.xy)
         free(self.ps)
+        free(self.chars)
 
     cdef int start(self, Py_ssize_t i) except -1:
         self.ap_v[i] = self.n_ps - 1
@@ -730,12 +739,18 @@ cdef class _Gathered:
         self.n_ps += 1
         return 0
 
+    cdef int add_polygon(self, const double *xy, Py_ssize_t xy_len) except -1:
+        _reserve(&self.xy, &self.cap_xy, self.n_xy + xy_len + 1)
+        memcpy(self.xy + self.n_xy, xy, xy_len * sizeof(double))
+        self.n_xy += xy_len
+        return self.end_polygon()
+
     cdef int add_object(self, Py_ssize_t i, object segm, int64_t h, int64_t w,
                         object fallback) except -1:
         """Item `i` given as a Python value (what json gives for its segmentation)."""
         cdef Py_ssize_t j, k, n_poly, length, xy_len
         cdef mm_rle_str rs
-        cdef object poly, rle, string
+        cdef object poly, rle
         self.start(i)
         if _is_polygon_list(segm):
             n_poly = PyList_GET_SIZE(segm)
@@ -756,7 +771,7 @@ cdef class _Gathered:
             self.hw_v[i, 1] = <uint32_t>w
             return 0
         if type(segm) is dict and _plain_compressed(<dict>segm, &rs):
-            string = (<dict>segm)["counts"]  # the common case, read in place
+            pass  # the common case, read in place (`segm` keeps the string alive)
         else:
             if type(segm) is dict and isinstance((<dict>segm).get("counts"), (bytes, str)):
                 rle = segm
@@ -765,32 +780,57 @@ cdef class _Gathered:
             # A compressed RLE dict, with its own size (as annToRLE keeps it).
             holder = RLEs([rle], f"{self.name}[{i}]['segmentation']", True)
             rs = (<RLEs>holder)._items[0]
-            string = rle["counts"]
-        return self.add_string(i, string, &rs)
+        return self.add_string(i, &rs)
 
-    cdef int add_string(self, Py_ssize_t i, object string, mm_rle_str *rs) except -1:
-        """Item `i` as a compressed string (kept, decoded when an IoU needs it: a mask's
-        counts take several times its string's memory), validated here, once."""
+    cdef int add_string(self, Py_ssize_t i, mm_rle_str *rs) except -1:
+        """Item `i` as a compressed string, validated here (the IoU decodes it when
+        needed: a mask's counts take several times its string's memory)."""
         cdef int st
+        cdef uint32_t item_area = 0
+        cdef double box[4]
         with nogil:
-            st = mm_rle_str_area(rs, &self.area_v[i])
-            if st == MM_RLE_OK:
-                st = mm_rle_str_bbox(rs, &self.bbox_v[i, 0])
+            st = mm_rle_str_area_bbox(rs, &item_area, box)
         if st != MM_RLE_OK:
             _raise(st, f"{self.name}[{i}]['segmentation']")
-        self.strings[i] = string
+        return self.put_string(i, rs, item_area, box)
+
+    cdef int put_string(self, Py_ssize_t i, const mm_rle_str *rs, uint32_t item_area,
+                        const double *box) except -1:
+        """Item `i` as a string already validated, with its area and box."""
+        cdef Py_ssize_t k
+        _reserve(&self.chars, &self.cap_chars, self.n_chars + rs.len + 1)
+        memcpy(self.chars + self.n_chars, rs.s, rs.len)
+        self.at_v[i] = self.chars_base + self.n_chars
+        self.len_v[i] = rs.len
+        self.n_chars += rs.len
+        self.area_v[i] = item_area
+        for k in range(4):
+            self.bbox_v[i, k] = box[k]
         self.hw_v[i, 0] = rs.h
         self.hw_v[i, 1] = rs.w
         return 0
 
-    cdef tuple result(self):
+    cdef tuple result(self, list prefix=None):
+        """The gathered arrays; the string blob is the buffers of `prefix` (pointer and
+        length pairs, in order, adding up to ``chars_base``), then ``chars``."""
+        cdef Py_ssize_t at = 0, k, size
         self.ap_v[self.n] = self.n_ps - 1
         xy_arr = np.empty(self.n_xy, dtype=np.float64)
         ps_arr = np.empty(self.n_ps, dtype=np.int64)
+        blob = np.empty(self.chars_base + self.n_chars, dtype=np.uint8)
+        cdef uint8_t[::1] blob_v = blob
         if self.n_xy:
             memcpy(_f64_data(xy_arr), self.xy, self.n_xy * sizeof(double))
         memcpy(_i64_data(ps_arr), self.ps, self.n_ps * sizeof(int64_t))
-        return xy_arr, ps_arr, self.ann_poly, self.strings, self.hw, self.bbox, self.area
+        for k in range(0, len(prefix) if prefix is not None else 0, 2):
+            size = prefix[k + 1]
+            if size:
+                memcpy(&blob_v[at], <const char *><size_t>prefix[k], size)
+            at += size
+        if self.n_chars:
+            memcpy(&blob_v[at], self.chars, self.n_chars)
+        strings = (blob, self.str_at, self.str_len)
+        return xy_arr, ps_arr, self.ann_poly, strings, self.hw, self.bbox, self.area
 
 
 def gather_annotations(list segs, const int64_t[::1] heights,
@@ -802,10 +842,11 @@ def gather_annotations(list segs, const int64_t[::1] heights,
     validated and kept as their strings, with their own size; anything else goes
     through ``fallback(segm, h, w, i)``, which returns a compressed RLE dict or raises.
 
-    Returns ``(xy, poly_start, ann_poly, strings, hw, bbox, area)``: item ``i``'s
-    polygons are ``poly_start[ann_poly[i]:ann_poly[i + 1] + 1]`` offsets into ``xy``
-    (none for a string item); ``strings[i]`` is its string or None; ``hw``, ``bbox``
-    and ``area`` are filled for string items (and ``hw`` for polygon items).
+    Returns ``(xy, poly_start, ann_poly, (blob, str_at, str_len), hw, bbox, area)``:
+    item ``i``'s polygons are ``poly_start[ann_poly[i]:ann_poly[i + 1] + 1]`` offsets
+    into ``xy`` (none for a string item); its string is
+    ``blob[str_at[i]:str_at[i] + str_len[i]]`` (``str_len[i] == -1``: none); ``hw``,
+    ``bbox`` and ``area`` are filled for string items (and ``hw`` for polygon items).
     """
     cdef tuple items = tuple(segs)
     cdef Py_ssize_t n = len(items), i
@@ -817,67 +858,217 @@ def gather_annotations(list segs, const int64_t[::1] heights,
     return g.result()
 
 
+# What the scan found for an item of a JSON document.
+cdef enum:
+    _K_POLYGONS = 0
+    _K_RLE = 1
+    _K_OTHER = 2  # left to Python: parse the span
+    _K_MISSING = 3  # no segmentation
+    _K_BAD = 4  # a compressed RLE that is not valid (code holds why)
+    _K_UNSCANNED = 255
+
+
+cdef struct _ScanPart:
+    mm_json_segm sg  # its xy and poly_end accumulate the part's polygons
+    char *chars      # the part's compressed strings, one after the other
+    Py_ssize_t n_chars, cap_chars
+    bint failed      # out of memory
+
+
+cdef class JsonScan:
+    """Phase one of ``annToRLE`` for segmentations still in a JSON document, split
+    into parts that threads scan at once without the GIL.
+
+    Item ``i`` is the value at ``data[seg_off[i]:seg_off[i] + seg_len[i]]`` (spans the
+    reader recorded; ``seg_len[i] < 0``: none). Part ``p`` is items
+    ``bounds[p]:bounds[p + 1]``: :meth:`scan` reads its polygons and compressed RLEs
+    in place (RLEs validated, with their area and box) into the part's own buffers;
+    :meth:`gather` then assembles, in item order, what
+    :func:`gather_annotations` returns, parsing with Python only the values the scan
+    left (anything but polygons and compressed RLEs) and raising the first item's
+    error, as one pass in order would.
+    """
+    cdef bytes data
+    cdef const char *buf
+    cdef Py_ssize_t n, n_parts
+    cdef const int64_t[::1] off, ln, bounds
+    cdef uint8_t *kind
+    cdef int *code
+    cdef int64_t *at
+    cdef int64_t *cnt
+    cdef uint32_t *h
+    cdef uint32_t *w
+    cdef uint32_t *area
+    cdef double *box
+    cdef _ScanPart *parts
+
+    def __cinit__(self, bytes data, const int64_t[::1] seg_off, const int64_t[::1] seg_len,
+                  const int64_t[::1] bounds):
+        cdef Py_ssize_t i, n = seg_off.shape[0], size = PyBytes_GET_SIZE(data)
+        if seg_len.shape[0] != n:
+            raise ValueError("JsonScan: one span per item")
+        if bounds.shape[0] < 1 or bounds[0] != 0 or bounds[bounds.shape[0] - 1] != n:
+            raise ValueError("JsonScan: part bounds must run from 0 to the item count")
+        for i in range(bounds.shape[0] - 1):
+            if bounds[i] > bounds[i + 1]:
+                raise ValueError("JsonScan: part bounds must not decrease")
+        for i in range(n):
+            if seg_len[i] >= 0 and not 0 <= seg_off[i] <= seg_off[i] + seg_len[i] <= size:
+                raise ValueError("JsonScan: span outside the document")
+        self.data = data
+        self.buf = PyBytes_AS_STRING(data)
+        self.n = n
+        self.n_parts = bounds.shape[0] - 1
+        self.off, self.ln, self.bounds = seg_off, seg_len, bounds
+        cdef Py_ssize_t m = n if n > 0 else 1
+        self.kind = <uint8_t *>malloc(m * sizeof(uint8_t))
+        self.code = <int *>calloc(m, sizeof(int))
+        self.at = <int64_t *>calloc(m, sizeof(int64_t))
+        self.cnt = <int64_t *>calloc(m, sizeof(int64_t))
+        self.h = <uint32_t *>calloc(m, sizeof(uint32_t))
+        self.w = <uint32_t *>calloc(m, sizeof(uint32_t))
+        self.area = <uint32_t *>calloc(m, sizeof(uint32_t))
+        self.box = <double *>calloc(4 * m, sizeof(double))
+        self.parts = <_ScanPart *>calloc(self.n_parts if self.n_parts > 0 else 1,
+                                         sizeof(_ScanPart))
+        if (self.kind == NULL or self.code == NULL or self.at == NULL or self.cnt == NULL
+                or self.h == NULL or self.w == NULL or self.area == NULL
+                or self.box == NULL or self.parts == NULL):
+            raise MemoryError()
+        memset(self.kind, _K_UNSCANNED, m)
+
+    def __init__(self, data, seg_off, seg_len, bounds):
+        pass  # everything happens in __cinit__, which gets the same arguments
+
+    def __dealloc__(self):
+        cdef Py_ssize_t p
+        if self.parts != NULL:
+            for p in range(self.n_parts):
+                mm_json_segm_free(&self.parts[p].sg)
+                free(self.parts[p].chars)
+        free(self.parts)
+        free(self.kind)
+        free(self.code)
+        free(self.at)
+        free(self.cnt)
+        free(self.h)
+        free(self.w)
+        free(self.area)
+        free(self.box)
+
+    def scan(self, Py_ssize_t p):
+        """Scan part `p` (any thread; parts are independent)."""
+        if not 0 <= p < self.n_parts:
+            raise ValueError("JsonScan.scan: no such part")
+        with nogil:
+            self._scan(&self.parts[p], self.bounds[p], self.bounds[p + 1])
+
+    cdef void _scan(self, _ScanPart *part, Py_ssize_t first, Py_ssize_t last) noexcept nogil:
+        cdef Py_ssize_t i, n_poly
+        cdef mm_rle_str rs
+        cdef mm_json_segm *sg = &part.sg
+        for i in range(first, last):
+            if self.ln[i] < 0:
+                self.kind[i] = _K_MISSING
+                continue
+            n_poly = sg.n_poly
+            if mm_json_segmentation(self.buf, self.off[i], self.ln[i], sg) != 0:
+                part.failed = True
+                return
+            if sg.kind == MM_JSON_SEG_POLYGONS:
+                self.kind[i] = _K_POLYGONS
+                self.at[i] = n_poly
+                self.cnt[i] = sg.n_poly - n_poly
+            elif sg.kind == MM_JSON_SEG_RLE and sg.h * sg.w <= _MAX_AREA:
+                # In place, or decoded when the JSON string had escapes ('\\').
+                rs.s = sg.counts_buf if sg.counts_decoded else self.buf + sg.counts_off
+                rs.len = sg.counts_len
+                rs.h = <uint32_t>sg.h
+                rs.w = <uint32_t>sg.w
+                self.code[i] = mm_rle_str_area_bbox(&rs, &self.area[i], &self.box[4 * i])
+                if self.code[i] != MM_RLE_OK:
+                    self.kind[i] = _K_BAD
+                    continue
+                if _grow(&part.chars, &part.cap_chars, part.n_chars + rs.len + 1):
+                    part.failed = True
+                    return
+                memcpy(part.chars + part.n_chars, rs.s, rs.len)
+                self.kind[i] = _K_RLE
+                self.at[i] = part.n_chars
+                self.cnt[i] = rs.len
+                self.h[i] = rs.h
+                self.w[i] = rs.w
+                part.n_chars += rs.len
+            else:
+                self.kind[i] = _K_OTHER
+
+    def gather(self, const int64_t[::1] heights, const int64_t[::1] widths, object parse,
+               object fallback, str name):
+        """What :func:`gather_annotations` returns for every item (item ``i`` on an
+        image of ``heights[i] x widths[i]``), after every part was scanned; values the
+        scan left are ``parse(bytes)``-d and treated as there."""
+        cdef Py_ssize_t p, i, j, x0, x1
+        cdef _ScanPart *part
+        if heights.shape[0] != self.n or widths.shape[0] != self.n:
+            raise ValueError("JsonScan.gather: one height and width per item")
+        for p in range(self.n_parts):
+            if self.parts[p].failed:
+                raise MemoryError()
+        for i in range(self.n):
+            if self.kind[i] == _K_UNSCANNED:
+                raise ValueError("JsonScan.gather: every part must be scanned first")
+        cdef _Gathered g = _Gathered(self.n, name)
+        # The parts' strings go into the blob as they are, part after part; strings of
+        # values parsed by Python follow them.
+        cdef list prefix = []
+        cdef Py_ssize_t base = 0
+        for p in range(self.n_parts):
+            prefix += [<size_t>self.parts[p].chars, self.parts[p].n_chars]
+            base += self.parts[p].n_chars
+        g.chars_base = base
+        base = 0
+        for p in range(self.n_parts):
+            part = &self.parts[p]
+            for i in range(self.bounds[p], self.bounds[p + 1]):
+                if self.kind[i] == _K_MISSING:
+                    raise ValueError(
+                        f"{name} {i}: no 'segmentation' (needed for iouType 'segm')"
+                    )
+                if self.kind[i] == _K_BAD:
+                    _raise(self.code[i], f"{name}[{i}]['segmentation']")
+                if self.kind[i] == _K_POLYGONS:
+                    g.start(i)
+                    for j in range(self.at[i], self.at[i] + self.cnt[i]):
+                        x0 = part.sg.poly_end[j - 1] if j > 0 else 0
+                        x1 = part.sg.poly_end[j]
+                        g.add_polygon(part.sg.xy + x0, x1 - x0)
+                    g.hw_v[i, 0] = <uint32_t>heights[i]
+                    g.hw_v[i, 1] = <uint32_t>widths[i]
+                elif self.kind[i] == _K_RLE:
+                    g.start(i)
+                    g.at_v[i] = base + self.at[i]
+                    g.len_v[i] = self.cnt[i]
+                    g.area_v[i] = self.area[i]
+                    for j in range(4):
+                        g.bbox_v[i, j] = self.box[4 * i + j]
+                    g.hw_v[i, 0] = self.h[i]
+                    g.hw_v[i, 1] = self.w[i]
+                else:
+                    value = parse(PyBytes_FromStringAndSize(self.buf + self.off[i], self.ln[i]))
+                    g.add_object(i, value, heights[i], widths[i], fallback)
+            base += part.n_chars
+        return g.result(prefix)
+
+
 def gather_json_annotations(bytes data, const int64_t[::1] seg_off,
                             const int64_t[::1] seg_len, const int64_t[::1] heights,
                             const int64_t[::1] widths, object parse, object fallback,
                             str name):
-    """:func:`gather_annotations` for segmentations still in a JSON document: item
-    ``i`` is the value at ``data[seg_off[i]:seg_off[i] + seg_len[i]]`` (spans the reader
-    recorded; ``seg_len[i] < 0``: none, which is an error). Polygons and compressed RLEs
-    are read in place (no Python objects); other values are ``parse(bytes)``-d and then
-    treated as :func:`gather_annotations` treats them.
-    """
-    cdef Py_ssize_t n = seg_off.shape[0], i, k, base
-    cdef const char *buf = PyBytes_AS_STRING(data)
-    cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
-    cdef mm_json_segm sg
-    cdef mm_rle_str rs
-    cdef int st
-    if seg_len.shape[0] != n or heights.shape[0] != n or widths.shape[0] != n:
-        raise ValueError("gather_json_annotations: one span, height and width per item")
-    for i in range(n):
-        if seg_len[i] >= 0 and not 0 <= seg_off[i] <= seg_off[i] + seg_len[i] <= size:
-            raise ValueError("gather_json_annotations: span outside the document")
-    cdef _Gathered g = _Gathered(n, name)
-    memset(&sg, 0, sizeof(sg))
-    try:
-        for i in range(n):
-            if seg_len[i] < 0:
-                raise ValueError(f"{name} {i}: no 'segmentation' (needed for iouType 'segm')")
-            with nogil:
-                st = mm_json_segmentation(buf, seg_off[i], seg_len[i], &sg)
-            if st != 0:
-                raise MemoryError()
-            if sg.kind == MM_JSON_SEG_POLYGONS:
-                g.start(i)
-                base = g.n_xy
-                _reserve(&g.xy, &g.cap_xy, base + sg.n_xy + 1)
-                memcpy(g.xy + base, sg.xy, sg.n_xy * sizeof(double))
-                _reserve(&g.ps, &g.cap_ps, g.n_ps + sg.n_poly)
-                for k in range(sg.n_poly):
-                    g.ps[g.n_ps + k] = base + sg.poly_end[k]
-                g.n_ps += sg.n_poly
-                g.n_xy = base + sg.n_xy
-                g.hw_v[i, 0] = <uint32_t>heights[i]
-                g.hw_v[i, 1] = <uint32_t>widths[i]
-                sg.n_xy = 0
-                sg.n_poly = 0
-            elif sg.kind == MM_JSON_SEG_RLE and sg.h * sg.w <= MAX_AREA:
-                g.start(i)
-                # In place, or decoded when the JSON string had escapes ('\\').
-                rs.s = sg.counts_buf if sg.counts_decoded else buf + sg.counts_off
-                rs.len = sg.counts_len
-                rs.h = <uint32_t>sg.h
-                rs.w = <uint32_t>sg.w
-                string = PyBytes_FromStringAndSize(rs.s, rs.len)
-                rs.s = PyBytes_AS_STRING(string)
-                g.add_string(i, string, &rs)
-            else:
-                value = parse(PyBytes_FromStringAndSize(buf + seg_off[i], seg_len[i]))
-                g.add_object(i, value, heights[i], widths[i], fallback)
-    finally:
-        mm_json_segm_free(&sg)
-    return g.result()
+    """:func:`gather_annotations` for segmentations still in a JSON document, in one
+    part on this thread (:class:`JsonScan` splits the scan over threads)."""
+    scan = JsonScan(data, seg_off, seg_len, np.array([0, seg_off.shape[0]], np.int64))
+    scan.scan(0)
+    return scan.gather(heights, widths, parse, fallback, name)
 
 
 cdef double *_f64_data(object arr):
