@@ -27,9 +27,10 @@ from modelmetrics._detection.inputs import (
     crowd_flags,
     field,
     from_coco_data,
-    image_ids_of,
-    is_per_image,
+    from_columns,
     labels_of,
+    paired_image_ids,
+    per_image_pair,
     scores_of,
 )
 
@@ -115,25 +116,10 @@ def _from_arrays(
     predictions: Sequence[Mapping[str, Any]],
     fmt: BoxFormat,
 ) -> EvaluationInputs:
-    if len(predictions) != len(ground_truth):
-        raise ValueError(
-            f"predictions has {len(predictions)} images, ground_truth has {len(ground_truth)}"
-        )
-    image_ids = image_ids_of("ground_truth", ground_truth)
-    pred_ids = image_ids_of("predictions", predictions)
-    if "image_id" in predictions[0] and not np.array_equal(np.sort(pred_ids), np.sort(image_ids)):
-        raise ValueError("predictions and ground_truth must cover the same image ids")
-    if "image_id" not in predictions[0]:
-        pred_ids = image_ids
+    image_ids, pred_ids = paired_image_ids(ground_truth, predictions)
     gt_cols = _columns_from_images("ground_truth", ground_truth, image_ids, fmt, results=False)
     dt_cols = _columns_from_images("predictions", predictions, pred_ids, fmt, results=True)
-    labels = np.union1d(gt_cols.category_id, dt_cols.category_id)
-    return EvaluationInputs(
-        ground_truth=gt_cols,
-        predictions=dt_cols,
-        image_ids=sorted(int(i) for i in image_ids),
-        category_ids=sorted(int(c) for c in labels),
-    )
+    return from_columns(gt_cols, dt_cols, image_ids)
 
 
 def box_inputs(ground_truth: Any, predictions: Any, box_format: BoxFormat) -> EvaluationInputs:
@@ -146,12 +132,7 @@ def box_inputs(ground_truth: Any, predictions: Any, box_format: BoxFormat) -> Ev
     """
     if box_format not in ("xywh", "xyxy"):
         raise ValueError(f"box_format must be 'xywh' or 'xyxy', got {box_format!r}")
-    if is_per_image(ground_truth, "boxes") or is_per_image(predictions, "boxes"):
-        if not (is_per_image(ground_truth, "boxes") and is_per_image(predictions, "boxes")):
-            raise TypeError(
-                "give ground_truth and predictions in the same form: both per-image "
-                "arrays or both COCO data"
-            )
+    if per_image_pair(ground_truth, predictions, "boxes"):
         return _from_arrays(ground_truth, predictions, box_format)
     if box_format == "xyxy":
         raise ValueError("COCO data stores boxes as xywh; box_format='xyxy' applies to arrays")

@@ -29,9 +29,12 @@ __all__ = [
     "crowd_flags",
     "field",
     "from_coco_data",
+    "from_columns",
     "image_ids_of",
     "is_per_image",
     "labels_of",
+    "paired_image_ids",
+    "per_image_pair",
     "scores_of",
 ]
 
@@ -60,6 +63,65 @@ def is_per_image(value: object, key: str) -> bool:
         and len(value) > 0
         and isinstance(value[0], Mapping)
         and key in value[0]
+    )
+
+
+def per_image_pair(ground_truth: object, predictions: object, key: str) -> bool:
+    """Whether both sides are per-image arrays (with `key`); TypeError when only one is.
+
+    Raises
+    ------
+    TypeError
+        If one side is per-image arrays and the other is not.
+    """
+    gt, pred = is_per_image(ground_truth, key), is_per_image(predictions, key)
+    if gt != pred:
+        form = "arrays" if key == "boxes" else key
+        raise TypeError(
+            f"give ground_truth and predictions in the same form: both per-image {form} "
+            "or both COCO data"
+        )
+    return gt
+
+
+def paired_image_ids(
+    ground_truth: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each side's image ids: the same images, one entry per image on both sides
+    (predictions without ids take the ground truth's, in order).
+
+    Raises
+    ------
+    ValueError
+        If the sides differ in length or in their image ids.
+    """
+    if len(predictions) != len(ground_truth):
+        raise ValueError(
+            f"predictions has {len(predictions)} images, ground_truth has {len(ground_truth)}"
+        )
+    image_ids = image_ids_of("ground_truth", ground_truth)
+    pred_ids = image_ids_of("predictions", predictions)  # all or none of them given
+    if "image_id" not in predictions[0]:
+        return image_ids, image_ids
+    if not np.array_equal(np.sort(pred_ids), np.sort(image_ids)):
+        raise ValueError("predictions and ground_truth must cover the same image ids")
+    return image_ids, pred_ids
+
+
+def from_columns(
+    gt_cols: AnnotationColumns,
+    dt_cols: AnnotationColumns,
+    image_ids: NDArray[np.int64],
+    masks: MaskPair | None = None,
+) -> EvaluationInputs:
+    """Inputs of per-image arrays: their images, and every label of either side."""
+    labels = np.union1d(gt_cols.category_id, dt_cols.category_id)
+    return EvaluationInputs(
+        ground_truth=gt_cols,
+        predictions=dt_cols,
+        image_ids=sorted(int(i) for i in image_ids),
+        category_ids=sorted(int(c) for c in labels),
+        masks=masks,
     )
 
 

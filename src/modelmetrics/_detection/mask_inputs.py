@@ -28,9 +28,10 @@ from modelmetrics._detection.inputs import (
     crowd_flags,
     field,
     from_coco_data,
-    image_ids_of,
-    is_per_image,
+    from_columns,
     labels_of,
+    paired_image_ids,
+    per_image_pair,
     scores_of,
 )
 from modelmetrics._detection.mask_tables import ann_to_rle, annotation_table
@@ -216,15 +217,8 @@ def _name_bad_mask(
 def _from_arrays(
     ground_truth: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]]
 ) -> EvaluationInputs:
-    if len(predictions) != len(ground_truth):
-        raise ValueError(
-            f"predictions has {len(predictions)} images, ground_truth has {len(ground_truth)}"
-        )
-    image_ids = image_ids_of("ground_truth", ground_truth)
-    pred_ids = image_ids_of("predictions", predictions)
-    if "image_id" in predictions[0]:
-        if not np.array_equal(np.sort(pred_ids), np.sort(image_ids)):
-            raise ValueError("predictions and ground_truth must cover the same image ids")
+    image_ids, pred_ids = paired_image_ids(ground_truth, predictions)
+    if pred_ids is not image_ids:  # predictions in the ground truth's image order
         position = {int(v): k for k, v in enumerate(pred_ids.tolist())}
         predictions = [predictions[position[int(v)]] for v in image_ids.tolist()]
     gt_cols, gt_masks, sizes = _columns_and_masks(
@@ -239,14 +233,7 @@ def _from_arrays(
                 f"predictions for image {int(image_ids[i])} are {b[0]} x {b[1]} masks, "
                 f"its ground truth is {a[0]} x {a[1]}"
             )
-    labels = np.union1d(gt_cols.category_id, dt_cols.category_id)
-    return EvaluationInputs(
-        ground_truth=gt_cols,
-        predictions=dt_cols,
-        image_ids=sorted(int(i) for i in image_ids),
-        category_ids=sorted(int(c) for c in labels),
-        masks=MaskPair(detections=dt_masks, ground_truth=gt_masks),
-    )
+    return from_columns(gt_cols, dt_cols, image_ids, MaskPair(dt_masks, gt_masks))
 
 
 def mask_inputs(ground_truth: Any, predictions: Any) -> EvaluationInputs:
@@ -258,11 +245,6 @@ def mask_inputs(ground_truth: Any, predictions: Any) -> EvaluationInputs:
     ValueError, TypeError
         For malformed inputs, naming the image (or annotation) and field.
     """
-    if is_per_image(ground_truth, "masks") or is_per_image(predictions, "masks"):
-        if not (is_per_image(ground_truth, "masks") and is_per_image(predictions, "masks")):
-            raise TypeError(
-                "give ground_truth and predictions in the same form: both per-image "
-                "masks or both COCO data"
-            )
+    if per_image_pair(ground_truth, predictions, "masks"):
         return _from_arrays(ground_truth, predictions)
     return from_coco_data(ground_truth, predictions, masks=True)
