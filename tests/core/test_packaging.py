@@ -85,3 +85,15 @@ def test_package_data_is_installed(name):
     resource = resources.files("modelmetrics").joinpath(*name.split("/"))
     assert resource.is_file(), f"{name} is missing from the installed package"
     assert resource.read_text(encoding="utf-8").strip()
+
+
+def test_license_is_shipped_with_the_distribution():
+    """The BSD-3-Clause text pyproject.toml declares travels in the wheel's metadata."""
+    from importlib import metadata
+
+    dist = metadata.distribution("modelmetrics")
+    assert dist.metadata.get("License-Expression") == "BSD-3-Clause"
+    files = [f for f in (dist.files or []) if Path(str(f)).name == "LICENSE"]
+    assert files, "no LICENSE file in the installed distribution"
+    text = Path(str(files[0].locate())).read_text(encoding="utf-8")
+    assert text.startswith("BSD 3-Clause License")
