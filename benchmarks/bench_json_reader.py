@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _timing import environment, markdown_table, median_seconds
 
 from modelmetrics import _kernels
-from modelmetrics._coco.api import COCO, extract_columns
+from modelmetrics._coco.api import COCO
+from modelmetrics._detection.columns import extract_columns
 
 CACHE = Path(__file__).parent / ".cache"
 
