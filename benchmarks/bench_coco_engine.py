@@ -141,6 +141,27 @@ def _api(lib: str) -> tuple[Callable[[str], Any], Callable[[Any, str], Any], Cal
     raise ValueError(f"unknown library {lib!r}")
 
 
+def _time_parallel_regions(spent: list[float]) -> None:
+    """Add to ``spent[0]`` the wall time modelmetrics spends in ``run_parallel``: the
+    GIL-free kernels it splits over threads. The rest of a stage is serial (Python, and
+    kernels called on one thread), which is what keeps a stage from scaling."""
+    import modelmetrics._core.parallel as parallel
+
+    original = parallel.run_parallel
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    # Every module that imported the function by name gets the timed one.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("modelmetrics") and getattr(module, "run_parallel", None) is original:
+            module.run_parallel = timed  # type: ignore[attr-defined]
+
+
 def child(lib: str, iou_type: str, gt_path: str, dt_path: str, out: str) -> None:
     """One run, files to stats; writes the times, peak RSS and stats as JSON to `out`."""
     result: dict[str, Any] = {"lib": lib, "error": None}
@@ -149,18 +170,30 @@ def child(lib: str, iou_type: str, gt_path: str, dt_path: str, out: str) -> None
         start = time.perf_counter()
         coco, load_res, cocoeval = _api(lib)
         result["import"] = time.perf_counter() - start
+        in_parallel = [0.0]
+        if lib == MODELMETRICS:
+            _time_parallel_regions(in_parallel)
         marks = {"start": time.perf_counter()}
         stage = "load"
         gt = coco(gt_path)
         dt = load_res(gt, dt_path)
         marks["load"] = time.perf_counter()
+        parallel_at = {"load": in_parallel[0]}
         stage = "evaluate"
         ev = cocoeval(gt, dt, iou_type)
         ev.evaluate()
         marks["evaluate"] = time.perf_counter()
+        parallel_at["evaluate"] = in_parallel[0]
         stage = "accumulate"
         ev.accumulate()
         marks["accumulate"] = time.perf_counter()
+        parallel_at["accumulate"] = in_parallel[0]
+        if lib == MODELMETRICS:
+            result["parallel"] = {
+                "load": parallel_at["load"],
+                "evaluate": parallel_at["evaluate"] - parallel_at["load"],
+                "accumulate": parallel_at["accumulate"] - parallel_at["evaluate"],
+            }
         stage = "summarize"
         # pycocotools' summarize prints; the parent discards the child's stdout.
         ev.summarize()
@@ -562,6 +595,39 @@ def fmt_value(x: float | None, cell: Cell) -> str:
     return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
 
 
+def _report_serial_share(
+    emit: Callable[[str], None],
+    index: dict[tuple[str, str, int, str], Cell],
+    groups: list[tuple[str, str]],
+    settings: list[Setting],
+) -> None:
+    """Per stage, modelmetrics' median time outside its thread-parallel regions (serial:
+    Python, one-thread kernels) and inside them (GIL-free kernels split over threads)."""
+    emit("")
+    emit("### modelmetrics per stage: serial / in parallel regions (ms), and the serial share")
+    emit("### of evaluate + accumulate (target: at most 5% on the dense sets)")
+    head = ["work", "density", "threads", "load", "evaluate", "accumulate", "serial share"]
+    emit("| " + " | ".join(head) + " |")
+    emit("|" + "---|" * len(head))
+    for work, density in groups:
+        for s in settings:
+            cell = index.get((work, density, s.threads, MODELMETRICS))
+            runs = [r for r in cell.good if "parallel" in r] if cell else []
+            if not runs:
+                continue
+            row = [work, density, str(s.threads)]
+            serial_total = total = 0.0
+            for stage in ("load", "evaluate", "accumulate"):
+                par = statistics.median(r["parallel"][stage] for r in runs)
+                wall = statistics.median(r["times"][stage] for r in runs)
+                row.append(f"{1e3 * (wall - par):,.0f} / {1e3 * par:,.0f}")
+                if stage != "load":
+                    serial_total += wall - par
+                    total += wall
+            row.append(f"{100 * serial_total / total:.0f}%" if total else "n/a")
+            emit("| " + " | ".join(row) + " |")
+
+
 def report(
     emit: Callable[[str], None],
     cells: list[Cell],
@@ -613,6 +679,8 @@ def report(
                         row.append("n/a")
                 row.append(f"{control.get(s.threads, 0.0):.2f}x" + ("" if valid else " INVALID"))
                 emit("| " + " | ".join(row) + " |")
+    if MODELMETRICS in libs:
+        _report_serial_share(emit, index, groups, settings)
     emit("")
     emit(
         f"Targets: evaluate + accumulate and end to end >= {SPEEDUP_TARGET}x faster than the "
