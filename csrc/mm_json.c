@@ -1335,6 +1335,7 @@ static int seg_counts_decoded(rd *r, const uchar *s, const uchar **pp, mm_json_s
     }
     if (p == r->end)
         return 1;
+    sg->counts_off = s - r->start; /* where the JSON string starts: the decoded one fits */
     sg->counts_len = n;
     sg->counts_decoded = 1;
     *pp = p + 1;

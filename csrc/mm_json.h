@@ -138,7 +138,8 @@ typedef struct {
     ptrdiff_t n_poly, cap_poly;
     ptrdiff_t counts_off, counts_len; /* MM_JSON_SEG_RLE: the counts string in buf, */
     int counts_decoded;               /* or, when it had escapes, decoded in counts_buf */
-    char *counts_buf;                 /* (reused across calls) */
+    char *counts_buf;                 /* (reused across calls); counts_off is then where */
+                                      /* its JSON form starts, which is no shorter */
     ptrdiff_t cap_counts;
     int64_t h, w;
 } mm_json_segm;

@@ -191,7 +191,7 @@ static void bbox_init(bbox_acc *a, uint32_t h, uint32_t w)
 }
 
 /* Move (col, row) forward by c pixels, column-major; h > 0. */
-static void advance(bbox_acc *a, uint64_t c)
+MM_HOT void advance(bbox_acc *a, uint64_t c)
 {
     a->row += c;
     if (a->row < a->h) return;
@@ -206,7 +206,7 @@ static void advance(bbox_acc *a, uint64_t c)
     }
 }
 
-static void bbox_add(bbox_acc *a, uint32_t cnt)
+MM_HOT void bbox_add(bbox_acc *a, uint32_t cnt)
 {
     ptrdiff_t j = a->m++;
     if (a->h == 0) return; /* an empty mask: all counts are 0 */

@@ -894,7 +894,7 @@ def test_segmentation_scan_in_parts_equals_the_dict_path(parts):
         return ann_to_rle(segm, hh, ww)
 
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
-    scan = _kernels.RleJsonScan(data, read.seg_off, read.seg_len, bounds)
+    scan = _kernels.RleJsonScan(bytearray(data), read.seg_off, read.seg_len, bounds)
     for p in reversed(range(parts)):  # any order
         scan.scan(p)
     ours = scan.gather(heights, widths, parse_json, fallback, "x")
@@ -917,8 +917,56 @@ def test_segmentation_scan_raises_the_first_items_error_whatever_the_parts():
     read = _kernels.read_results(data)
     ones = np.full(10, 2, np.int64)
     for bounds in ([0, 10], [0, 5, 10], [0, 2, 4, 8, 10]):
-        scan = _kernels.RleJsonScan(data, read.seg_off, read.seg_len, np.array(bounds))
+        scan = _kernels.RleJsonScan(bytearray(data), read.seg_off, read.seg_len, np.array(bounds))
         for p in reversed(range(len(bounds) - 1)):
             scan.scan(p)
         with pytest.raises(ValueError, match=r"x\[3\]\['segmentation'\]"):
             scan.gather(ones, ones, parse_json, None, "x")
+
+
+def test_segmentation_scan_keeps_strings_in_the_document_without_copying_it():
+    """Compressed RLEs stay in the document (escapes decoded where they were): the
+    gathered blob is the caller's buffer itself, and its strings are the counts."""
+    counts = ["\\\\04", "88"]  # JSON text of the strings "\\04" (12, 4) and "88" (8, 8)
+    text = ", ".join(
+        f'{{"image_id": 1, "category_id": 1, "score": 0.5, "bbox": [0, 0, 1, 1], '
+        f'"segmentation": {{"size": [4, 4], "counts": "{c}"}}}}'
+        for c in counts
+    )
+    data = bytearray(f"[{text}]".encode())
+    read = _kernels.read_results(bytes(data))
+    assert read.status == "ok"
+    scan = _kernels.RleJsonScan(data, read.seg_off, read.seg_len, np.array([0, 2]))
+    scan.scan(0)
+    with pytest.raises(ValueError, match="already scanned"):
+        scan.scan(0)  # its strings are decoded: a second pass would misread them
+    fours = np.full(2, 4, np.int64)
+    gathered = scan.gather(fours, fours, parse_json, None, "x")
+    blob = gathered[3][0]
+    assert np.shares_memory(blob, np.frombuffer(data, np.uint8))
+    assert _item_strings(gathered) == [b"\\04", b"88"]
+    assert gathered[6].tolist() == [4, 8]  # areas: the runs of 1s
+
+
+def test_segmentation_scan_refuses_overlapping_spans_and_read_only_bytes():
+    data = bytearray(b'[{"size": [1, 1], "counts": "01"}]')
+    off, length = np.array([1, 2]), np.array([30, 30])
+    with pytest.raises(ValueError, match="disjoint"):
+        _kernels.RleJsonScan(data, off, length, np.array([0, 2]))
+    with pytest.raises((ValueError, TypeError, BufferError)):
+        _kernels.RleJsonScan(bytes(data), off[:1], length[:1], np.array([0, 1]))
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_files_are_read_in_parallel_parts_exactly(tmp_path, monkeypatch, threads):
+    from modelmetrics._coco import files
+    from modelmetrics._core.parallel import num_threads
+
+    payload = bytes(random.Random(threads).getrandbits(8) for _ in range(100_003))
+    path = tmp_path / "blob.json"
+    path.write_bytes(payload)
+    monkeypatch.setattr(files, "_PARALLEL_READ_MIN", 1000)
+    with num_threads(threads):
+        assert files.read_buffer(path, len(payload)) == payload
+        with pytest.raises(OSError, match="ended"):
+            files.read_buffer(path, len(payload) + 5)

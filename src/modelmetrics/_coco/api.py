@@ -570,7 +570,7 @@ class COCO:
             return self._load_masks
         if self._lazy is not None:
             # Still in its file: read the segmentations from the bytes, no dicts.
-            table = self._file_mask_table(self._lazy.read(), side)
+            table = self._file_mask_table(self._lazy.read_buffer(), side)
             if table is not None:
                 return table
         self._complete_results()
@@ -582,7 +582,7 @@ class COCO:
             side,
         )
 
-    def _file_mask_table(self, data: bytes, side: str) -> _kernels.MaskTable | None:
+    def _file_mask_table(self, data: bytearray, side: str) -> _kernels.MaskTable | None:
         """The masks of a file's annotations read from its bytes, at the spans the reader
         recorded, or None where the dicts are needed (a result without ``segmentation``
         is scored by its box polygon, which loadRes's completion adds)."""

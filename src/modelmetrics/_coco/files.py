@@ -8,8 +8,10 @@ file that is and refuses to parse it if it changed since.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,9 +19,20 @@ from numpy.typing import NDArray
 
 from modelmetrics import _kernels
 from modelmetrics._core.json_parse import parse_json
+from modelmetrics._core.parallel import get_num_threads, run_parallel
 from modelmetrics._detection.columns import AnnotationColumns, ground_truth_columns_from_reader
 
-__all__ = ["FastGroundTruth", "FileSnapshot", "SegmentationSpans", "load_json", "read_bytes"]
+__all__ = [
+    "FastGroundTruth",
+    "FileSnapshot",
+    "SegmentationSpans",
+    "load_json",
+    "read_buffer",
+    "read_bytes",
+]
+
+# Bytes per thread below which one thread reads a whole file.
+_PARALLEL_READ_MIN = 8 << 20
 
 
 def load_json(path: str | os.PathLike[str]) -> Any:
@@ -30,6 +43,47 @@ def load_json(path: str | os.PathLike[str]) -> Any:
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     with open(path, "rb") as f:
         return f.read()
+
+
+def read_buffer(path: str | os.PathLike[str], size: int) -> bytearray:
+    """The first `size` bytes of a file, as a buffer the caller may write to, read in
+    parallel parts where the file is large (``os.preadv`` releases the GIL; a 180 MB
+    results file takes a tenth of a second on one thread, mostly copying and page
+    faults that threads share).
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read, or holds fewer than `size` bytes.
+    """
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    if not hasattr(os, "preadv"):  # Windows, older macOS: one sequential read
+        with open(path, "rb") as f:
+            done = 0
+            while done < size:
+                got = f.readinto(view[done:])
+                if not got:
+                    raise OSError(f"the file ended {size - done} bytes early")
+                done += got
+        return buffer
+    parts = max(1, min(get_num_threads(), size // _PARALLEL_READ_MIN))
+    bounds = [size * k // parts for k in range(parts + 1)]
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        run_parallel([partial(_read_span, fd, view[a:b], a) for a, b in itertools.pairwise(bounds)])
+    finally:
+        os.close(fd)
+    return buffer
+
+
+def _read_span(fd: int, target: memoryview, offset: int) -> None:
+    done = 0
+    while done < len(target):
+        got = os.preadv(fd, [target[done:]], offset + done)
+        if got == 0:
+            raise OSError(f"the file ended {len(target) - done} bytes early")
+        done += got
 
 
 class FileSnapshot:
@@ -64,6 +118,26 @@ class FileSnapshot:
                 f"{self.path} changed after it was loaded; load it again to read its "
                 "annotation dicts (they are parsed from the file on first use)"
             )
+        return data
+
+    def read_buffer(self) -> bytearray:
+        """:meth:`read` into a buffer the caller may write to (read on threads)."""
+        try:
+            stat = os.stat(self.path)
+            if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key:
+                raise ValueError(
+                    f"{self.path} changed after it was loaded; load it again to read its "
+                    "annotation masks (they are read from the file when evaluated)"
+                )
+            data = read_buffer(self.path, self.key[0])
+            after = os.stat(self.path)
+        except OSError as exc:
+            raise ValueError(
+                f"{self.path} is no longer readable ({exc.strerror or exc}); its "
+                "annotation masks are read from the file when evaluated"
+            ) from exc
+        if (after.st_size, after.st_mtime_ns, after.st_ino) != self.key:
+            raise ValueError(f"{self.path} changed while it was being read")
         return data
 
 

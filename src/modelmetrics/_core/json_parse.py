@@ -16,7 +16,7 @@ except ImportError:
 __all__ = ["parse_json"]
 
 
-def parse_json(data: bytes) -> Any:
+def parse_json(data: bytes | bytearray) -> Any:
     """Parse a JSON file's bytes: the same values and errors as ``load_json`` on the file.
 
     The garbage collector is paused meanwhile: the new dicts and lists would otherwise

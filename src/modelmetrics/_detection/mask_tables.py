@@ -53,7 +53,7 @@ def annotation_table(
 
 
 def json_mask_table(
-    data: bytes,
+    data: bytearray,
     seg_off: NDArray[np.int64],
     seg_len: NDArray[np.int64],
     images: Sequence[Any],
@@ -63,6 +63,9 @@ def json_mask_table(
     """:func:`mask_table` for annotations still in their JSON document (``data``, with
     the reader's span of each ``segmentation``) on the images `images`: polygons and
     compressed RLEs are read from the bytes without building Python objects.
+
+    `data` becomes the table's string blob: compressed RLEs are decoded in place
+    (JSON escapes) and never copied, so the caller must not use it afterwards.
     """
     heights, widths = _image_sizes(images, image_ids, side)
     name = f"{side} annotation"
@@ -74,8 +77,8 @@ def json_mask_table(
             raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
 
     # The scan (the reading, decoding and checking of every value) runs on threads
-    # without the GIL; assembling in item order is a copy, and only values the scan
-    # leaves (uncompressed RLEs, odd numbers) are parsed by Python.
+    # without the GIL; assembling in item order copies polygon coordinates only, and
+    # only values the scan leaves (uncompressed RLEs, odd numbers) are parsed by Python.
     n = len(seg_off)
     parts = min(4 * get_num_threads(), max(1, n // _SCAN_MIN_ITEMS))
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
@@ -85,7 +88,7 @@ def json_mask_table(
     return _rasterized(gathered, name)
 
 
-def json_images(data: bytes, images_off: int, images_len: int) -> list[Any]:
+def json_images(data: bytes | bytearray, images_off: int, images_len: int) -> list[Any]:
     """The ``images`` list of a ground-truth document at the span the reader recorded
     (only that list is parsed)."""
     if not images_len:

@@ -29,7 +29,6 @@ from modelmetrics._kernels._mask import from_boxes as rle_from_boxes
 from modelmetrics._kernels._mask import from_counts as rle_from_counts
 from modelmetrics._kernels._mask import from_polygons as rle_from_polygons
 from modelmetrics._kernels._mask import gather_annotations as rle_gather_annotations
-from modelmetrics._kernels._mask import gather_json_annotations as rle_gather_json
 from modelmetrics._kernels._mask import gather_polygons as rle_gather_polygons
 from modelmetrics._kernels._mask import iou as rle_iou
 from modelmetrics._kernels._mask import merge as rle_merge
@@ -106,7 +105,6 @@ __all__ = [
     "rle_from_counts",
     "rle_from_polygons",
     "rle_gather_annotations",
-    "rle_gather_json",
     "rle_gather_polygons",
     "rle_iou",
     "rle_merge",

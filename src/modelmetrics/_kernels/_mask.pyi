@@ -4,7 +4,7 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
-# What gather_annotations, gather_json_annotations and JsonScan.gather return:
+# What gather_annotations and JsonScan.gather return:
 # (xy, poly_start, ann_poly, (blob, str_at, str_len), hw, bbox, area).
 _GatherResult: TypeAlias = tuple[
     NDArray[np.float64],
@@ -105,7 +105,7 @@ def gather_annotations(
 class JsonScan:
     def __init__(
         self,
-        data: bytes,
+        data: bytearray | NDArray[np.uint8],  # uint8_t[::1], written to (escapes decoded)
         seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)
         seg_len: NDArray[np.int64],  # const int64_t[::1] (n,)
         bounds: NDArray[np.int64],  # const int64_t[::1] (parts + 1,): 0 ... n
@@ -120,16 +120,6 @@ class JsonScan:
         name: str,
     ) -> _GatherResult: ...
 
-def gather_json_annotations(
-    data: bytes,
-    seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)
-    seg_len: NDArray[np.int64],  # const int64_t[::1] (n,)
-    heights: NDArray[np.int64],  # const int64_t[::1] (n,)
-    widths: NDArray[np.int64],  # const int64_t[::1] (n,)
-    parse: Any,
-    fallback: Any,
-    name: str,
-) -> _GatherResult: ...
 def rasterize_annotations(
     xy: NDArray[np.float64],  # const double[::1]
     poly_start: NDArray[np.int64],  # const int64_t[::1]

@@ -810,25 +810,24 @@ cdef class _Gathered:
         self.hw_v[i, 1] = rs.w
         return 0
 
-    cdef tuple result(self, list prefix=None):
-        """The gathered arrays; the string blob is the buffers of `prefix` (pointer and
-        length pairs, in order, adding up to ``chars_base``), then ``chars``."""
-        cdef Py_ssize_t at = 0, k, size
+    cdef tuple result(self, object base=None):
+        """The gathered arrays. With `base` (a writable buffer of ``chars_base``
+        bytes whose strings the items point into), the blob is `base` itself when no
+        string was added here, else `base` followed by ``chars``."""
         self.ap_v[self.n] = self.n_ps - 1
         xy_arr = np.empty(self.n_xy, dtype=np.float64)
         ps_arr = np.empty(self.n_ps, dtype=np.int64)
-        blob = np.empty(self.chars_base + self.n_chars, dtype=np.uint8)
-        cdef uint8_t[::1] blob_v = blob
         if self.n_xy:
             memcpy(_f64_data(xy_arr), self.xy, self.n_xy * sizeof(double))
         memcpy(_i64_data(ps_arr), self.ps, self.n_ps * sizeof(int64_t))
-        for k in range(0, len(prefix) if prefix is not None else 0, 2):
-            size = prefix[k + 1]
-            if size:
-                memcpy(&blob_v[at], <const char *><size_t>prefix[k], size)
-            at += size
-        if self.n_chars:
-            memcpy(&blob_v[at], self.chars, self.n_chars)
+        if base is not None and self.n_chars == 0:
+            blob = np.frombuffer(base, dtype=np.uint8)  # no copy
+        else:
+            blob = np.empty(self.chars_base + self.n_chars, dtype=np.uint8)
+            if base is not None:
+                blob[: self.chars_base] = np.frombuffer(base, dtype=np.uint8)
+            if self.n_chars:
+                memcpy(<char *>_u8_data(blob) + self.chars_base, self.chars, self.n_chars)
         strings = (blob, self.str_at, self.str_len)
         return xy_arr, ps_arr, self.ann_poly, strings, self.hw, self.bbox, self.area
 
@@ -870,8 +869,7 @@ cdef enum:
 
 cdef struct _ScanPart:
     mm_json_segm sg  # its xy and poly_end accumulate the part's polygons
-    char *chars      # the part's compressed strings, one after the other
-    Py_ssize_t n_chars, cap_chars
+    bint scanned
     bint failed      # out of memory
 
 
@@ -880,16 +878,18 @@ cdef class JsonScan:
     into parts that threads scan at once without the GIL.
 
     Item ``i`` is the value at ``data[seg_off[i]:seg_off[i] + seg_len[i]]`` (spans the
-    reader recorded; ``seg_len[i] < 0``: none). Part ``p`` is items
-    ``bounds[p]:bounds[p + 1]``: :meth:`scan` reads its polygons and compressed RLEs
-    in place (RLEs validated, with their area and box) into the part's own buffers;
-    :meth:`gather` then assembles, in item order, what
-    :func:`gather_annotations` returns, parsing with Python only the values the scan
-    left (anything but polygons and compressed RLEs) and raising the first item's
-    error, as one pass in order would.
+    reader recorded, in increasing order and disjoint; ``seg_len[i] < 0``: none).
+    `data` is a writable buffer the scan takes over: compressed RLEs stay where they
+    are, their JSON escapes (``\\\\`` for a backslash) decoded in place, so their
+    strings are never copied. Part ``p`` is items ``bounds[p]:bounds[p + 1]``:
+    :meth:`scan` reads its polygons and compressed RLEs (RLEs validated, with their
+    area and box); :meth:`gather` then assembles, in item order, what
+    :func:`gather_annotations` returns, with `data` as the string blob, parsing with
+    Python only the values the scan left (anything but polygons and compressed RLEs)
+    and raising the first item's error, as one pass in order would.
     """
-    cdef bytes data
-    cdef const char *buf
+    cdef object data
+    cdef char *buf
     cdef Py_ssize_t n, n_parts
     cdef const int64_t[::1] off, ln, bounds
     cdef uint8_t *kind
@@ -902,9 +902,10 @@ cdef class JsonScan:
     cdef double *box
     cdef _ScanPart *parts
 
-    def __cinit__(self, bytes data, const int64_t[::1] seg_off, const int64_t[::1] seg_len,
-                  const int64_t[::1] bounds):
-        cdef Py_ssize_t i, n = seg_off.shape[0], size = PyBytes_GET_SIZE(data)
+    def __cinit__(self, uint8_t[::1] data not None, const int64_t[::1] seg_off,
+                  const int64_t[::1] seg_len, const int64_t[::1] bounds):
+        cdef Py_ssize_t i, n = seg_off.shape[0], size = data.shape[0]
+        cdef int64_t end = 0
         if seg_len.shape[0] != n:
             raise ValueError("JsonScan: one span per item")
         if bounds.shape[0] < 1 or bounds[0] != 0 or bounds[bounds.shape[0] - 1] != n:
@@ -913,10 +914,16 @@ cdef class JsonScan:
             if bounds[i] > bounds[i + 1]:
                 raise ValueError("JsonScan: part bounds must not decrease")
         for i in range(n):
-            if seg_len[i] >= 0 and not 0 <= seg_off[i] <= seg_off[i] + seg_len[i] <= size:
+            if seg_len[i] < 0:
+                continue
+            if not 0 <= seg_off[i] <= seg_off[i] + seg_len[i] <= size:
                 raise ValueError("JsonScan: span outside the document")
-        self.data = data
-        self.buf = PyBytes_AS_STRING(data)
+            # Strings are decoded in place: no span may see another's.
+            if seg_off[i] < end:
+                raise ValueError("JsonScan: spans must be disjoint and in order")
+            end = seg_off[i] + seg_len[i]
+        self.data = data.base
+        self.buf = <char *>&data[0] if size > 0 else NULL
         self.n = n
         self.n_parts = bounds.shape[0] - 1
         self.off, self.ln, self.bounds = seg_off, seg_len, bounds
@@ -945,7 +952,6 @@ cdef class JsonScan:
         if self.parts != NULL:
             for p in range(self.n_parts):
                 mm_json_segm_free(&self.parts[p].sg)
-                free(self.parts[p].chars)
         free(self.parts)
         free(self.kind)
         free(self.code)
@@ -960,6 +966,9 @@ cdef class JsonScan:
         """Scan part `p` (any thread; parts are independent)."""
         if not 0 <= p < self.n_parts:
             raise ValueError("JsonScan.scan: no such part")
+        if self.parts[p].scanned:
+            raise ValueError("JsonScan.scan: part already scanned (its strings are decoded)")
+        self.parts[p].scanned = True
         with nogil:
             self._scan(&self.parts[p], self.bounds[p], self.bounds[p + 1])
 
@@ -980,8 +989,11 @@ cdef class JsonScan:
                 self.at[i] = n_poly
                 self.cnt[i] = sg.n_poly - n_poly
             elif sg.kind == MM_JSON_SEG_RLE and sg.h * sg.w <= _MAX_AREA:
-                # In place, or decoded when the JSON string had escapes ('\\').
-                rs.s = sg.counts_buf if sg.counts_decoded else self.buf + sg.counts_off
+                if sg.counts_decoded:
+                    # The decoded string is no longer than its JSON form: it fits
+                    # where that starts, inside this item's own span.
+                    memcpy(self.buf + sg.counts_off, sg.counts_buf, sg.counts_len)
+                rs.s = self.buf + sg.counts_off
                 rs.len = sg.counts_len
                 rs.h = <uint32_t>sg.h
                 rs.w = <uint32_t>sg.w
@@ -989,16 +1001,11 @@ cdef class JsonScan:
                 if self.code[i] != MM_RLE_OK:
                     self.kind[i] = _K_BAD
                     continue
-                if _grow(&part.chars, &part.cap_chars, part.n_chars + rs.len + 1):
-                    part.failed = True
-                    return
-                memcpy(part.chars + part.n_chars, rs.s, rs.len)
                 self.kind[i] = _K_RLE
-                self.at[i] = part.n_chars
+                self.at[i] = sg.counts_off
                 self.cnt[i] = rs.len
                 self.h[i] = rs.h
                 self.w[i] = rs.w
-                part.n_chars += rs.len
             else:
                 self.kind[i] = _K_OTHER
 
@@ -1006,7 +1013,8 @@ cdef class JsonScan:
                object fallback, str name):
         """What :func:`gather_annotations` returns for every item (item ``i`` on an
         image of ``heights[i] x widths[i]``), after every part was scanned; values the
-        scan left are ``parse(bytes)``-d and treated as there."""
+        scan left are ``parse(bytes)``-d and treated as there. The string blob is the
+        document (followed by the strings of values Python parsed, if any)."""
         cdef Py_ssize_t p, i, j, x0, x1
         cdef _ScanPart *part
         if heights.shape[0] != self.n or widths.shape[0] != self.n:
@@ -1018,15 +1026,7 @@ cdef class JsonScan:
             if self.kind[i] == _K_UNSCANNED:
                 raise ValueError("JsonScan.gather: every part must be scanned first")
         cdef _Gathered g = _Gathered(self.n, name)
-        # The parts' strings go into the blob as they are, part after part; strings of
-        # values parsed by Python follow them.
-        cdef list prefix = []
-        cdef Py_ssize_t base = 0
-        for p in range(self.n_parts):
-            prefix += [<size_t>self.parts[p].chars, self.parts[p].n_chars]
-            base += self.parts[p].n_chars
-        g.chars_base = base
-        base = 0
+        g.chars_base = len(self.data)
         for p in range(self.n_parts):
             part = &self.parts[p]
             for i in range(self.bounds[p], self.bounds[p + 1]):
@@ -1046,7 +1046,7 @@ cdef class JsonScan:
                     g.hw_v[i, 1] = <uint32_t>widths[i]
                 elif self.kind[i] == _K_RLE:
                     g.start(i)
-                    g.at_v[i] = base + self.at[i]
+                    g.at_v[i] = self.at[i]
                     g.len_v[i] = self.cnt[i]
                     g.area_v[i] = self.area[i]
                     for j in range(4):
@@ -1056,19 +1056,12 @@ cdef class JsonScan:
                 else:
                     value = parse(PyBytes_FromStringAndSize(self.buf + self.off[i], self.ln[i]))
                     g.add_object(i, value, heights[i], widths[i], fallback)
-            base += part.n_chars
-        return g.result(prefix)
+        return g.result(self.data)
 
 
-def gather_json_annotations(bytes data, const int64_t[::1] seg_off,
-                            const int64_t[::1] seg_len, const int64_t[::1] heights,
-                            const int64_t[::1] widths, object parse, object fallback,
-                            str name):
-    """:func:`gather_annotations` for segmentations still in a JSON document, in one
-    part on this thread (:class:`JsonScan` splits the scan over threads)."""
-    scan = JsonScan(data, seg_off, seg_len, np.array([0, seg_off.shape[0]], np.int64))
-    scan.scan(0)
-    return scan.gather(heights, widths, parse, fallback, name)
+cdef uint8_t *_u8_data(object arr):
+    cdef uint8_t[::1] v = arr
+    return &v[0]
 
 
 cdef double *_f64_data(object arr):
