@@ -850,6 +850,12 @@ def test_segm_results_with_escaped_counts_evaluate_from_the_bytes(tmp_path, monk
         assert np.array_equal(ev.eval[key], ref.eval[key])
 
 
+def _scan_part(scan: Any, data: bytes, p: int) -> None:
+    """Scan part `p` from a chunk holding just its bytes, as json_mask_table does."""
+    start, stop = scan.part_span(p)
+    scan.scan(p, bytearray(data[start:stop]), start)
+
+
 def _item_strings(gathered: Any) -> list[bytes | None]:
     blob, at, length = gathered[3]
     return [None if n < 0 else bytes(blob[a : a + n]) for a, n in zip(at, length, strict=True)]
@@ -894,9 +900,9 @@ def test_segmentation_scan_in_parts_equals_the_dict_path(parts):
         return ann_to_rle(segm, hh, ww)
 
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
-    scan = _kernels.RleJsonScan(bytearray(data), read.seg_off, read.seg_len, bounds)
+    scan = _kernels.RleJsonScan(read.seg_off, read.seg_len, bounds)
     for p in reversed(range(parts)):  # any order
-        scan.scan(p)
+        _scan_part(scan, data, p)
     ours = scan.gather(heights, widths, parse_json, fallback, "x")
     ref = _kernels.rle_gather_annotations(
         [d["segmentation"] for d in json.loads(data)], heights, widths, fallback, "x"
@@ -917,56 +923,64 @@ def test_segmentation_scan_raises_the_first_items_error_whatever_the_parts():
     read = _kernels.read_results(data)
     ones = np.full(10, 2, np.int64)
     for bounds in ([0, 10], [0, 5, 10], [0, 2, 4, 8, 10]):
-        scan = _kernels.RleJsonScan(bytearray(data), read.seg_off, read.seg_len, np.array(bounds))
+        scan = _kernels.RleJsonScan(read.seg_off, read.seg_len, np.array(bounds))
         for p in reversed(range(len(bounds) - 1)):
-            scan.scan(p)
+            _scan_part(scan, data, p)
         with pytest.raises(ValueError, match=r"x\[3\]\['segmentation'\]"):
             scan.gather(ones, ones, parse_json, None, "x")
 
 
-def test_segmentation_scan_keeps_strings_in_the_document_without_copying_it():
-    """Compressed RLEs stay in the document (escapes decoded where they were): the
-    gathered blob is the caller's buffer itself, and its strings are the counts."""
+def test_segmentation_scan_reads_chunks_and_keeps_only_the_strings():
+    """Each part is scanned from a chunk of the document that may be freed afterwards:
+    strings (escapes decoded) go to the blob; the JSON of values Python must parse is
+    kept; a part is scanned once and only from a chunk that holds it."""
     counts = ["\\\\04", "88"]  # JSON text of the strings "\\04" (12, 4) and "88" (8, 8)
+    values = [f'{{"size": [4, 4], "counts": "{c}"}}' for c in counts]
+    values.append('{"size": [4, 4], "counts": [0, 16]}')  # uncompressed: left to Python
     text = ", ".join(
         f'{{"image_id": 1, "category_id": 1, "score": 0.5, "bbox": [0, 0, 1, 1], '
-        f'"segmentation": {{"size": [4, 4], "counts": "{c}"}}}}'
-        for c in counts
+        f'"segmentation": {v}}}'
+        for v in values
     )
-    data = bytearray(f"[{text}]".encode())
-    read = _kernels.read_results(bytes(data))
+    data = f"[{text}]".encode()
+    read = _kernels.read_results(data)
     assert read.status == "ok"
-    scan = _kernels.RleJsonScan(data, read.seg_off, read.seg_len, np.array([0, 2]))
-    scan.scan(0)
+    scan = _kernels.RleJsonScan(read.seg_off, read.seg_len, np.array([0, 1, 3]))
+    start, stop = scan.part_span(0)
+    with pytest.raises(ValueError, match="does not hold"):
+        scan.scan(0, bytearray(data[start + 1 : stop]), start + 1)
+    chunk = bytearray(data[start:stop])
+    scan.scan(0, chunk, start)
+    chunk[:] = b"x" * len(chunk)  # the scan kept nothing of it
     with pytest.raises(ValueError, match="already scanned"):
-        scan.scan(0)  # its strings are decoded: a second pass would misread them
-    fours = np.full(2, 4, np.int64)
-    gathered = scan.gather(fours, fours, parse_json, None, "x")
-    blob = gathered[3][0]
-    assert np.shares_memory(blob, np.frombuffer(data, np.uint8))
-    assert _item_strings(gathered) == [b"\\04", b"88"]
-    assert gathered[6].tolist() == [4, 8]  # areas: the runs of 1s
+        scan.scan(0, bytearray(data[start:stop]), start)
+    _scan_part(scan, data, 1)
+    fours = np.full(3, 4, np.int64)
+
+    def fallback(segm: Any, hh: int, ww: int, i: int) -> Any:
+        from modelmetrics._detection.mask_tables import ann_to_rle
+
+        return ann_to_rle(segm, hh, ww)
+
+    gathered = scan.gather(fours, fours, parse_json, fallback, "x")
+    assert _item_strings(gathered) == [b"\\04", b"88", mm_mask.frPyObjects(
+        {"size": [4, 4], "counts": [0, 16]}, 4, 4)["counts"]]  # fmt: skip
+    assert gathered[6].tolist() == [4, 8, 16]  # areas: the runs of 1s
 
 
-def test_segmentation_scan_refuses_overlapping_spans_and_read_only_bytes():
-    data = bytearray(b'[{"size": [1, 1], "counts": "01"}]')
+def test_segmentation_scan_refuses_overlapping_spans():
     off, length = np.array([1, 2]), np.array([30, 30])
     with pytest.raises(ValueError, match="disjoint"):
-        _kernels.RleJsonScan(data, off, length, np.array([0, 2]))
-    with pytest.raises((ValueError, TypeError, BufferError)):
-        _kernels.RleJsonScan(bytes(data), off[:1], length[:1], np.array([0, 1]))
+        _kernels.RleJsonScan(off, length, np.array([0, 2]))
 
 
-@pytest.mark.parametrize("threads", [1, 3])
-def test_files_are_read_in_parallel_parts_exactly(tmp_path, monkeypatch, threads):
+def test_file_ranges_are_read_exactly(tmp_path):
     from modelmetrics._coco import files
-    from modelmetrics._core.parallel import num_threads
 
-    payload = bytes(random.Random(threads).getrandbits(8) for _ in range(100_003))
+    payload = bytes(random.Random(5).getrandbits(8) for _ in range(100_003))
     path = tmp_path / "blob.json"
     path.write_bytes(payload)
-    monkeypatch.setattr(files, "_PARALLEL_READ_MIN", 1000)
-    with num_threads(threads):
-        assert files.read_buffer(path, len(payload)) == payload
-        with pytest.raises(OSError, match="ended"):
-            files.read_buffer(path, len(payload) + 5)
+    assert files.read_range(path, 0, len(payload)) == payload
+    assert files.read_range(path, 777, 5000) == payload[777:5777]
+    with pytest.raises(OSError, match="ended"):
+        files.read_range(path, 100_000, 5)

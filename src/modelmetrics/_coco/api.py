@@ -570,7 +570,7 @@ class COCO:
             return self._load_masks
         if self._lazy is not None:
             # Still in its file: read the segmentations from the bytes, no dicts.
-            table = self._file_mask_table(self._lazy.read_buffer(), side)
+            table = self._file_mask_table(self._lazy, side)
             if table is not None:
                 return table
         self._complete_results()
@@ -582,21 +582,26 @@ class COCO:
             side,
         )
 
-    def _file_mask_table(self, data: bytearray, side: str) -> _kernels.MaskTable | None:
+    def _file_mask_table(self, file: FileSnapshot, side: str) -> _kernels.MaskTable | None:
         """The masks of a file's annotations read from its bytes, at the spans the reader
         recorded, or None where the dicts are needed (a result without ``segmentation``
         is scored by its box polygon, which loadRes's completion adds)."""
+        file.check()
         if not self._is_results:
             if self._fast is None or self._fast.spans is None:
                 return None
             spans = self._fast.spans
-            images = json_images(data, spans.images_off, spans.images_len)
+            images = json_images(file.read_range, spans.images_off, spans.images_len)
         else:
             if self._result_spans is None or bool(np.any(self._result_spans.seg_len < 0)):
                 return None
             spans = self._result_spans
             images = self._result_images()
-        return json_mask_table(data, spans.seg_off, spans.seg_len, images, spans.image_id, side)
+        table = json_mask_table(
+            file.read_range, spans.seg_off, spans.seg_len, images, spans.image_id, side
+        )
+        file.check()  # the same file from the first part read to the last
+        return table
 
     def _result_images(self) -> list[Any]:
         """The images results have (loadRes copies the ground truth's), without parsing
@@ -610,7 +615,7 @@ class COCO:
             return list(gt._parts[1])
         if gt._lazy is not None and gt._fast is not None and gt._fast.spans is not None:
             spans = gt._fast.spans
-            return json_images(gt._lazy.read(), spans.images_off, spans.images_len)
+            return json_images(gt._lazy.read_range, spans.images_off, spans.images_len)
         return list(gt._raw().get("images", []))
 
     # -- columns for evaluation ------------------------------------------------------------

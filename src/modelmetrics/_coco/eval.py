@@ -239,9 +239,12 @@ class COCOeval:
             self._masks = None
             if p.iouType == "segm":
                 # pycocotools converts every segmentation with annToRLE, then uses masks.
+                # Ground truth first: rasterising polygons needs scratch memory, which
+                # is free again before the results' file is read.
+                gt_masks = annotation_masks(self.cocoGt, "ground-truth")
                 self._masks = MaskPair(
                     detections=annotation_masks(self.cocoDt, "detection"),
-                    ground_truth=annotation_masks(self.cocoGt, "ground-truth"),
+                    ground_truth=gt_masks,
                 )
             self._evaluation = evaluate(*self._columns(), settings_from_params(p), self._masks)
         self._eval_imgs = None

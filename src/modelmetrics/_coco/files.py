@@ -8,10 +8,8 @@ file that is and refuses to parse it if it changed since.
 
 from __future__ import annotations
 
-import itertools
 import os
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,7 +17,6 @@ from numpy.typing import NDArray
 
 from modelmetrics import _kernels
 from modelmetrics._core.json_parse import parse_json
-from modelmetrics._core.parallel import get_num_threads, run_parallel
 from modelmetrics._detection.columns import AnnotationColumns, ground_truth_columns_from_reader
 
 __all__ = [
@@ -27,12 +24,9 @@ __all__ = [
     "FileSnapshot",
     "SegmentationSpans",
     "load_json",
-    "read_buffer",
     "read_bytes",
+    "read_range",
 ]
-
-# Bytes per thread below which one thread reads a whole file.
-_PARALLEL_READ_MIN = 8 << 20
 
 
 def load_json(path: str | os.PathLike[str]) -> Any:
@@ -45,45 +39,26 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         return f.read()
 
 
-def read_buffer(path: str | os.PathLike[str], size: int) -> bytearray:
-    """The first `size` bytes of a file, as a buffer the caller may write to, read in
-    parallel parts where the file is large (``os.preadv`` releases the GIL; a 180 MB
-    results file takes a tenth of a second on one thread, mostly copying and page
-    faults that threads share).
+def read_range(path: str | os.PathLike[str], offset: int, size: int) -> bytearray:
+    """`size` bytes of a file from `offset` on, into a buffer the caller may write to.
+    The read releases the GIL, so threads read parts of one file at once.
 
     Raises
     ------
     OSError
-        When the file cannot be read, or holds fewer than `size` bytes.
+        When the file cannot be read, or ends before ``offset + size``.
     """
     buffer = bytearray(size)
     view = memoryview(buffer)
-    if not hasattr(os, "preadv"):  # Windows, older macOS: one sequential read
-        with open(path, "rb") as f:
-            done = 0
-            while done < size:
-                got = f.readinto(view[done:])
-                if not got:
-                    raise OSError(f"the file ended {size - done} bytes early")
-                done += got
-        return buffer
-    parts = max(1, min(get_num_threads(), size // _PARALLEL_READ_MIN))
-    bounds = [size * k // parts for k in range(parts + 1)]
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        run_parallel([partial(_read_span, fd, view[a:b], a) for a, b in itertools.pairwise(bounds)])
-    finally:
-        os.close(fd)
+    with open(path, "rb", buffering=0) as f:
+        f.seek(offset)
+        done = 0
+        while done < size:
+            got = f.readinto(view[done:])
+            if not got:
+                raise OSError(f"the file ended {size - done} bytes early")
+            done += got
     return buffer
-
-
-def _read_span(fd: int, target: memoryview, offset: int) -> None:
-    done = 0
-    while done < len(target):
-        got = os.preadv(fd, [target[done:]], offset + done)
-        if got == 0:
-            raise OSError(f"the file ended {len(target) - done} bytes early")
-        done += got
 
 
 class FileSnapshot:
@@ -120,25 +95,28 @@ class FileSnapshot:
             )
         return data
 
-    def read_buffer(self) -> bytearray:
-        """:meth:`read` into a buffer the caller may write to (read on threads)."""
+    def read_range(self, offset: int, size: int) -> bytearray:
+        """Bytes ``offset:offset + size`` of the file as it was loaded, writable (any
+        thread; call :meth:`check` after the last read)."""
         try:
-            stat = os.stat(self.path)
-            if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key:
-                raise ValueError(
-                    f"{self.path} changed after it was loaded; load it again to read its "
-                    "annotation masks (they are read from the file when evaluated)"
-                )
-            data = read_buffer(self.path, self.key[0])
-            after = os.stat(self.path)
+            return read_range(self.path, offset, size)
         except OSError as exc:
             raise ValueError(
                 f"{self.path} is no longer readable ({exc.strerror or exc}); its "
                 "annotation masks are read from the file when evaluated"
             ) from exc
-        if (after.st_size, after.st_mtime_ns, after.st_ino) != self.key:
-            raise ValueError(f"{self.path} changed while it was being read")
-        return data
+
+    def check(self) -> None:
+        """Raise ValueError if the file is no longer the one that was loaded."""
+        try:
+            stat = os.stat(self.path)
+        except OSError as exc:
+            raise ValueError(f"{self.path} is no longer readable ({exc.strerror})") from exc
+        if (stat.st_size, stat.st_mtime_ns, stat.st_ino) != self.key:
+            raise ValueError(
+                f"{self.path} changed after it was loaded; load it again to evaluate "
+                "its masks (they are read from the file when evaluated)"
+            )
 
 
 @dataclass(frozen=True, eq=False)

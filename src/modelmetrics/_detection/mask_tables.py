@@ -10,7 +10,7 @@ the same conversion runs in the mask kernels for all annotations at once and yie
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -35,6 +35,8 @@ __all__ = [
 _PARALLEL_MIN_COORDS = 1 << 16
 # Segmentations per scan part below which one part takes them all.
 _SCAN_MIN_ITEMS = 2048
+# File bytes per scan part above which a file is cut into more parts than threads.
+_SCAN_PART_BYTES = 8 << 20
 
 
 def annotation_table(
@@ -53,19 +55,20 @@ def annotation_table(
 
 
 def json_mask_table(
-    data: bytearray,
+    read: Callable[[int, int], bytearray],
     seg_off: NDArray[np.int64],
     seg_len: NDArray[np.int64],
     images: Sequence[Any],
     image_ids: NDArray[Any],
     side: str,
 ) -> _kernels.MaskTable:
-    """:func:`mask_table` for annotations still in their JSON document (``data``, with
-    the reader's span of each ``segmentation``) on the images `images`: polygons and
-    compressed RLEs are read from the bytes without building Python objects.
+    """:func:`mask_table` for annotations still in their JSON file, with the reader's
+    span of each ``segmentation``, on the images `images`. ``read(offset, size)``
+    returns those bytes of the file (from any thread).
 
-    `data` becomes the table's string blob: compressed RLEs are decoded in place
-    (JSON escapes) and never copied, so the caller must not use it afterwards.
+    The file is read and scanned in parts on threads, a part's bytes freed once its
+    values are read: polygons and compressed RLEs become arrays and one string blob
+    without Python objects, and the file is never whole in memory.
     """
     heights, widths = _image_sizes(images, image_ids, side)
     name = f"{side} annotation"
@@ -76,24 +79,33 @@ def json_mask_table(
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{side} annotation {i}: field 'segmentation': {exc}") from None
 
-    # The scan (the reading, decoding and checking of every value) runs on threads
-    # without the GIL; assembling in item order copies polygon coordinates only, and
-    # only values the scan leaves (uncompressed RLEs, odd numbers) are parsed by Python.
+    # Parts of similar size, enough to balance the threads and at most about
+    # _SCAN_PART_BYTES each (the bytes a thread holds at once); only values the scan
+    # leaves (uncompressed RLEs, odd numbers) are parsed by Python.
     n = len(seg_off)
-    parts = min(4 * get_num_threads(), max(1, n // _SCAN_MIN_ITEMS))
+    spanned = int(np.maximum(seg_len, 0).sum())
+    parts = max(min(4 * get_num_threads(), n // _SCAN_MIN_ITEMS), -(-spanned // _SCAN_PART_BYTES))
+    parts = max(1, min(parts, n))
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
-    scan = _kernels.RleJsonScan(data, seg_off, seg_len, bounds)
-    run_parallel([partial(scan.scan, p) for p in range(parts)])
+    scan = _kernels.RleJsonScan(seg_off, seg_len, bounds)
+
+    def scan_part(p: int) -> None:
+        start, stop = scan.part_span(p)
+        scan.scan(p, read(start, stop - start), start)
+
+    run_parallel([partial(scan_part, p) for p in range(parts)])
     gathered = scan.gather(heights, widths, parse_json, fallback, name)
     return _rasterized(gathered, name)
 
 
-def json_images(data: bytes | bytearray, images_off: int, images_len: int) -> list[Any]:
-    """The ``images`` list of a ground-truth document at the span the reader recorded
-    (only that list is parsed)."""
+def json_images(
+    read: Callable[[int, int], bytearray], images_off: int, images_len: int
+) -> list[Any]:
+    """The ``images`` list of a ground-truth file at the span the reader recorded
+    (only that list is read and parsed; ``read`` as in :func:`json_mask_table`)."""
     if not images_len:
         return []
-    images: list[Any] = parse_json(data[images_off : images_off + images_len])
+    images: list[Any] = parse_json(read(images_off, images_len))
     return images
 
 

@@ -105,12 +105,17 @@ def gather_annotations(
 class JsonScan:
     def __init__(
         self,
-        data: bytearray | NDArray[np.uint8],  # uint8_t[::1], written to (escapes decoded)
-        seg_off: NDArray[np.int64],  # const int64_t[::1] (n,)
+        seg_off: NDArray[np.int64],  # const int64_t[::1] (n,): in order, disjoint
         seg_len: NDArray[np.int64],  # const int64_t[::1] (n,)
         bounds: NDArray[np.int64],  # const int64_t[::1] (parts + 1,): 0 ... n
     ) -> None: ...
-    def scan(self, p: int) -> None: ...
+    def part_span(self, p: int) -> tuple[int, int]: ...
+    def scan(
+        self,
+        p: int,
+        chunk: bytearray | NDArray[np.uint8],  # uint8_t[::1], written to
+        chunk_start: int,
+    ) -> None: ...
     def gather(
         self,
         heights: NDArray[np.int64],  # const int64_t[::1] (n,)

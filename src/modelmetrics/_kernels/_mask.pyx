@@ -869,43 +869,50 @@ cdef enum:
 
 cdef struct _ScanPart:
     mm_json_segm sg  # its xy and poly_end accumulate the part's polygons
+    int64_t region   # where the part's strings go in the blob
+    int64_t n_chars  # string bytes written there
+    char *raw        # the JSON of values left to Python, one after the other
+    Py_ssize_t n_raw, cap_raw
     bint scanned
     bint failed      # out of memory
 
 
 cdef class JsonScan:
-    """Phase one of ``annToRLE`` for segmentations still in a JSON document, split
-    into parts that threads scan at once without the GIL.
+    """Phase one of ``annToRLE`` for segmentations still in a JSON file, read and
+    scanned in parts that threads handle at once without the GIL, so that the file
+    is never whole in memory.
 
-    Item ``i`` is the value at ``data[seg_off[i]:seg_off[i] + seg_len[i]]`` (spans the
-    reader recorded, in increasing order and disjoint; ``seg_len[i] < 0``: none).
-    `data` is a writable buffer the scan takes over: compressed RLEs stay where they
-    are, their JSON escapes (``\\\\`` for a backslash) decoded in place, so their
-    strings are never copied. Part ``p`` is items ``bounds[p]:bounds[p + 1]``:
-    :meth:`scan` reads its polygons and compressed RLEs (RLEs validated, with their
-    area and box); :meth:`gather` then assembles, in item order, what
-    :func:`gather_annotations` returns, with `data` as the string blob, parsing with
-    Python only the values the scan left (anything but polygons and compressed RLEs)
-    and raising the first item's error, as one pass in order would.
+    Item ``i`` is the value at bytes ``seg_off[i]:seg_off[i] + seg_len[i]`` of the
+    document (spans the reader recorded, in increasing order and disjoint;
+    ``seg_len[i] < 0``: none). Part ``p`` is items ``bounds[p]:bounds[p + 1]``, whose
+    values lie in the document's bytes :meth:`part_span` ``(p)``; :meth:`scan` reads
+    them from a chunk holding those bytes (the chunk is written to: JSON escapes are
+    decoded in place). Compressed RLEs are validated, measured (area and box) and
+    their strings copied into one blob, each part into its own region (a part's
+    strings are at most its spans' bytes), with no pass over the strings in Python;
+    polygons and the JSON of other values are kept per part. :meth:`gather` then
+    assembles, in item order, what :func:`gather_annotations` returns, parsing with
+    Python only the values the scan left (anything but polygons and compressed
+    RLEs) and raising the first item's error, as one pass in order would.
     """
-    cdef object data
-    cdef char *buf
     cdef Py_ssize_t n, n_parts
     cdef const int64_t[::1] off, ln, bounds
     cdef uint8_t *kind
     cdef int *code
     cdef int64_t *at
     cdef int64_t *cnt
-    cdef uint32_t *h
-    cdef uint32_t *w
-    cdef uint32_t *area
-    cdef double *box
     cdef _ScanPart *parts
+    cdef object blob, hw, bbox, area, str_at, str_len
+    cdef uint8_t[::1] blob_v
+    cdef uint32_t[:, ::1] hw_v
+    cdef double[:, ::1] bbox_v
+    cdef uint32_t[::1] area_v
+    cdef int64_t[::1] at_v, len_v
 
-    def __cinit__(self, uint8_t[::1] data not None, const int64_t[::1] seg_off,
-                  const int64_t[::1] seg_len, const int64_t[::1] bounds):
-        cdef Py_ssize_t i, n = seg_off.shape[0], size = data.shape[0]
-        cdef int64_t end = 0
+    def __cinit__(self, const int64_t[::1] seg_off, const int64_t[::1] seg_len,
+                  const int64_t[::1] bounds):
+        cdef Py_ssize_t i, p, n = seg_off.shape[0]
+        cdef int64_t end = 0, total = 0
         if seg_len.shape[0] != n:
             raise ValueError("JsonScan: one span per item")
         if bounds.shape[0] < 1 or bounds[0] != 0 or bounds[bounds.shape[0] - 1] != n:
@@ -916,14 +923,10 @@ cdef class JsonScan:
         for i in range(n):
             if seg_len[i] < 0:
                 continue
-            if not 0 <= seg_off[i] <= seg_off[i] + seg_len[i] <= size:
-                raise ValueError("JsonScan: span outside the document")
-            # Strings are decoded in place: no span may see another's.
             if seg_off[i] < end:
                 raise ValueError("JsonScan: spans must be disjoint and in order")
             end = seg_off[i] + seg_len[i]
-        self.data = data.base
-        self.buf = <char *>&data[0] if size > 0 else NULL
+            total += seg_len[i]
         self.n = n
         self.n_parts = bounds.shape[0] - 1
         self.off, self.ln, self.bounds = seg_off, seg_len, bounds
@@ -932,19 +935,29 @@ cdef class JsonScan:
         self.code = <int *>calloc(m, sizeof(int))
         self.at = <int64_t *>calloc(m, sizeof(int64_t))
         self.cnt = <int64_t *>calloc(m, sizeof(int64_t))
-        self.h = <uint32_t *>calloc(m, sizeof(uint32_t))
-        self.w = <uint32_t *>calloc(m, sizeof(uint32_t))
-        self.area = <uint32_t *>calloc(m, sizeof(uint32_t))
-        self.box = <double *>calloc(4 * m, sizeof(double))
         self.parts = <_ScanPart *>calloc(self.n_parts if self.n_parts > 0 else 1,
                                          sizeof(_ScanPart))
         if (self.kind == NULL or self.code == NULL or self.at == NULL or self.cnt == NULL
-                or self.h == NULL or self.w == NULL or self.area == NULL
-                or self.box == NULL or self.parts == NULL):
+                or self.parts == NULL):
             raise MemoryError()
         memset(self.kind, _K_UNSCANNED, m)
+        total = 0
+        for p in range(self.n_parts):
+            self.parts[p].region = total
+            for i in range(bounds[p], bounds[p + 1]):
+                if seg_len[i] > 0:
+                    total += seg_len[i]
+        # Pages of the blob that no string reaches are never touched.
+        self.blob = np.empty(total, dtype=np.uint8)
+        self.hw = np.zeros((n, 2), dtype=np.uint32)
+        self.bbox = np.zeros((n, 4), dtype=np.float64)
+        self.area = np.zeros(n, dtype=np.uint32)
+        self.str_at = np.zeros(n, dtype=np.int64)
+        self.str_len = np.full(n, -1, dtype=np.int64)  # -1: no string (polygons)
+        self.blob_v, self.hw_v, self.bbox_v = self.blob, self.hw, self.bbox
+        self.area_v, self.at_v, self.len_v = self.area, self.str_at, self.str_len
 
-    def __init__(self, data, seg_off, seg_len, bounds):
+    def __init__(self, seg_off, seg_len, bounds):
         pass  # everything happens in __cinit__, which gets the same arguments
 
     def __dealloc__(self):
@@ -952,36 +965,56 @@ cdef class JsonScan:
         if self.parts != NULL:
             for p in range(self.n_parts):
                 mm_json_segm_free(&self.parts[p].sg)
+                free(self.parts[p].raw)
         free(self.parts)
         free(self.kind)
         free(self.code)
         free(self.at)
         free(self.cnt)
-        free(self.h)
-        free(self.w)
-        free(self.area)
-        free(self.box)
 
-    def scan(self, Py_ssize_t p):
-        """Scan part `p` (any thread; parts are independent)."""
+    def part_span(self, Py_ssize_t p):
+        """``(start, stop)``: the document's bytes that hold part `p`'s values."""
+        cdef Py_ssize_t i
+        cdef int64_t start = -1, stop = 0
+        if not 0 <= p < self.n_parts:
+            raise ValueError("JsonScan.part_span: no such part")
+        for i in range(self.bounds[p], self.bounds[p + 1]):
+            if self.ln[i] >= 0:
+                if start < 0:
+                    start = self.off[i]
+                stop = self.off[i] + self.ln[i]
+        if start < 0:
+            start = stop = 0
+        return start, stop
+
+    def scan(self, Py_ssize_t p, uint8_t[::1] chunk not None, int64_t chunk_start):
+        """Scan part `p` from `chunk`, the document's bytes from `chunk_start` on
+        (covering :meth:`part_span`; written to). Any thread; parts are independent."""
         if not 0 <= p < self.n_parts:
             raise ValueError("JsonScan.scan: no such part")
+        start, stop = self.part_span(p)
+        if stop > start and not chunk_start <= start <= stop <= chunk_start + chunk.shape[0]:
+            raise ValueError("JsonScan.scan: the chunk does not hold the part's values")
         if self.parts[p].scanned:
-            raise ValueError("JsonScan.scan: part already scanned (its strings are decoded)")
+            raise ValueError("JsonScan.scan: part already scanned")
         self.parts[p].scanned = True
+        cdef char *base = <char *>&chunk[0] if chunk.shape[0] > 0 else NULL
         with nogil:
-            self._scan(&self.parts[p], self.bounds[p], self.bounds[p + 1])
+            self._scan(&self.parts[p], self.bounds[p], self.bounds[p + 1], base, chunk_start)
 
-    cdef void _scan(self, _ScanPart *part, Py_ssize_t first, Py_ssize_t last) noexcept nogil:
+    cdef void _scan(self, _ScanPart *part, Py_ssize_t first, Py_ssize_t last,
+                    char *base, int64_t chunk_start) noexcept nogil:
         cdef Py_ssize_t i, n_poly
+        cdef int64_t local
         cdef mm_rle_str rs
         cdef mm_json_segm *sg = &part.sg
         for i in range(first, last):
             if self.ln[i] < 0:
                 self.kind[i] = _K_MISSING
                 continue
+            local = self.off[i] - chunk_start
             n_poly = sg.n_poly
-            if mm_json_segmentation(self.buf, self.off[i], self.ln[i], sg) != 0:
+            if mm_json_segmentation(base, local, self.ln[i], sg) != 0:
                 part.failed = True
                 return
             if sg.kind == MM_JSON_SEG_POLYGONS:
@@ -989,44 +1022,61 @@ cdef class JsonScan:
                 self.at[i] = n_poly
                 self.cnt[i] = sg.n_poly - n_poly
             elif sg.kind == MM_JSON_SEG_RLE and sg.h * sg.w <= _MAX_AREA:
-                if sg.counts_decoded:
-                    # The decoded string is no longer than its JSON form: it fits
-                    # where that starts, inside this item's own span.
-                    memcpy(self.buf + sg.counts_off, sg.counts_buf, sg.counts_len)
-                rs.s = self.buf + sg.counts_off
+                # In place, or decoded when the JSON string had escapes ('\\').
+                rs.s = sg.counts_buf if sg.counts_decoded else base + sg.counts_off
                 rs.len = sg.counts_len
                 rs.h = <uint32_t>sg.h
                 rs.w = <uint32_t>sg.w
-                self.code[i] = mm_rle_str_area_bbox(&rs, &self.area[i], &self.box[4 * i])
+                self.code[i] = mm_rle_str_area_bbox(&rs, &self.area_v[i], &self.bbox_v[i, 0])
                 if self.code[i] != MM_RLE_OK:
                     self.kind[i] = _K_BAD
                     continue
+                # A string is never longer than its value's JSON: the region has room.
+                if rs.len:
+                    memcpy(&self.blob_v[part.region + part.n_chars], rs.s, rs.len)
                 self.kind[i] = _K_RLE
-                self.at[i] = sg.counts_off
-                self.cnt[i] = rs.len
-                self.h[i] = rs.h
-                self.w[i] = rs.w
+                self.at_v[i] = part.region + part.n_chars
+                self.len_v[i] = rs.len
+                self.hw_v[i, 0] = rs.h
+                self.hw_v[i, 1] = rs.w
+                part.n_chars += rs.len
             else:
+                # Python parses it later: keep its JSON (the chunk will be gone).
+                if _grow(&part.raw, &part.cap_raw, part.n_raw + self.ln[i] + 1):
+                    part.failed = True
+                    return
+                memcpy(part.raw + part.n_raw, base + local, self.ln[i])
                 self.kind[i] = _K_OTHER
+                self.at[i] = part.n_raw
+                self.cnt[i] = self.ln[i]
+                part.n_raw += self.ln[i]
 
     def gather(self, const int64_t[::1] heights, const int64_t[::1] widths, object parse,
                object fallback, str name):
         """What :func:`gather_annotations` returns for every item (item ``i`` on an
         image of ``heights[i] x widths[i]``), after every part was scanned; values the
-        scan left are ``parse(bytes)``-d and treated as there. The string blob is the
-        document (followed by the strings of values Python parsed, if any)."""
+        scan left are ``parse(bytes)``-d and treated as there. The blob is the scan's
+        when its strings fill at least half of it and Python added none, else a
+        compact copy."""
         cdef Py_ssize_t p, i, j, x0, x1
+        cdef int64_t used = 0, pos
         cdef _ScanPart *part
         if heights.shape[0] != self.n or widths.shape[0] != self.n:
             raise ValueError("JsonScan.gather: one height and width per item")
         for p in range(self.n_parts):
             if self.parts[p].failed:
                 raise MemoryError()
+            used += self.parts[p].n_chars
         for i in range(self.n):
             if self.kind[i] == _K_UNSCANNED:
                 raise ValueError("JsonScan.gather: every part must be scanned first")
+        cdef bint compact = 2 * used < self.blob_v.shape[0]
         cdef _Gathered g = _Gathered(self.n, name)
-        g.chars_base = len(self.data)
+        g.hw, g.bbox, g.area, g.str_at, g.str_len = (
+            self.hw, self.bbox, self.area, self.str_at, self.str_len)
+        g.hw_v, g.bbox_v, g.area_v, g.at_v, g.len_v = (
+            self.hw_v, self.bbox_v, self.area_v, self.at_v, self.len_v)
+        g.chars_base = used if compact else self.blob_v.shape[0]
         for p in range(self.n_parts):
             part = &self.parts[p]
             for i in range(self.bounds[p], self.bounds[p + 1]):
@@ -1036,27 +1086,36 @@ cdef class JsonScan:
                     )
                 if self.kind[i] == _K_BAD:
                     _raise(self.code[i], f"{name}[{i}]['segmentation']")
+                g.start(i)
                 if self.kind[i] == _K_POLYGONS:
-                    g.start(i)
                     for j in range(self.at[i], self.at[i] + self.cnt[i]):
                         x0 = part.sg.poly_end[j - 1] if j > 0 else 0
                         x1 = part.sg.poly_end[j]
                         g.add_polygon(part.sg.xy + x0, x1 - x0)
-                    g.hw_v[i, 0] = <uint32_t>heights[i]
-                    g.hw_v[i, 1] = <uint32_t>widths[i]
-                elif self.kind[i] == _K_RLE:
-                    g.start(i)
-                    g.at_v[i] = self.at[i]
-                    g.len_v[i] = self.cnt[i]
-                    g.area_v[i] = self.area[i]
-                    for j in range(4):
-                        g.bbox_v[i, j] = self.box[4 * i + j]
-                    g.hw_v[i, 0] = self.h[i]
-                    g.hw_v[i, 1] = self.w[i]
-                else:
-                    value = parse(PyBytes_FromStringAndSize(self.buf + self.off[i], self.ln[i]))
+                    self.hw_v[i, 0] = <uint32_t>heights[i]
+                    self.hw_v[i, 1] = <uint32_t>widths[i]
+                elif self.kind[i] == _K_OTHER:
+                    value = parse(PyBytes_FromStringAndSize(part.raw + self.at[i], self.cnt[i]))
                     g.add_object(i, value, heights[i], widths[i], fallback)
-        return g.result(self.data)
+        if not compact:
+            return g.result(self.blob)  # followed by the strings Python added, if any
+        # Strings take less than half of the blob (polygons, other values): copy them
+        # together so that it can be freed.
+        blob = np.empty(used + g.n_chars, dtype=np.uint8)
+        cdef uint8_t[::1] out = blob
+        pos = 0
+        with nogil:
+            for i in range(self.n):
+                if self.kind[i] == _K_RLE:
+                    if self.len_v[i]:
+                        memcpy(&out[pos], &self.blob_v[self.at_v[i]], self.len_v[i])
+                    self.at_v[i] = pos
+                    pos += self.len_v[i]
+            if g.n_chars:
+                memcpy(&out[used], g.chars, g.n_chars)
+        g.chars_base = 0
+        g.n_chars = 0
+        return g.result(blob)
 
 
 cdef uint8_t *_u8_data(object arr):
