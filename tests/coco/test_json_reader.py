@@ -980,7 +980,8 @@ def test_file_ranges_are_read_exactly(tmp_path):
     payload = bytes(random.Random(5).getrandbits(8) for _ in range(100_003))
     path = tmp_path / "blob.json"
     path.write_bytes(payload)
-    assert files.read_range(path, 0, len(payload)) == payload
-    assert files.read_range(path, 777, 5000) == payload[777:5777]
+    assert bytes(files.read_range(path, 0, len(payload))) == payload
+    assert bytes(files.read_range(path, 777, 5000)) == payload[777:5777]
+    assert bytes(files.read_range(path, 50, 0)) == b""
     with pytest.raises(OSError, match="ended"):
         files.read_range(path, 100_000, 5)

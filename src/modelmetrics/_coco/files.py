@@ -8,6 +8,7 @@ file that is and refuses to parse it if it changed since.
 
 from __future__ import annotations
 
+import mmap
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -39,25 +40,34 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         return f.read()
 
 
-def read_range(path: str | os.PathLike[str], offset: int, size: int) -> bytearray:
-    """`size` bytes of a file from `offset` on, into a buffer the caller may write to.
+def read_range(path: str | os.PathLike[str], offset: int, size: int) -> bytearray | mmap.mmap:
+    """`size` bytes of a file from `offset` on, in a buffer the caller may write to.
     The read releases the GIL, so threads read parts of one file at once.
+
+    A nonempty range is read into anonymous memory mapped for it (``mmap``): closing it
+    gives the memory back to the system at once, whichever thread made it, where a
+    freed ``malloc`` buffer of a few megabytes lingers in that thread's arena.
 
     Raises
     ------
     OSError
         When the file cannot be read, or ends before ``offset + size``.
     """
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as f:
-        f.seek(offset)
-        done = 0
-        while done < size:
-            got = f.readinto(view[done:])
-            if not got:
-                raise OSError(f"the file ended {size - done} bytes early")
-            done += got
+    if size == 0:
+        return bytearray()
+    buffer = mmap.mmap(-1, size)
+    try:
+        with open(path, "rb", buffering=0) as f, memoryview(buffer) as view:
+            f.seek(offset)
+            done = 0
+            while done < size:
+                got = f.readinto(view[done:])
+                if not got:
+                    raise OSError(f"the file ended {size - done} bytes early")
+                done += got
+    except BaseException:
+        buffer.close()
+        raise
     return buffer
 
 
@@ -95,7 +105,7 @@ class FileSnapshot:
             )
         return data
 
-    def read_range(self, offset: int, size: int) -> bytearray:
+    def read_range(self, offset: int, size: int) -> bytearray | mmap.mmap:
         """Bytes ``offset:offset + size`` of the file as it was loaded, writable (any
         thread; call :meth:`check` after the last read)."""
         try:

@@ -10,6 +10,7 @@ the same conversion runs in the mask kernels for all annotations at once and yie
 from __future__ import annotations
 
 import itertools
+import mmap
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -55,7 +56,7 @@ def annotation_table(
 
 
 def json_mask_table(
-    read: Callable[[int, int], bytearray],
+    read: Callable[[int, int], bytearray | mmap.mmap],
     seg_off: NDArray[np.int64],
     seg_len: NDArray[np.int64],
     images: Sequence[Any],
@@ -91,7 +92,12 @@ def json_mask_table(
 
     def scan_part(p: int) -> None:
         start, stop = scan.part_span(p)
-        scan.scan(p, read(start, stop - start), start)
+        chunk = read(start, stop - start)
+        try:
+            scan.scan(p, chunk, start)
+        finally:
+            if isinstance(chunk, mmap.mmap):
+                chunk.close()  # its memory goes back to the system now
 
     run_parallel([partial(scan_part, p) for p in range(parts)])
     gathered = scan.gather(heights, widths, parse_json, fallback, name)
@@ -99,13 +105,13 @@ def json_mask_table(
 
 
 def json_images(
-    read: Callable[[int, int], bytearray], images_off: int, images_len: int
+    read: Callable[[int, int], bytearray | mmap.mmap], images_off: int, images_len: int
 ) -> list[Any]:
     """The ``images`` list of a ground-truth file at the span the reader recorded
     (only that list is read and parsed; ``read`` as in :func:`json_mask_table`)."""
     if not images_len:
         return []
-    images: list[Any] = parse_json(read(images_off, images_len))
+    images: list[Any] = parse_json(bytes(read(images_off, images_len)))
     return images
 
 

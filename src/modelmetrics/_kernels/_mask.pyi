@@ -1,3 +1,4 @@
+import mmap
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -113,7 +114,7 @@ class JsonScan:
     def scan(
         self,
         p: int,
-        chunk: bytearray | NDArray[np.uint8],  # uint8_t[::1], written to
+        chunk: bytearray | mmap.mmap | NDArray[np.uint8],  # uint8_t[::1], written to
         chunk_start: int,
     ) -> None: ...
     def gather(
