@@ -591,14 +591,14 @@ class COCO:
             if self._fast is None or self._fast.spans is None:
                 return None
             spans = self._fast.spans
-            images = json_images(file.read_range, spans.images_off, spans.images_len)
+            images = json_images(file.read_into, spans.images_off, spans.images_len)
         else:
             if self._result_spans is None or bool(np.any(self._result_spans.seg_len < 0)):
                 return None
             spans = self._result_spans
             images = self._result_images()
         table = json_mask_table(
-            file.read_range, spans.seg_off, spans.seg_len, images, spans.image_id, side
+            file.read_into, spans.seg_off, spans.seg_len, images, spans.image_id, side
         )
         file.check()  # the same file from the first part read to the last
         return table
@@ -615,7 +615,7 @@ class COCO:
             return list(gt._parts[1])
         if gt._lazy is not None and gt._fast is not None and gt._fast.spans is not None:
             spans = gt._fast.spans
-            return json_images(gt._lazy.read_range, spans.images_off, spans.images_len)
+            return json_images(gt._lazy.read_into, spans.images_off, spans.images_len)
         return list(gt._raw().get("images", []))
 
     # -- columns for evaluation ------------------------------------------------------------

@@ -56,7 +56,7 @@ def annotation_table(
 
 
 def json_mask_table(
-    read: Callable[[int, int], bytearray | mmap.mmap],
+    read_into: Callable[[int, memoryview], None],
     seg_off: NDArray[np.int64],
     seg_len: NDArray[np.int64],
     images: Sequence[Any],
@@ -64,12 +64,12 @@ def json_mask_table(
     side: str,
 ) -> _kernels.MaskTable:
     """:func:`mask_table` for annotations still in their JSON file, with the reader's
-    span of each ``segmentation``, on the images `images`. ``read(offset, size)``
-    returns those bytes of the file (from any thread).
+    span of each ``segmentation``, on the images `images`. ``read_into(offset, out)``
+    fills `out` with the file's bytes from `offset` on (from any thread).
 
-    The file is read and scanned in parts on threads, a part's bytes freed once its
-    values are read: polygons and compressed RLEs become arrays and one string blob
-    without Python objects, and the file is never whole in memory.
+    The file is read and scanned in parts on threads, each thread reusing one buffer:
+    polygons and compressed RLEs become arrays and one string blob without Python
+    objects, and the file is never whole in memory.
     """
     heights, widths = _image_sizes(images, image_ids, side)
     name = f"{side} annotation"
@@ -89,29 +89,49 @@ def json_mask_table(
     parts = max(1, min(parts, n))
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
     scan = _kernels.RleJsonScan(seg_off, seg_len, bounds)
+    spans = [scan.part_span(p) for p in range(parts)]
+    largest = max(stop - start for start, stop in spans)
+    # Buffers free for a part, and all made. A thread takes one, fills and scans it,
+    # and puts it back (list pop and append are atomic): as many buffers as threads
+    # scanning at once. Anonymous mappings go back to the system when closed, where a
+    # freed malloc buffer of a few megabytes lingers in its thread's arena.
+    idle: list[mmap.mmap] = []
+    made: list[mmap.mmap] = []
 
     def scan_part(p: int) -> None:
-        start, stop = scan.part_span(p)
-        chunk = read(start, stop - start)
+        start, stop = spans[p]
         try:
-            scan.scan(p, chunk, start)
+            buffer = idle.pop()
+        except IndexError:
+            buffer = mmap.mmap(-1, max(largest, 1), flags=mmap.MAP_PRIVATE)
+            made.append(buffer)
+        try:
+            with memoryview(buffer)[: stop - start] as chunk:
+                read_into(start, chunk)
+                scan.scan(p, chunk, start)
         finally:
-            if isinstance(chunk, mmap.mmap):
-                chunk.close()  # its memory goes back to the system now
+            idle.append(buffer)
 
-    run_parallel([partial(scan_part, p) for p in range(parts)])
+    try:
+        run_parallel([partial(scan_part, p) for p in range(parts)])
+    finally:
+        for buffer in made:
+            buffer.close()
     gathered = scan.gather(heights, widths, parse_json, fallback, name)
     return _rasterized(gathered, name)
 
 
 def json_images(
-    read: Callable[[int, int], bytearray | mmap.mmap], images_off: int, images_len: int
+    read_into: Callable[[int, memoryview], None], images_off: int, images_len: int
 ) -> list[Any]:
     """The ``images`` list of a ground-truth file at the span the reader recorded
-    (only that list is read and parsed; ``read`` as in :func:`json_mask_table`)."""
+    (only that list is read and parsed; ``read_into`` as in :func:`json_mask_table`)."""
     if not images_len:
         return []
-    images: list[Any] = parse_json(bytes(read(images_off, images_len)))
+    text = bytearray(images_len)
+    with memoryview(text) as out:
+        read_into(images_off, out)
+    images: list[Any] = parse_json(text)
     return images
 
 
