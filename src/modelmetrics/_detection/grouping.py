@@ -55,11 +55,15 @@ def positions(values: NDArray[Any], keys: Sequence[Any]) -> NDArray[np.int64]:
         key_arr = key_arr.astype(np.int64, copy=False)
         pos_arr = np.arange(len(key_arr), dtype=np.int64)
         low, high = int(key_arr.min()), int(key_arr.max())
-        if high - low <= 4 * len(key_arr) + 4096:
-            # Dense ids (the usual 1..N): a lookup table, one gather. Later duplicates
-            # overwrite earlier ones, like dict insertion.
-            table = np.full(high - low + 1, -1, np.int64)
+        if high - low <= 4 * max(len(key_arr), len(values)) + 4096:
+            # Dense ids (the usual 1..N), or many values per key: a lookup table (at
+            # most 16 bytes per key or value), one gather. Later duplicates overwrite
+            # earlier ones, like dict insertion.
+            table = np.full(high - low + 1, -1, np.int32 if len(key_arr) < 2**31 else np.int64)
             table[key_arr - low] = pos_arr
+            if int(values.min()) >= low and int(values.max()) <= high:
+                found: NDArray[np.int64] = table[values - low].astype(np.int64, copy=False)
+                return found
             inside = (values >= low) & (values <= high)
             out = np.full(len(values), -1, np.int64)
             out[inside] = table[values[inside] - low]

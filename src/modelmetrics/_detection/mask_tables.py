@@ -22,6 +22,7 @@ from modelmetrics import _kernels
 from modelmetrics._core.json_parse import parse_json
 from modelmetrics._core.parallel import get_num_threads, run_parallel
 from modelmetrics._detection import rle
+from modelmetrics._detection.grouping import positions
 
 __all__ = [
     "ann_to_rle",
@@ -188,24 +189,19 @@ def _image_sizes(
     images: Sequence[Any], image_ids: NDArray[Any], side: str
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Height and width of each annotation's image (the last image dict of an id wins,
-    as in pycocotools' ``imgs`` index)."""
-    by_id: dict[Any, Any] = {}
-    for img in images:
-        by_id[img["id"]] = img
-    if image_ids.dtype == np.int64:
-        keys, inverse = np.unique(image_ids, return_inverse=True)
-        key_list = keys.tolist()
-    else:
-        key_list = list(dict.fromkeys(image_ids.tolist()))
-        position = {k: i for i, k in enumerate(key_list)}
-        inverse = np.array([position[v] for v in image_ids.tolist()], dtype=np.int64)
-    hs = np.empty(len(key_list), np.int64)
-    ws = np.empty(len(key_list), np.int64)
-    for i, key in enumerate(key_list):
-        img = by_id.get(key)
-        if img is None:
-            row = int(np.flatnonzero(inverse == i)[0])
-            raise ValueError(f"{side} annotation {row}: image_id {key!r} has no image entry")
+    as in pycocotools' ``imgs`` index). Only the sizes of images that annotations are
+    on are read."""
+    at = positions(image_ids, [img["id"] for img in images])
+    if len(at) and at.min() < 0:
+        row = int(np.argmax(at < 0))
+        raise ValueError(f"{side} annotation {row}: image_id {image_ids[row]!r} has no image entry")
+    hs = np.zeros(len(images), np.int64)
+    ws = np.zeros(len(images), np.int64)
+    used = np.zeros(len(images), np.bool_)
+    used[at] = True
+    for i in np.flatnonzero(used).tolist():
+        img = images[i]
+        key = img["id"]
         try:
             hs[i] = _kernels.rle_as_dim(img["height"], f"image {key!r}: 'height'")
             ws[i] = _kernels.rle_as_dim(img["width"], f"image {key!r}: 'width'")
@@ -213,7 +209,7 @@ def _image_sizes(
             raise ValueError(
                 f"image {key!r} has no {exc.args[0]!r}: segmentations need the image size"
             ) from None
-    return hs[inverse], ws[inverse]
+    return hs[at], ws[at]
 
 
 def mask_table(
