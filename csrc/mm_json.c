@@ -1114,33 +1114,41 @@ static int store_object(rd *r, const obj *o, int layout)
     return 0;
 }
 
+/* One element of the results (gt = 0) or annotations (gt = 1) array, at r->p; element
+ * `index` of the array (the first one has loadRes's own check). */
+static int read_element(rd *r, int gt, ptrdiff_t index, int *missing_index_key,
+                        int *missing_category)
+{
+    obj o;
+    const uchar *at = r->p;
+    if (read_object(r, &o, gt))
+        return r->status;
+    if (!gt && index == 0 && o.bbox_n <= 0) /* loadRes's own message for this */
+        return FALLBACK(at, "result 0 has no bbox or an empty one");
+    if (gt) {
+        if (!(o.seen & BIT(K_IMAGE_ID)) || !(o.seen & BIT(K_ID)))
+            *missing_index_key = 1;
+        if (!(o.seen & BIT(K_CATEGORY_ID)))
+            *missing_category = 1;
+    }
+    int bad = check_object(r, &o, index, gt);
+    if (r->status)
+        return r->status;
+    if (!bad && !r->invalid && store_object(r, &o, gt ? MM_JSON_GROUND_TRUTH : MM_JSON_RESULTS))
+        return r->status;
+    return 0;
+}
+
 /* The array at r->p of results (gt = 0) or annotations (gt = 1). */
 static int read_objects(rd *r, int gt, int *missing_index_key, int *missing_category)
 {
-    int layout = gt ? MM_JSON_GROUND_TRUTH : MM_JSON_RESULTS, more;
+    int more;
     if (open_container(r, '[', gt ? "annotations is not an array" : "the top level is not an array",
                        &more))
         return r->status;
-    ptrdiff_t index = 0;
-    obj o;
-    while (more) {
-        const uchar *at = r->p;
-        if (read_object(r, &o, gt))
+    for (ptrdiff_t index = 0; more; index++) {
+        if (read_element(r, gt, index, missing_index_key, missing_category))
             return r->status;
-        if (!gt && index == 0 && o.bbox_n <= 0) /* loadRes's own message for this */
-            return FALLBACK(at, "result 0 has no bbox or an empty one");
-        if (gt) {
-            if (!(o.seen & BIT(K_IMAGE_ID)) || !(o.seen & BIT(K_ID)))
-                *missing_index_key = 1;
-            if (!(o.seen & BIT(K_CATEGORY_ID)))
-                *missing_category = 1;
-        }
-        int bad = check_object(r, &o, index, gt);
-        if (r->status)
-            return r->status;
-        if (!bad && !r->invalid && store_object(r, &o, layout))
-            return r->status;
-        index++;
         if (next_or_close(r, ']', &more))
             return r->status;
     }
@@ -1464,6 +1472,48 @@ int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out)
     r.p = ws(r.p, r.end);
     if (r.p != r.end)
         return stop(&r, MM_JSON_SYNTAX, r.p, "extra data after the document");
+    return r.invalid ? MM_JSON_INVALID : MM_JSON_OK;
+}
+
+int mm_json_read_results_part(const char *buf, ptrdiff_t len, ptrdiff_t from, ptrdiff_t until,
+                              mm_json_coco *out, ptrdiff_t *next)
+{
+    memset(out, 0, sizeof *out);
+    out->offset = -1;
+    out->reason = "";
+    out->err_index = -1;
+    *next = -1;
+    rd r;
+    r.start = (const uchar *)buf;
+    r.end = r.start + (len > 0 ? len : 0);
+    r.p = r.start + (from > 0 ? from : 0);
+    if (r.p > r.end)
+        r.p = r.end;
+    r.out = out;
+    r.status = 0;
+    r.invalid = 0;
+    int more = 1, unused = 0;
+    if (from == 0) { /* the document's start: the array opens */
+        r.p = ws(r.p, r.end);
+        if (r.p == r.end)
+            return stop(&r, MM_JSON_SYNTAX, r.p, "no value");
+        if (open_container(&r, '[', "the top level is not an array", &more))
+            return r.status;
+    }
+    /* Elements numbered from 1 after the first part: only element 0 has a check of
+     * its own, and the caller reads the whole document again for any outcome but OK. */
+    for (ptrdiff_t index = from == 0 ? 0 : 1; more && r.p - r.start < until; index++) {
+        if (read_element(&r, 0, index, &unused, &unused))
+            return r.status;
+        if (next_or_close(&r, ']', &more))
+            return r.status;
+    }
+    if (!more) { /* the array closed: nothing but whitespace may follow */
+        r.p = ws(r.p, r.end);
+        if (r.p != r.end)
+            return stop(&r, MM_JSON_SYNTAX, r.p, "extra data after the document");
+    }
+    *next = r.p - r.start;
     return r.invalid ? MM_JSON_INVALID : MM_JSON_OK;
 }
 

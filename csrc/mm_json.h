@@ -122,6 +122,18 @@ int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out);
 
 void mm_json_free(mm_json_coco *out);
 
+/* Part of a results document (MM_JSON_RESULTS), for reading one on threads: the
+ * elements of its top-level array that start in [from, until), where `from` is 0 (the
+ * document's start) or where an element starts. *next is then where the element after
+ * the last one read starts, or len when the array closed (and only whitespace followed).
+ * Parts that chain (each `next` the following part's `from`, the last one len) hold
+ * what mm_json_read gives for the whole document when every part's outcome is
+ * MM_JSON_OK; with any other outcome, or a `from` that is not where an element starts
+ * (then a part's `next` does not chain), read the whole document with mm_json_read for
+ * its outcome. Element indices (err_index, deferred rows) are the part's own. */
+int mm_json_read_results_part(const char *buf, ptrdiff_t len, ptrdiff_t from, ptrdiff_t until,
+                              mm_json_coco *out, ptrdiff_t *next);
+
 /* One "segmentation" value at buf[off, off + len) (a span the reader recorded), for
  * COCO's annToRLE: */
 enum {

@@ -992,3 +992,130 @@ def test_file_ranges_are_read_exactly(tmp_path):
     assert read(50, 0) == b""
     with pytest.raises(OSError, match="ended"):
         read(100_000, 5)
+
+
+# -- results documents read in parts on threads -------------------------------------------
+
+
+def same_read(a: Any, b: Any) -> None:
+    assert (a.status, a.n) == (b.status, b.n)
+    for name in ("image_id", "category_id", "seg_off", "seg_len"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("bbox", "score"):
+        assert bits(getattr(a, name)).__eq__(bits(getattr(b, name))), name
+
+
+def read_in_parts(data: bytes, starts: Any, rng: random.Random) -> Any:
+    parts = _kernels.ResultsInParts(data, np.asarray(starts, dtype=np.int64))
+    order = list(range(len(starts)))
+    rng.shuffle(order)  # threads finish in any order
+    for p in order:
+        parts.read(p)
+    return parts.result()
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(
+    st.one_of(
+        st.tuples(
+            st.lists(annotation(results=True), min_size=2, max_size=12),
+            st.randoms(use_true_random=False),
+        ).map(lambda pair: render(*pair)),
+        mutated(results_docs()),
+    ),
+    st.integers(1, 6),
+    st.lists(st.integers(1, 10_000), max_size=4),
+    st.randoms(use_true_random=False),
+)
+def test_results_read_in_parts_are_the_whole_read_or_none(data, k, cuts, rng):
+    """Parts at the guessed element starts, or at any offsets at all, give exactly the
+    whole document's read, or None (then the caller reads it whole)."""
+    whole = _kernels.read_results(data)
+    guessed = _kernels.results_part_starts(data, k).tolist()
+    arbitrary = sorted({0, *(c % (len(data) + 1) for c in cuts if c % (len(data) + 1))})
+    for starts in (guessed, arbitrary):
+        got = read_in_parts(data, starts, rng)
+        if got is not None:
+            assert whole.status == "ok"
+            same_read(got, whole)
+
+
+def test_results_read_in_parts_chain_at_guessed_starts():
+    rng = random.Random(3)
+    doc = [
+        {"image_id": i, "category_id": i % 7, "bbox": [i, 2.5, 3e1, 4.25], "score": i / 7,
+         "segmentation": {"size": [4, 4], "counts": "\\\\04"}}
+        for i in range(300)
+    ]  # fmt: skip
+    data = render(doc, rng)
+    starts = _kernels.results_part_starts(data, 8)
+    assert len(starts) == 8
+    got = read_in_parts(data, starts, rng)
+    assert got is not None
+    same_read(got, _kernels.read_results(data))
+
+
+def test_results_read_in_parts_see_through_strings_and_report_errors_in_order(monkeypatch):
+    """A guessed start inside a string does not chain (the whole read is used); an
+    invalid element in a late part is reported as the whole read reports it."""
+    from modelmetrics._coco import files
+    from modelmetrics._core.parallel import num_threads
+
+    monkeypatch.setattr(files, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(files, "_MIN_PART_BYTES", 1)
+    tricky = '}, {"image_id": 5}, {' * 40  # element boundaries, inside a string
+    doc = [{"image_id": i, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5, "note": tricky}
+           for i in range(20)]  # fmt: skip
+    data = json.dumps(doc).encode()
+    starts = _kernels.results_part_starts(data, 16)
+    elements = [json.dumps(d) for d in doc]
+    real = {1 + sum(len(e) + 2 for e in elements[:i]) for i in range(len(elements))}
+    assert all(data[s] == ord("{") for s in real)
+    assert any(s not in real for s in starts[1:])  # a guess inside a string
+    assert read_in_parts(data, starts, random.Random(0)) is None
+    with num_threads(2):
+        same_read(files.read_results(data), _kernels.read_results(data))
+    doc = [{"image_id": i, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5}
+           for i in range(200)]  # fmt: skip
+    del doc[150]["score"]
+    data = json.dumps(doc).encode()
+    with num_threads(2):
+        read = files.read_results(data)
+    assert read.status == "invalid"
+    assert read.error == (150, "score", "is missing")
+
+
+def test_large_files_are_read_in_parts_on_threads(tmp_path, monkeypatch):
+    """COCO(path) and loadRes(path) read big files on threads: the same columns and
+    the same evaluation as one thread."""
+    from modelmetrics._coco import files
+    from modelmetrics._core.parallel import num_threads
+
+    rng = np.random.default_rng(4)
+    images = [{"id": int(i), "height": 50, "width": 60} for i in range(1, 41)]
+    anns = [{"id": k + 1, "image_id": int(rng.integers(1, 41)), "category_id": int(c),
+             "bbox": [float(x) for x in rng.uniform(0, 30, 4).round(1)],
+             "area": float(rng.uniform(1, 900)), "iscrowd": 0}
+            for k, c in enumerate(rng.integers(1, 4, 300))]  # fmt: skip
+    gt_doc = {"images": images, "annotations": anns,
+              "categories": [{"id": c, "name": str(c)} for c in (1, 2, 3)]}  # fmt: skip
+    dts = [{"image_id": int(rng.integers(1, 41)), "category_id": int(rng.integers(1, 4)),
+            "bbox": [float(x) for x in rng.uniform(0, 30, 4).round(2)],
+            "score": float(rng.random())} for _ in range(2000)]  # fmt: skip
+    gt_path, dt_path = tmp_path / "gt.json", tmp_path / "dt.json"
+    gt_path.write_text(json.dumps(gt_doc))
+    dt_path.write_text(json.dumps(dts))
+    stats = []
+    for threads, parallel_bytes in ((1, 1 << 40), (2, 0)):
+        monkeypatch.setattr(files, "_PARALLEL_BYTES", parallel_bytes)
+        monkeypatch.setattr(files, "_MIN_PART_BYTES", 1000)
+        with num_threads(threads):
+            assert bytes(files.read_document(dt_path)) == dt_path.read_bytes()
+            gt = mm.COCO(str(gt_path))
+            ev = mm.COCOeval(gt, gt.loadRes(str(dt_path)), "bbox")
+            ev.evaluate()
+            ev.accumulate()
+            with contextlib.redirect_stdout(io.StringIO()):
+                ev.summarize()
+        stats.append(ev.stats.tolist())
+    assert stats[0] == stats[1]

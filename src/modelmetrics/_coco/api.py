@@ -40,7 +40,8 @@ from modelmetrics._coco.files import (
     FastGroundTruth,
     FileSnapshot,
     SegmentationSpans,
-    read_bytes,
+    read_document,
+    read_results,
 )
 from modelmetrics._coco.lookup_errors import lookup_errors_as_value_errors
 from modelmetrics._core.gc import gc_paused
@@ -119,14 +120,14 @@ class COCO:
             dataset = annotation_file
         else:
             self._say("loading annotations into memory...")
-            data = read_bytes(annotation_file)
+            data = read_document(annotation_file)
             read = _kernels.read_ground_truth(data)
             if read.status in ("ok", "invalid"):
                 self._lazy = FileSnapshot(annotation_file, len(data))
                 self._fast = FastGroundTruth.from_read(read)
                 return
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
-            dataset = parse_json(data)
+            dataset = parse_json(data if isinstance(data, bytes) else data.tobytes())
         if not isinstance(dataset, dict):
             raise ValueError(
                 f"annotation file format {type(dataset).__name__} not supported: "
@@ -383,14 +384,14 @@ class COCO:
         res = COCO(verbose=self.verbose)
         self._say("Loading and preparing results...")
         if isinstance(resFile, str | os.PathLike):
-            data = read_bytes(resFile)
-            read = _kernels.read_results(data)
+            data = read_document(resFile)
+            read = read_results(data)
             if read.status in ("ok", "invalid"):
                 snapshot = FileSnapshot(resFile, len(data))
                 del data  # the columns are all evaluation needs
                 return self._load_results_read(res, snapshot, read, allow_empty)
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
-            anns = parse_json(data)
+            anns = parse_json(data if isinstance(data, bytes) else data.tobytes())
         elif isinstance(resFile, np.ndarray):
             anns = self.loadNumpyAnnotations(resFile)
         else:

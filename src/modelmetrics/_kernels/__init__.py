@@ -18,7 +18,14 @@ from modelmetrics._kernels._confusion import (
     label_presence,
     weighted_hits,
 )
-from modelmetrics._kernels._json import CocoJson, read_ground_truth, read_numbers, read_results
+from modelmetrics._kernels._json import (
+    CocoJson,
+    ResultsInParts,
+    read_ground_truth,
+    read_numbers,
+    read_results,
+    results_part_starts,
+)
 from modelmetrics._kernels._mask import MAX_AREA as RLE_MAX_AREA
 from modelmetrics._kernels._mask import JsonScan as RleJsonScan
 from modelmetrics._kernels._mask import RLEs
@@ -70,6 +77,7 @@ __all__ = [
     "CocoJson",
     "MaskTable",
     "RLEs",
+    "ResultsInParts",
     "RleJsonScan",
     "average_precision_from_curve",
     "average_precision_runs",
@@ -98,6 +106,7 @@ __all__ = [
     "read_ground_truth",
     "read_numbers",
     "read_results",
+    "results_part_starts",
     "rle_as_dim",
     "rle_box_iou",
     "rle_encode",

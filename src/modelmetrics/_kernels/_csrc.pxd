@@ -247,6 +247,8 @@ cdef extern from "mm_json.h" nogil:
         Py_ssize_t images_len
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
     void mm_json_free(mm_json_coco *out)
+    int mm_json_read_results_part(const char *buf, Py_ssize_t len, Py_ssize_t start,
+                                  Py_ssize_t until, mm_json_coco *out, Py_ssize_t *next) nogil
     enum:
         MM_JSON_SEG_POLYGONS
         MM_JSON_SEG_RLE

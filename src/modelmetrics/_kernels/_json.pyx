@@ -9,7 +9,9 @@ and are converted here with Python's own ``float()``, which is what ``json`` use
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cython cimport view
-from libc.stdlib cimport free, realloc
+from libc.stdint cimport int64_t
+from libc.stdlib cimport calloc, free, realloc
+from libc.string cimport memcpy
 
 from ._csrc cimport (
     MM_JSON_D_AREA,
@@ -20,12 +22,14 @@ from ._csrc cimport (
     MM_JSON_GROUND_TRUTH,
     MM_JSON_INVALID,
     MM_JSON_NUMBERS,
+    MM_JSON_OK,
     MM_JSON_RESULTS,
     MM_JSON_SYNTAX,
     mm_json_coco,
     mm_json_deferred,
     mm_json_free,
     mm_json_read,
+    mm_json_read_results_part,
 )
 
 import numpy as np
@@ -187,3 +191,146 @@ def read_ground_truth(const unsigned char[::1] data):
 def read_numbers(const unsigned char[::1] data):
     """A top-level array of numbers, converted into ``score`` (for testing conversion)."""
     return _read(data, MM_JSON_NUMBERS)
+
+
+cdef char _no_bytes = 0  # what an empty document's buffer points at
+
+
+cdef inline bint _is_space(unsigned char c) noexcept nogil:
+    return c == 32 or c == 9 or c == 10 or c == 13
+
+
+def results_part_starts(const unsigned char[::1] data, Py_ssize_t parts):
+    """Where to cut a results document into about `parts` parts of similar size:
+    ``[0, s_1, ...]``, each ``s_i`` a guess at where an element of the top-level array
+    starts (a ``{`` after ``}`` and ``,``). A guess inside a string is possible and
+    harmless: :class:`ResultsInParts` finds out and says so."""
+    cdef Py_ssize_t n = data.shape[0], i, at, j, last = 0
+    cdef list starts = [0]
+    for i in range(1, parts):
+        at = max(n * i // parts, last + 1)
+        while at < n:
+            if data[at] == 44:  # ','
+                j = at - 1
+                while j > 0 and _is_space(data[j]):
+                    j -= 1
+                if data[j] == 125:  # '}' before it
+                    j = at + 1
+                    while j < n and _is_space(data[j]):
+                        j += 1
+                    if j < n and data[j] == 123:  # '{' after it
+                        break
+            at += 1
+        if at >= n:
+            break
+        last = j
+        starts.append(j)
+    return np.array(starts, dtype=np.int64)
+
+
+cdef class ResultsInParts:
+    """:func:`read_results` done in parts that threads read at once: part ``p`` is the
+    elements that start in ``[starts[p], starts[p + 1])`` (see
+    :func:`results_part_starts`). :meth:`read` a part on any thread, then
+    :meth:`result` gives what ``read_results(data)`` gives, or None when the document
+    must be read whole for that (a guessed start was not an element's, or any part
+    was not plain "ok": errors are reported as one read in order reports them)."""
+    cdef const unsigned char[::1] data
+    cdef const int64_t[::1] starts
+    cdef Py_ssize_t k
+    cdef mm_json_coco *parts
+    cdef int *status
+    cdef Py_ssize_t *next
+    cdef bint done
+
+    def __cinit__(self, const unsigned char[::1] data, const int64_t[::1] starts):
+        cdef Py_ssize_t p
+        self.k = starts.shape[0]
+        if self.k < 1 or starts[0] != 0:
+            raise ValueError("ResultsInParts: starts must begin with 0")
+        for p in range(1, self.k):
+            if not starts[p - 1] < starts[p] <= data.shape[0]:
+                raise ValueError("ResultsInParts: starts must increase within the document")
+        self.data = data
+        self.starts = starts
+        self.parts = <mm_json_coco *>calloc(self.k, sizeof(mm_json_coco))
+        self.status = <int *>calloc(self.k, sizeof(int))
+        self.next = <Py_ssize_t *>calloc(self.k, sizeof(Py_ssize_t))
+        if self.parts == NULL or self.status == NULL or self.next == NULL:
+            raise MemoryError()
+        for p in range(self.k):
+            self.status[p] = -1  # not read
+
+    def __init__(self, data, starts):
+        pass  # everything happens in __cinit__, which gets the same arguments
+
+    def __dealloc__(self):
+        cdef Py_ssize_t p
+        if self.parts != NULL:
+            for p in range(self.k):
+                mm_json_free(&self.parts[p])
+        free(self.parts)
+        free(self.status)
+        free(self.next)
+
+    def read(self, Py_ssize_t p):
+        """Read part `p` (any thread; once)."""
+        if not 0 <= p < self.k:
+            raise ValueError("ResultsInParts.read: no such part")
+        if self.status[p] != -1:
+            raise ValueError("ResultsInParts.read: part already read")
+        cdef Py_ssize_t n = self.data.shape[0]
+        cdef const char *buf = <const char *>&self.data[0] if n > 0 else &_no_bytes
+        cdef Py_ssize_t until = self.starts[p + 1] if p + 1 < self.k else n + 1
+        cdef Py_ssize_t start = self.starts[p]
+        with nogil:
+            self.status[p] = mm_json_read_results_part(buf, n, start, until, &self.parts[p],
+                                                       &self.next[p])
+
+    def result(self):
+        """The whole document's :class:`CocoJson`, or None (see the class)."""
+        cdef Py_ssize_t p, total = 0, at = 0, n = self.data.shape[0]
+        cdef mm_json_coco *c
+        if self.done:
+            raise ValueError("ResultsInParts.result: called already")
+        for p in range(self.k):
+            if self.status[p] == -1:
+                raise ValueError("ResultsInParts.result: every part must be read first")
+            if self.status[p] == MM_JSON_ENOMEM:
+                raise MemoryError("reading a JSON document")
+        for p in range(self.k):
+            if self.status[p] != MM_JSON_OK:
+                return None
+            if self.next[p] != (self.starts[p + 1] if p + 1 < self.k else n):
+                return None  # parts do not chain: a guessed start was not an element's
+            total += self.parts[p].n
+        cdef const char *buf = <const char *>&self.data[0] if n > 0 else &_no_bytes
+        self.done = True
+        cdef CocoJson res = CocoJson.__new__(CocoJson)
+        res.status = "ok"
+        res.n = total
+        res.score = np.empty(total, np.float64)
+        res.image_id = np.empty(total, np.int64)
+        res.category_id = np.empty(total, np.int64)
+        res.bbox = np.empty((total, 4), np.float64)
+        res.seg_off = np.empty(total, np.int64)
+        res.seg_len = np.empty(total, np.int64)
+        cdef double[::1] score = res.score
+        cdef int64_t[::1] image_id = res.image_id, category_id = res.category_id
+        cdef double[:, ::1] bbox = res.bbox
+        cdef int64_t[::1] seg_off = res.seg_off, seg_len = res.seg_len
+        for p in range(self.k):
+            c = &self.parts[p]
+            _resolve_deferred(c, buf)
+            res.n_deferred += c.n_deferred
+            if c.n == 0:
+                continue
+            memcpy(&score[at], c.score, c.n * sizeof(double))
+            memcpy(&image_id[at], c.image_id, c.n * sizeof(int64_t))
+            memcpy(&category_id[at], c.category_id, c.n * sizeof(int64_t))
+            memcpy(&bbox[at, 0], c.bbox, 4 * c.n * sizeof(double))
+            memcpy(&seg_off[at], c.seg_off, c.n * sizeof(int64_t))
+            memcpy(&seg_len[at], c.seg_len, c.n * sizeof(int64_t))
+            at += c.n
+            mm_json_free(c)  # its columns are copied: give the memory back now
+        return res
