@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -140,3 +141,74 @@ def test_dicts_of_an_unchanged_file_are_parsed_on_first_use(tmp_path):
     coco = COCO(str(gt_file))
     assert coco.loadImgs([2]) == [GT["images"][1]]
     assert coco.dataset == GT
+
+
+# -- in-memory datasets: COCO(); coco.dataset = d; coco.createIndex() ----------------------
+
+
+def _small_dataset() -> dict[str, Any]:
+    return {
+        "images": [{"id": 7, "height": 10, "width": 10}],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 7,
+                "category_id": 3,
+                "bbox": [1, 1, 4, 4],
+                "area": 16,
+                "iscrowd": 0,
+            }
+        ],
+        "categories": [{"id": 3, "name": "c"}],
+    }
+
+
+def test_in_memory_dataset_idiom_indexes_and_evaluates():
+    coco = COCO()
+    coco.dataset = _small_dataset()
+    coco.createIndex()
+    assert coco.getImgIds() == [7]
+    assert coco.getAnnIds(imgIds=[7]) == [1]
+    result = {"image_id": 7, "category_id": 3, "bbox": [1, 1, 4, 4], "score": 0.9}
+    ev = COCOeval(coco, coco.loadRes([result]), "bbox")
+    ev.evaluate()
+    ev.accumulate()
+    # One true positive: pycocotools' tp / (tp + fp + eps).
+    assert ev.eval["precision"][0, 0, 0, 0, -1] == 1 / (1 + np.spacing(1))
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        ([1, 2], r"COCO.dataset must be a dict .* got list"),
+        ("x", r"COCO.dataset must be a dict .* got str"),
+        ({"images": 5}, r"COCO.dataset\['images'\] must be a list of dicts, got int"),
+        ({"annotations": {"id": 1}}, r"COCO.dataset\['annotations'\] must be a list"),
+        (
+            {"categories": None},
+            r"COCO.dataset\['categories'\] must be a list of dicts, got NoneType",
+        ),
+        ({"images": [{"id": 1}, 5]}, r"COCO.dataset\['images'\]\[1\] must be a dict, got int"),
+        ({"annotations": [[1, 2]]}, r"COCO.dataset\['annotations'\]\[0\] must be a dict, got list"),
+    ],
+)
+def test_in_memory_datasets_that_are_not_dicts_of_lists_are_value_errors(dataset, message):
+    """Caught when set (the dict and its lists) or at the latest when indexed (items)."""
+
+    def set_and_index() -> None:
+        coco = COCO()
+        coco.dataset = dataset
+        coco.createIndex()
+
+    with pytest.raises(ValueError, match=message):
+        set_and_index()
+    if isinstance(dataset, dict):  # the same through the constructor
+        with pytest.raises(ValueError, match=message):
+            COCO(dataset).createIndex()
+
+
+def test_annotation_file_of_another_type_is_a_type_error():
+    with pytest.raises(
+        TypeError, match="annotation_file must be a path or a dataset dict, got list"
+    ):
+        COCO([1, 2])  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ import dataclasses
 import itertools
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -118,6 +118,11 @@ class COCO:
             return
         if isinstance(annotation_file, dict):
             dataset = annotation_file
+        elif not isinstance(annotation_file, str | os.PathLike):
+            raise TypeError(
+                "annotation_file must be a path or a dataset dict, got "
+                f"{type(annotation_file).__name__}"
+            )
         else:
             self._say("loading annotations into memory...")
             data = read_document(annotation_file)
@@ -150,6 +155,7 @@ class COCO:
 
     @dataset.setter
     def dataset(self, value: dict[str, Any]) -> None:
+        _checked_dataset(value)
         if self._n_lazy_results:
             self._raw()  # results still to copy this file's images and categories
         self._lazy = None
@@ -218,18 +224,18 @@ class COCO:
     def _create_index(self) -> None:
         self._say("creating index...")
         self._complete_results()
-        dataset = self._dataset
+        dataset = _checked_dataset(self._dataset)
         anns: dict[Any, Any] = {}
         cats: dict[Any, Any] = {}
         imgs: dict[Any, Any] = {}
         img_to_anns: defaultdict[Any, list[Any]] = defaultdict(list)
         cat_to_imgs: defaultdict[Any, list[Any]] = defaultdict(list)
-        for ann in dataset.get("annotations", ()):
+        for ann in _records(dataset, "annotations"):
             img_to_anns[ann["image_id"]].append(ann)
             anns[ann["id"]] = ann
-        for img in dataset.get("images", ()):
+        for img in _records(dataset, "images"):
             imgs[img["id"]] = img
-        for cat in dataset.get("categories", ()):
+        for cat in _records(dataset, "categories"):
             cats[cat["id"]] = cat
         if "annotations" in dataset and "categories" in dataset:
             for ann in dataset["annotations"]:
@@ -677,3 +683,34 @@ def _load(index: dict[Any, Any], ids: Any) -> list[Any] | None:
 def sorted_ids(values: Iterable[Any]) -> list[Any]:
     """Sorted list of ids (pycocotools sorts image and category ids)."""
     return sorted(values)
+
+
+_DATASET_LISTS = ("images", "annotations", "categories")
+
+
+def _checked_dataset(dataset: Any) -> dict[str, Any]:
+    """`dataset` if it is a COCO dataset dict whose images, annotations and categories
+    (those present) are lists; a ValueError naming what is not, where pycocotools
+    fails later with an AttributeError or TypeError."""
+    if not isinstance(dataset, dict):
+        raise ValueError(
+            "COCO.dataset must be a dict with 'images', 'annotations' and 'categories' "
+            f"lists, got {type(dataset).__name__}"
+        )
+    for key in _DATASET_LISTS:
+        value = dataset.get(key, [])
+        if not isinstance(value, list | tuple):
+            raise ValueError(
+                f"COCO.dataset[{key!r}] must be a list of dicts, got {type(value).__name__}"
+            )
+    return dataset
+
+
+def _records(dataset: dict[str, Any], key: str) -> Iterator[dict[str, Any]]:
+    """The dicts of ``dataset[key]`` (none when absent), each checked to be a dict."""
+    for i, item in enumerate(dataset.get(key, ())):
+        if not isinstance(item, dict):
+            raise ValueError(
+                f"COCO.dataset[{key!r}][{i}] must be a dict, got {type(item).__name__}"
+            )
+        yield item
