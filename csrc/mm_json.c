@@ -1350,9 +1350,34 @@ static int seg_counts_decoded(rd *r, const uchar *s, const uchar **pp, mm_json_s
     return 0;
 }
 
+/* The run lengths of an uncompressed RLE at r->p ('['), into sg->cnts: 0, or 1 to leave
+ * the value to Python (anything but plain integers below 2^32: signs, fractions,
+ * exponents, other values), or MM_JSON_ENOMEM. */
+static int seg_counts_list(rd *r, mm_json_segm *sg)
+{
+    int more;
+    sg->n_cnts = 0;
+    if (open_container(r, '[', "", &more))
+        return 1;
+    while (more) {
+        numtok t;
+        if (r->p == r->end || !is_digit(*r->p) || scan_number(r, &t))
+            return 1;
+        if (!t.is_int || t.q != 0 || t.w > UINT32_MAX)
+            return 1;
+        if (grow((void **)&sg->cnts, &sg->cap_cnts, sg->n_cnts + 1, sizeof *sg->cnts))
+            return MM_JSON_ENOMEM;
+        sg->cnts[sg->n_cnts++] = (uint32_t)t.w;
+        if (next_or_close(r, ']', &more))
+            return 1;
+    }
+    return 0;
+}
+
 /* {"size": [h, w], "counts": "..."}: a compressed RLE whose counts string is ASCII
- * (escapes decoded) and whose size is two integers below 2^32 (other members are
- * ignored, as annToRLE ignores them). Anything else is left to Python. */
+ * (escapes decoded), or {"size": [h, w], "counts": [...]}: an uncompressed one whose
+ * run lengths are plain integers below 2^32; its size two integers below 2^32 (other
+ * members are ignored, as annToRLE ignores them). Anything else is left to Python. */
 static int seg_rle(rd *r, mm_json_segm *sg)
 {
     int more, have_counts = 0, have_size = 0;
@@ -1364,7 +1389,12 @@ static int seg_rle(rd *r, mm_json_segm *sg)
         int code = K_OTHER;
         if (read_key(r, &code))
             return 0;
-        if (code == K_COUNTS) {
+        if (code == K_COUNTS && !have_counts && r->p < r->end && *r->p == '[') {
+            int st = seg_counts_list(r, sg);
+            if (st)
+                return st == MM_JSON_ENOMEM ? MM_JSON_ENOMEM : 0;
+            have_counts = 2;
+        } else if (code == K_COUNTS) {
             if (have_counts || r->p == r->end || *r->p != '"')
                 return 0;
             const uchar *s = r->p + 1, *p = s;
@@ -1409,7 +1439,7 @@ static int seg_rle(rd *r, mm_json_segm *sg)
             return 0;
     }
     if (have_counts && have_size)
-        sg->kind = MM_JSON_SEG_RLE;
+        sg->kind = have_counts == 2 ? MM_JSON_SEG_COUNTS : MM_JSON_SEG_RLE;
     return 0;
 }
 
@@ -1443,10 +1473,13 @@ void mm_json_segm_free(mm_json_segm *sg)
     free(sg->xy);
     free(sg->poly_end);
     free(sg->counts_buf);
+    free(sg->cnts);
     sg->xy = NULL;
     sg->poly_end = NULL;
     sg->counts_buf = NULL;
+    sg->cnts = NULL;
     sg->n_xy = sg->cap_xy = sg->n_poly = sg->cap_poly = sg->cap_counts = 0;
+    sg->n_cnts = sg->cap_cnts = 0;
 }
 
 int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out)

@@ -139,7 +139,8 @@ int mm_json_read_results_part(const char *buf, ptrdiff_t len, ptrdiff_t from, pt
 enum {
     MM_JSON_SEG_POLYGONS = 0, /* coordinates appended to xy; polygon k ends at poly_end[k] */
     MM_JSON_SEG_RLE = 1,      /* a compressed RLE: counts string and size */
-    MM_JSON_SEG_OTHER = 2     /* anything else: parse the span with Python and decide there */
+    MM_JSON_SEG_OTHER = 2,    /* anything else: parse the span with Python and decide there */
+    MM_JSON_SEG_COUNTS = 3    /* an uncompressed RLE: its run lengths in cnts, and size */
 };
 
 typedef struct {
@@ -153,6 +154,8 @@ typedef struct {
     char *counts_buf;                 /* (reused across calls); counts_off is then where */
                                       /* its JSON form starts, which is no shorter */
     ptrdiff_t cap_counts;
+    uint32_t *cnts; /* MM_JSON_SEG_COUNTS: n_cnts run lengths (reused across calls) */
+    ptrdiff_t n_cnts, cap_cnts;
     int64_t h, w;
 } mm_json_segm;
 

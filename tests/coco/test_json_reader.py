@@ -879,11 +879,13 @@ def test_segmentation_scan_in_parts_equals_the_dict_path(parts):
             m = np.asfortranarray(rng.random((h, w)) < 0.3, dtype=np.uint8)
             counts = mm_mask.encode(m)["counts"].decode("ascii")
             values.append({"size": [h, w], "counts": counts})
-        else:  # an uncompressed RLE: run lengths as a list, left to Python
+        else:  # an uncompressed RLE: run lengths as a list
             flat = rng.random(h * w) < 0.5
             edges = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1], True])
             runs = np.diff(edges).tolist()
             counts = runs if not flat[0] else [0, *runs]
+            if k % 8 == 7:  # numbers the scan leaves to Python's conversion
+                counts = [float(c) for c in counts]
             values.append({"size": [h, w], "counts": counts})
     doc = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5,
             "segmentation": v} for v in values]  # fmt: skip
@@ -936,7 +938,7 @@ def test_segmentation_scan_reads_chunks_and_keeps_only_the_strings():
     kept; a part is scanned once and only from a chunk that holds it."""
     counts = ["\\\\04", "88"]  # JSON text of the strings "\\04" (12, 4) and "88" (8, 8)
     values = [f'{{"size": [4, 4], "counts": "{c}"}}' for c in counts]
-    values.append('{"size": [4, 4], "counts": [0, 16]}')  # uncompressed: left to Python
+    values.append('{"size": [4, 4], "counts": [0, 16.0]}')  # a float count: left to Python
     text = ", ".join(
         f'{{"image_id": 1, "category_id": 1, "score": 0.5, "bbox": [0, 0, 1, 1], '
         f'"segmentation": {v}}}'
@@ -964,7 +966,7 @@ def test_segmentation_scan_reads_chunks_and_keeps_only_the_strings():
 
     gathered = scan.gather(fours, fours, parse_json, fallback, "x")
     assert _item_strings(gathered) == [b"\\04", b"88", mm_mask.frPyObjects(
-        {"size": [4, 4], "counts": [0, 16]}, 4, 4)["counts"]]  # fmt: skip
+        {"size": [4, 4], "counts": [0, 16.0]}, 4, 4)["counts"]]  # fmt: skip
     assert gathered[6].tolist() == [4, 8, 16]  # areas: the runs of 1s
 
 
@@ -1119,3 +1121,55 @@ def test_large_files_are_read_in_parts_on_threads(tmp_path, monkeypatch):
                 ev.summarize()
         stats.append(ev.stats.tolist())
     assert stats[0] == stats[1]
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        "[0, 6, 3, 11]",  # plain run lengths: converted by the scan
+        "[20]",
+        "[]",  # no runs: a 4 x 5 mask needs 20 pixels (an error either way)
+        "[0, 6, 3, 12]",  # one pixel too many
+        "[0, 6, 3.0, 11]",  # a float: Python's conversion
+        "[0, 6, 3, 1.1e1]",
+        "[true, 6, 3, 10]",
+        "[0, -6, 3, 23]",
+        "[0, 6, 3, 4294967307]",  # past uint32
+    ],
+)
+def test_uncompressed_rles_in_files_are_the_dict_paths(tmp_path, counts):
+    """Ground-truth crowd masks given as run lengths: read from the file by the scan,
+    they give the masks, evaluation and errors that the same dataset in memory gives."""
+    text = (
+        '{"images": [{"id": 1, "height": 4, "width": 5}], "categories": [{"id": 1}], '
+        '"annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 1, '
+        '"area": 9, "bbox": [0, 0, 3, 4], '
+        f'"segmentation": {{"size": [4, 5], "counts": {counts}}}}}, '
+        '{"id": 2, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 4, '
+        '"bbox": [2, 0, 2, 2], "segmentation": [[2, 0, 4, 0, 4, 2, 2, 2]]}]}'
+    )
+    path = tmp_path / "gt.json"
+    path.write_text(text)
+    results = [{"image_id": 1, "category_id": 1, "score": 0.9,
+                "segmentation": {"size": [4, 5], "counts": "0`0"}}]  # fmt: skip
+
+    def run(gt: Any) -> Any:
+        ev = mm.COCOeval(gt, gt.loadRes(copy.deepcopy(results)), "segm")
+        ev.evaluate()
+        ev.accumulate()
+        return annotation_masks(gt, "ground-truth"), ev.eval["precision"]
+
+    from modelmetrics._coco.api import annotation_masks
+
+    from_file = outcome(lambda: run(mm.COCO(str(path))))
+    in_memory = outcome(lambda: run(mm.COCO(json.loads(text))))
+    assert from_file[0] == in_memory[0], (from_file, in_memory)
+    if from_file[0] == "raise":
+        assert from_file[1:] == in_memory[1:]
+        return
+    (masks, precision), (ref_masks, ref_precision) = from_file[1], in_memory[1]
+    for name in ("hw", "bbox", "area"):
+        assert np.array_equal(
+            np.asarray(getattr(masks, name)), np.asarray(getattr(ref_masks, name))
+        )
+    assert np.array_equal(precision, ref_precision)

@@ -83,7 +83,7 @@ def json_mask_table(
 
     # Parts of similar size, enough to balance the threads and at most about
     # _SCAN_PART_BYTES each (the bytes a thread holds at once); only values the scan
-    # leaves (uncompressed RLEs, odd numbers) are parsed by Python.
+    # leaves (numbers other than plain integers, other values) are parsed by Python.
     n = len(seg_off)
     spanned = int(np.maximum(seg_len, 0).sum())
     parts = max(min(4 * get_num_threads(), n // _SCAN_MIN_ITEMS), -(-spanned // _SCAN_PART_BYTES))

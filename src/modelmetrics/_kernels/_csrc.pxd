@@ -253,6 +253,7 @@ cdef extern from "mm_json.h" nogil:
         MM_JSON_SEG_POLYGONS
         MM_JSON_SEG_RLE
         MM_JSON_SEG_OTHER
+        MM_JSON_SEG_COUNTS
     ctypedef struct mm_json_segm:
         int kind
         double *xy
@@ -266,6 +267,9 @@ cdef extern from "mm_json.h" nogil:
         int counts_decoded
         char *counts_buf
         Py_ssize_t cap_counts
+        uint32_t *cnts
+        Py_ssize_t n_cnts
+        Py_ssize_t cap_cnts
         int64_t h
         int64_t w
     int mm_json_segmentation(const char *buf, Py_ssize_t off, Py_ssize_t len, mm_json_segm *sg)

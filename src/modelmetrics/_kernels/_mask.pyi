@@ -114,7 +114,7 @@ class JsonScan:
     def scan(
         self,
         p: int,
-        chunk: bytearray | memoryview | mmap.mmap | NDArray[np.uint8],  # uint8_t[::1], written to
+        chunk: bytearray | memoryview | mmap.mmap | NDArray[np.uint8],  # const uint8_t[::1]
         chunk_start: int,
     ) -> None: ...
     def gather(

@@ -23,6 +23,7 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from ._csrc cimport (
+    MM_JSON_SEG_COUNTS,
     MM_JSON_SEG_POLYGONS,
     MM_JSON_SEG_RLE,
     MM_RLE_ECOUNTS,
@@ -873,6 +874,7 @@ cdef struct _ScanPart:
     int64_t n_chars  # string bytes written there
     char *raw        # the JSON of values left to Python, one after the other
     Py_ssize_t n_raw, cap_raw
+    mm_rle_buf encoded  # an uncompressed RLE's string (reused)
     bint scanned
     bint failed      # out of memory
 
@@ -886,14 +888,15 @@ cdef class JsonScan:
     document (spans the reader recorded, in increasing order and disjoint;
     ``seg_len[i] < 0``: none). Part ``p`` is items ``bounds[p]:bounds[p + 1]``, whose
     values lie in the document's bytes :meth:`part_span` ``(p)``; :meth:`scan` reads
-    them from a chunk holding those bytes (the chunk is written to: JSON escapes are
-    decoded in place). Compressed RLEs are validated, measured (area and box) and
+    them from a chunk holding those bytes (JSON escapes are decoded on the way into the
+    blob). Compressed RLEs are validated, measured (area and box) and
     their strings copied into one blob, each part into its own region (a part's
     strings are at most its spans' bytes), with no pass over the strings in Python;
-    polygons and the JSON of other values are kept per part. :meth:`gather` then
-    assembles, in item order, what :func:`gather_annotations` returns, parsing with
-    Python only the values the scan left (anything but polygons and compressed
-    RLEs) and raising the first item's error, as one pass in order would.
+    uncompressed RLEs of plain integers are compressed there likewise; polygons and
+    the JSON of other values are kept per part. :meth:`gather` then assembles, in
+    item order, what :func:`gather_annotations` returns, parsing with Python only the
+    values the scan left (anything but polygons and RLEs of plain integers) and
+    raising the first item's error, as one pass in order would.
     """
     cdef Py_ssize_t n, n_parts
     cdef const int64_t[::1] off, ln, bounds
@@ -966,6 +969,7 @@ cdef class JsonScan:
             for p in range(self.n_parts):
                 mm_json_segm_free(&self.parts[p].sg)
                 free(self.parts[p].raw)
+                mm_rle_buf_free(&self.parts[p].encoded)
         free(self.parts)
         free(self.kind)
         free(self.code)
@@ -987,9 +991,9 @@ cdef class JsonScan:
             start = stop = 0
         return start, stop
 
-    def scan(self, Py_ssize_t p, uint8_t[::1] chunk not None, int64_t chunk_start):
+    def scan(self, Py_ssize_t p, const uint8_t[::1] chunk not None, int64_t chunk_start):
         """Scan part `p` from `chunk`, the document's bytes from `chunk_start` on
-        (covering :meth:`part_span`; written to). Any thread; parts are independent."""
+        (covering :meth:`part_span`). Any thread; parts are independent."""
         if not 0 <= p < self.n_parts:
             raise ValueError("JsonScan.scan: no such part")
         start, stop = self.part_span(p)
@@ -998,12 +1002,12 @@ cdef class JsonScan:
         if self.parts[p].scanned:
             raise ValueError("JsonScan.scan: part already scanned")
         self.parts[p].scanned = True
-        cdef char *base = <char *>&chunk[0] if chunk.shape[0] > 0 else NULL
+        cdef const char *base = <const char *>&chunk[0] if chunk.shape[0] > 0 else NULL
         with nogil:
             self._scan(&self.parts[p], self.bounds[p], self.bounds[p + 1], base, chunk_start)
 
     cdef void _scan(self, _ScanPart *part, Py_ssize_t first, Py_ssize_t last,
-                    char *base, int64_t chunk_start) noexcept nogil:
+                    const char *base, int64_t chunk_start) noexcept nogil:
         cdef Py_ssize_t i, n_poly
         cdef int64_t local
         cdef mm_rle_str rs
@@ -1040,6 +1044,10 @@ cdef class JsonScan:
                 self.hw_v[i, 0] = rs.h
                 self.hw_v[i, 1] = rs.w
                 part.n_chars += rs.len
+            elif (sg.kind == MM_JSON_SEG_COUNTS and sg.h * sg.w <= _MAX_AREA
+                    and self._put_counts(part, i)):
+                if part.failed:
+                    return
             else:
                 # Python parses it later: keep its JSON (the chunk will be gone).
                 if _grow(&part.raw, &part.cap_raw, part.n_raw + self.ln[i] + 1):
@@ -1050,6 +1058,39 @@ cdef class JsonScan:
                 self.at[i] = part.n_raw
                 self.cnt[i] = self.ln[i]
                 part.n_raw += self.ln[i]
+
+    cdef bint _put_counts(self, _ScanPart *part, Py_ssize_t i) noexcept nogil:
+        """Item `i`, an uncompressed RLE (sg.cnts), as the compressed string pycocotools'
+        frPyObjects makes of it, with its area and box. False leaves it to Python: run
+        lengths that do not sum to h * w (Python raises the error), or a string longer
+        than the value's JSON (the part's region in the blob has room for that only)."""
+        cdef mm_rle r
+        cdef uint32_t no_counts = 0
+        cdef mm_json_segm *sg = &part.sg
+        r.cnts = sg.cnts if sg.n_cnts > 0 else &no_counts
+        r.m = sg.n_cnts
+        r.h = <uint32_t>sg.h
+        r.w = <uint32_t>sg.w
+        if mm_rle_check(&r) != MM_RLE_OK:
+            return False
+        part.encoded.len = 0
+        if mm_rle_to_str(r.cnts, r.m, &part.encoded) != MM_RLE_OK:
+            part.failed = True
+            return True
+        if <int64_t>part.encoded.len > self.ln[i]:
+            return False
+        if part.encoded.len:
+            memcpy(&self.blob_v[part.region + part.n_chars], part.encoded.data,
+                   part.encoded.len)
+        self.area_v[i] = mm_rle_area(&r)
+        mm_rle_bbox(&r, &self.bbox_v[i, 0])
+        self.kind[i] = _K_RLE
+        self.at_v[i] = part.region + part.n_chars
+        self.len_v[i] = part.encoded.len
+        self.hw_v[i, 0] = r.h
+        self.hw_v[i, 1] = r.w
+        part.n_chars += part.encoded.len
+        return True
 
     def gather(self, const int64_t[::1] heights, const int64_t[::1] widths, object parse,
                object fallback, str name):
