@@ -31,6 +31,8 @@
 #   WHEELS      folder of wheels (.whl); SITE: where they and modelmetrics go (/tmp/site)
 #   OUT         if set, the output also goes to $OUT/scaling.md, the raw numbers to
 #               $OUT/scaling.json, the build log and the per-run progress next to them
+#   PROFILE=1   instead of the table: dense data only, and benchmarks/profile_coco.py's
+#               stage times and top functions for bbox and segm at 1 and 16 threads
 #   DRY=1       a small dry run for a machine without Python 3.12 (e.g. the 2-core dev VM):
 #               PY must be a virtual environment that has the peers, pycocotools and the
 #               build tools (cython-cmake included); the wheel install is skipped, the
@@ -117,6 +119,17 @@ except ImportError:
     pass
 EOF
 
+    if [[ "${PROFILE:-0}" == 1 ]]; then
+        stamp "data: $IMAGES images, dense, on $(nproc) cores"
+        "$PY" benchmarks/coco_realistic.py --images "$IMAGES" --density dense
+        for work in bbox segm; do
+            stamp "profile: $work dense"
+            "$PY" benchmarks/profile_coco.py --work "$work" --density dense --images "$IMAGES" \
+                --threads 1 "$(nproc)" --top 18
+        done
+        stamp "done in $(elapsed) s"
+        return
+    fi
     stamp "data: $IMAGES images, dense and sparse, on $(nproc) cores"
     for density in dense sparse; do
         "$PY" benchmarks/coco_realistic.py --images "$IMAGES" --density "$density"
