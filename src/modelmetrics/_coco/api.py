@@ -53,6 +53,7 @@ from modelmetrics._detection.columns import (
     invalid_field,
     result_columns_from_reader,
 )
+from modelmetrics._detection.grouping import positions
 from modelmetrics._detection.mask_tables import (
     ann_to_rle,
     json_images,
@@ -665,9 +666,8 @@ def _unknown_ids(values: NDArray[Any], known_ids: Sequence[Any]) -> list[int]:
     if values.dtype == np.int64 and all(type(k) is int for k in known_ids):
         # Ids beyond int64 can match no int64 value.
         in_range = [k for k in known_ids if -(2**63) <= k < 2**63]
-        known_arr = np.array(in_range, dtype=np.int64)
-        positions: list[int] = np.flatnonzero(~np.isin(values, known_arr)).tolist()
-        return positions
+        unknown: list[int] = np.flatnonzero(positions(values, in_range) < 0).tolist()
+        return unknown
     known = set(known_ids)
     return [i for i, value in enumerate(values.tolist()) if value not in known]
 

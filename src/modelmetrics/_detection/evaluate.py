@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels
+from modelmetrics._core.arrays import sorted_unique
 from modelmetrics._core.parallel import get_num_threads, run_parallel
 from modelmetrics._detection.columns import AnnotationColumns
 from modelmetrics._detection.grouping import Grouped, group
@@ -158,6 +159,6 @@ def _balanced_bounds(
     work = n_dt * (n_gt + 1) + n_gt + 1
     cumulative = np.concatenate([[0], np.cumsum(work)])
     targets = np.linspace(0, cumulative[-1], parts + 1)[1:-1]
-    cuts = np.unique(np.searchsorted(cumulative, targets))
+    cuts = sorted_unique(np.searchsorted(cumulative, targets))
     cuts = cuts[(cuts > 0) & (cuts < n_groups)]
     return [0, *(int(c) for c in cuts), n_groups]

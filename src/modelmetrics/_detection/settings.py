@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from modelmetrics._core.arrays import sorted_unique
 from modelmetrics._core.checks import check_int, check_real
 
 __all__ = [
@@ -50,7 +51,7 @@ def coco_recall_thresholds() -> NDArray[np.float64]:
 
 def unique_ids(ids: Sequence[Any] | NDArray[Any]) -> list[Any]:
     """Sorted distinct ids as ``COCOeval.evaluate`` leaves them (numpy scalars)."""
-    return list(np.unique(ids))
+    return list(sorted_unique(ids))
 
 
 @dataclass(frozen=True, eq=False)
