@@ -103,28 +103,36 @@ def _last_with_same_id(ids: NDArray[Any]) -> NDArray[np.int64] | None:
 def _select(
     cols: AnnotationColumns, img_ids: Sequence[Any], cat_ids: Sequence[Any], use_cats: bool
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Rows evaluated, in pycocotools' per-group order, and the group of each row.
+    """Rows evaluated, in pycocotools' per-group order, and the offsets of each group's
+    rows.
 
     Groups are ``category_index * n_images + image_index``; with ``use_cats`` off every
     category in `cat_ids` (duplicates included) joins its image's single group, in
     `cat_ids` order.
     """
     n_img = len(img_ids)
+    n_groups = (len(cat_ids) if use_cats else 1) * n_img
     img_pos = positions(cols.image_id, img_ids)
     rows = np.flatnonzero(img_pos >= 0)
-    if use_cats:
-        cat_pos = positions(cols.category_id, cat_ids)
+    cat_pos = positions(cols.category_id, cat_ids) if use_cats else None
+    if cat_pos is not None:
         rows = rows[cat_pos[rows] >= 0]
     remap = _last_with_same_id(cols.id)
     if remap is not None:
-        rows = remap[rows]  # loadAnns(getAnnIds(...)) returns anns[id]
-    img_of = positions(cols.image_id[rows], img_ids) if remap is not None else img_pos[rows]
-    if use_cats:
-        cat_of = positions(cols.category_id[rows], cat_ids)
-        keep = (img_of >= 0) & (cat_of >= 0)
-        rows, group = rows[keep], cat_of[keep] * n_img + img_of[keep]
-        order = _stable_group_order(group, len(cat_ids) * n_img)
-        return rows[order], group[order]
+        # loadAnns(getAnnIds(...)) returns anns[id]: the row that keeps the id, whose
+        # image and category are looked up again.
+        rows = remap[rows]
+        img_of = positions(cols.image_id[rows], img_ids)
+    else:
+        img_of = img_pos[rows]
+    if cat_pos is not None:
+        if remap is not None:
+            cat_of = positions(cols.category_id[rows], cat_ids)
+            keep = (img_of >= 0) & (cat_of >= 0)
+            rows, img_of, cat_of = rows[keep], img_of[keep], cat_of[keep]
+        else:
+            cat_of = cat_pos[rows]  # rows were chosen to have both
+        return _group_order(rows, cat_of * n_img + img_of, n_groups)
     # Without categories: per image, the annotations of cat_ids[0], then cat_ids[1], ...
     pieces, keys = [], []
     cats = cols.category_id[rows]
@@ -133,18 +141,21 @@ def _select(
         pieces.append(rows[hit])
         keys.append(img_of[hit] * (len(cat_ids) + 1) + j)
     if not pieces:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.zeros(n_groups + 1, np.int64)
     all_rows, all_keys = np.concatenate(pieces), np.concatenate(keys)
     order = np.argsort(all_keys, kind="stable")
-    return all_rows[order], all_keys[order] // (len(cat_ids) + 1)
+    return all_rows[order], _offsets(all_keys[order] // (len(cat_ids) + 1), n_groups)
 
 
-def _stable_group_order(group: NDArray[np.int64], n_groups: int) -> NDArray[np.int64]:
-    """Indices sorting `group` (keys in [0, n_groups)), ties in input order: O(n)."""
+def _group_order(
+    rows: NDArray[np.int64], group: NDArray[np.int64], n_groups: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """`rows` ordered by `group` (keys in [0, n_groups); ties in input order: O(n)), and
+    the offsets of each group."""
     start = np.empty(n_groups + 1, np.int64)
     order = np.empty(len(group), np.int64)
     _kernels.group_order(np.ascontiguousarray(group, dtype=np.int64), start, order)
-    return order
+    return rows[order], start
 
 
 def _offsets(group: NDArray[np.int64], n_groups: int) -> NDArray[np.int64]:
@@ -162,16 +173,15 @@ def group(gt: AnnotationColumns, dt: AnnotationColumns, settings: EvaluationSett
     ValueError
         If the detections have no scores, or annotation ids are not numbers.
     """
-    n_groups = settings.n_images * settings.n_categories
     use_cats = settings.use_categories
-    gt_rows, gt_group = _select(gt, settings.image_ids, settings.category_ids, use_cats)
-    dt_rows, dt_group = _select(dt, settings.image_ids, settings.category_ids, use_cats)
+    gt_rows, gt_start = _select(gt, settings.image_ids, settings.category_ids, use_cats)
+    dt_rows, dt_start = _select(dt, settings.image_ids, settings.category_ids, use_cats)
     if dt.score is None:
         raise ValueError("cocoDt holds no scores: create it with cocoGt.loadRes(...)")
     return Grouped(
-        dt_start=_offsets(dt_group, n_groups),
+        dt_start=dt_start,
         dt_rows=np.ascontiguousarray(dt_rows, dtype=np.int64),
-        gt_start=_offsets(gt_group, n_groups),
+        gt_start=gt_start,
         gt_rows=np.ascontiguousarray(gt_rows, dtype=np.int64),
         dt_id=_as_float_ids(dt.id, "detection"),
         gt_id=_as_float_ids(gt.id, "ground-truth"),
