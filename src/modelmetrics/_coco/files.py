@@ -80,6 +80,8 @@ def read_results(data: bytes | NDArray[np.uint8]) -> _kernels.CocoJson:
     parts = _kernels.ResultsInParts(data, starts)
     run_parallel([partial(parts.read, p) for p in range(len(starts))])
     read = parts.result()
+    del parts
+    _kernels.release_free_memory()  # the parts' columns, freed in the threads' arenas
     return read if read is not None else _kernels.read_results(data)
 
 

@@ -125,6 +125,8 @@ def evaluate(
             for a, b in itertools.pairwise(bounds)
         ]
     )
+    if len(bounds) > 2:
+        _kernels.release_free_memory()  # the threads' scratch, in their own arenas
     slot_group = np.repeat(np.arange(n_groups, dtype=np.int64), kept)
     slot_rank = (np.arange(n_slots, dtype=np.int64) - slot_start[slot_group]).astype(np.int32)
     return Evaluation(

@@ -118,8 +118,10 @@ def json_mask_table(
     finally:
         for buffer in made:
             buffer.close()
-    gathered = scan.gather(heights, widths, parse_json, fallback, name)
-    return _rasterized(gathered, name)
+    table = _rasterized(scan.gather(heights, widths, parse_json, fallback, name), name)
+    if get_num_threads() > 1:
+        _kernels.release_free_memory()  # the threads' scratch, in their own arenas
+    return table
 
 
 def json_images(
@@ -159,11 +161,14 @@ def _rasterized(gathered: tuple[Any, ...], name: str) -> _kernels.MaskTable:
         ]
     )  # fmt: skip
     counts = np.concatenate([c for c, _ in parts]) if parts else np.empty(0, np.uint32)
+    # Zeros (memory that is never written stays unallocated) unless some row has counts:
+    # a table of result strings costs nothing here.
     starts = np.zeros(n + 1, np.int64)
-    offset = 0
-    for (a, b), (c, local) in zip(itertools.pairwise(bounds), parts, strict=True):
-        starts[a : b + 1] = local + offset
-        offset += c.shape[0]
+    if counts.shape[0]:
+        offset = 0
+        for (a, b), (c, local) in zip(itertools.pairwise(bounds), parts, strict=True):
+            starts[a : b + 1] = local + offset
+            offset += c.shape[0]
     # Every string was walked (validated, area and box) when it was gathered.
     return _kernels.MaskTable(counts, starts, hw, bbox, area, blob, str_at, str_len, validated=True)
 

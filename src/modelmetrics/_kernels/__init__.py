@@ -4,7 +4,7 @@ Kernels trust their callers: inputs are validated, C-contiguous arrays of the ri
 dtype, and outputs are preallocated. Public modules import kernels from here.
 """
 
-from modelmetrics._kernels._coco import MaskTable, group_order
+from modelmetrics._kernels._coco import MaskTable, group_order, release_free_memory
 from modelmetrics._kernels._coco import accumulate as coco_accumulate
 from modelmetrics._kernels._coco import box_iou as coco_box_iou
 from modelmetrics._kernels._coco import confusion as coco_confusion
@@ -106,6 +106,7 @@ __all__ = [
     "read_ground_truth",
     "read_numbers",
     "read_results",
+    "release_free_memory",
     "results_part_starts",
     "rle_as_dim",
     "rle_box_iou",

@@ -906,6 +906,7 @@ cdef class JsonScan:
     cdef int64_t *cnt
     cdef _ScanPart *parts
     cdef object blob, hw, bbox, area, str_at, str_len
+    cdef bint gathered
     cdef uint8_t[::1] blob_v
     cdef uint32_t[:, ::1] hw_v
     cdef double[:, ::1] bbox_v
@@ -1098,12 +1099,14 @@ cdef class JsonScan:
         image of ``heights[i] x widths[i]``), after every part was scanned; values the
         scan left are ``parse(bytes)``-d and treated as there. The blob is the scan's
         when its strings fill at least half of it and Python added none, else a
-        compact copy."""
+        compact copy. Once only: the parts' own buffers are freed here."""
         cdef Py_ssize_t p, i, j, x0, x1
         cdef int64_t used = 0, pos
         cdef _ScanPart *part
         if heights.shape[0] != self.n or widths.shape[0] != self.n:
             raise ValueError("JsonScan.gather: one height and width per item")
+        if self.gathered:
+            raise ValueError("JsonScan.gather: called already")
         for p in range(self.n_parts):
             if self.parts[p].failed:
                 raise MemoryError()
@@ -1138,6 +1141,14 @@ cdef class JsonScan:
                 elif self.kind[i] == _K_OTHER:
                     value = parse(PyBytes_FromStringAndSize(part.raw + self.at[i], self.cnt[i]))
                     g.add_object(i, value, heights[i], widths[i], fallback)
+            # The part's polygons and JSON are in `g` now: free them before the
+            # rasterisation needs its scratch.
+            mm_json_segm_free(&part.sg)
+            free(part.raw)
+            part.raw = NULL
+            part.n_raw = part.cap_raw = 0
+            mm_rle_buf_free(&part.encoded)
+        self.gathered = True
         if not compact:
             return g.result(self.blob)  # followed by the strings Python added, if any
         # Strings take less than half of the blob (polygons, other values): copy them
