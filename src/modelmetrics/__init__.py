@@ -2,11 +2,14 @@
 
 Public modules: :mod:`modelmetrics.classification`, :mod:`modelmetrics.regression`,
 :mod:`modelmetrics.detection`, :mod:`modelmetrics.coco` and :mod:`modelmetrics.report`
-(segmentation as it lands). Thread control lives here.
+(segmentation as it lands). Thread control lives here, and
+:func:`init_as_pycocotools`, which makes code that imports pycocotools use
+modelmetrics.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from modelmetrics._coco.swap import init_as_pycocotools
 from modelmetrics._core.parallel import get_num_threads, num_threads, set_num_threads
 
 try:
@@ -14,4 +17,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__", "get_num_threads", "num_threads", "set_num_threads"]
+__all__ = [
+    "__version__",
+    "get_num_threads",
+    "init_as_pycocotools",
+    "num_threads",
+    "set_num_threads",
+]

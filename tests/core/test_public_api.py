@@ -13,7 +13,10 @@ import pytest
 
 # module -> the names it documents (README API tables, module docstrings, examples)
 DOCUMENTED = {
-    "modelmetrics": ["__version__", "get_num_threads", "num_threads", "set_num_threads"],
+    "modelmetrics": [
+        "__version__", "get_num_threads", "init_as_pycocotools", "num_threads",
+        "set_num_threads",
+    ],
     "modelmetrics.classification": [
         "ClassificationAccumulator", "ClassificationMetrics", "ConfusionView",
         "ScoreAccumulator", "ScoreMetrics", "ThresholdAccuracy", "accuracy_at_threshold",
