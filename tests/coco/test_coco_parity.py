@@ -26,7 +26,12 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+# Real data: shipped in tests/data (the COCO val2014 subset), or in the development
+# folder ../shared/data (the faster-coco-eval sets, whose license is not shipped).
+DATA_DIRS = (
+    Path(__file__).resolve().parents[1] / "data",
+    Path(__file__).resolve().parents[3] / "shared" / "data",
+)
 
 
 def _configure(options: dict) -> object:
@@ -122,10 +127,10 @@ def test_id_zero_and_duplicate_ids_behave_as_in_pycocotools():
 
 
 def _real(name: str) -> Path:
-    path = SHARED / name
-    if not path.exists():
-        pytest.skip(f"{path} is not available (../shared is absent outside development)")
-    return path
+    for folder in DATA_DIRS:
+        if (folder / name).exists():
+            return folder / name
+    pytest.skip(f"{name} is not available (../shared is absent outside development)")
 
 
 def _evaluate_files(module_coco, module_eval, gt_path, dt_path, configure=None, iou_type="bbox"):
