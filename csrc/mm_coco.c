@@ -255,7 +255,10 @@ int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_
         }
         for (ptrdiff_t k = 0; k < nk; k++) {
             const int64_t det = s.det[k];
-            if (in->dt_rle != NULL) { /* out[g * 1 + 0]: the same layout as a box row */
+            if (in->pair_iou != NULL) {
+                memcpy(s.iou + k * ng, in->pair_iou + in->pair_start[g] + k * ng,
+                       (size_t)ng * sizeof *s.iou);
+            } else if (in->dt_rle != NULL) { /* out[g * 1 + 0]: the same layout as a box row */
                 /* rleIou starts from the masks' box IoUs and looks at the masks only
                  * where that is positive: most detections overlap no gt box at all,
                  * and then need no decoding. */

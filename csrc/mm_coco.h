@@ -62,6 +62,12 @@ typedef struct {
      * strings, decoded when needed instead of held as counts. Valid strings only. */
     const mm_rle_str *dt_rle_str;
     const mm_rle_str *gt_rle_str;
+    /* Optional (NULL: IoUs of the boxes or masks): the IoUs given, group by group. Group
+     * g's kept detections (in slot order: highest score first, stable) by its ground
+     * truths (in gt_rows order), row-major, from pair_iou + pair_start[g]: pycocotools'
+     * object keypoint similarity for iouType "keypoints". */
+    const double *pair_iou;
+    const int64_t *pair_start;
 } mm_coco_groups;
 
 typedef struct {

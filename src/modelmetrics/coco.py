@@ -22,8 +22,10 @@ absent from the ground truth, which pycocotools asserts on or silently drops) ra
 reports AP@[.50:.95] at ``maxDets[2]`` instead of a hard-coded 100, and progress messages
 print only with ``verbose=True``.
 
-``iouType`` may be ``"bbox"`` or ``"segm"`` (``"keypoints"`` raises
-``NotImplementedError``). For ``"segm"`` every segmentation is converted as
+``iouType`` may be ``"bbox"``, ``"segm"`` or ``"keypoints"`` (object keypoint
+similarity with ``params.kpt_oks_sigmas``, any number of keypoints; keypoint results
+get their box and area from the keypoints, as in ``loadRes``). For ``"segm"`` every
+segmentation is converted as
 ``COCO.annToRLE`` does (polygons rasterised and merged, uncompressed RLEs compressed)
 and the mask IoUs are pycocotools' ``rleIou``, in C on all cores. Unlike pycocotools,
 ``evaluate`` does not replace the ``segmentation`` of the annotation dicts by their

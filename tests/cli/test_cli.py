@@ -297,6 +297,33 @@ def test_coco_segm_prints_the_summary_of_cocoeval(capsys, tmp_path):
     assert out == buffer.getvalue()
 
 
+def test_coco_keypoints_prints_the_ten_line_summary(capsys, tmp_path):
+    gt_path, dt_path, _, _ = coco_files(tmp_path)
+    gt = json.loads(Path(gt_path).read_text())
+    for ann in gt["annotations"]:  # COCO's 17 keypoints spread over each box
+        x, y, w, h = ann["bbox"]
+        ann["keypoints"] = [v for j in range(17) for v in (x + w * j / 17, y + h / 2, 2)]
+        ann["num_keypoints"] = 17
+    Path(gt_path).write_text(json.dumps(gt))
+    results = json.loads(Path(dt_path).read_text())
+    for det in results:
+        x, y, w, h = det.pop("bbox")
+        det["keypoints"] = [v for j in range(17) for v in (x + w * j / 17 + 1, y + h / 2, 1)]
+    Path(dt_path).write_text(json.dumps(results))
+    code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "keypoints")
+    assert code == 0
+    coco_gt = COCO(gt_path)
+    ev = COCOeval(coco_gt, coco_gt.loadRes(dt_path), "keypoints")
+    ev.evaluate()
+    ev.accumulate()
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        ev.summarize()
+    assert out == buffer.getvalue()
+    assert len(out.strip().splitlines()) == 10
+    assert ev.stats[0] > 0
+
+
 def test_report_command_renders_an_export(capsys, tmp_path):
     code, _, _ = run(capsys, "demo", "--quiet", "--output-dir", str(tmp_path))
     assert code == 0
@@ -436,7 +463,7 @@ def test_usage_errors_exit_2(capsys):
     code, _, err = run(capsys, "evaluate", "--task", "regression")
     assert code == 2
     assert "required" in err
-    assert run(capsys, "coco", "a.json", "b.json", "--iou-type", "keypoints")[0] == 2
+    assert run(capsys, "coco", "a.json", "b.json", "--iou-type", "masks")[0] == 2
 
 
 def test_bad_input_exit_code_and_message_from_a_real_process(tmp_path):

@@ -109,10 +109,10 @@ def test_results_not_a_list():
         COCO(copy.deepcopy(GT)).loadRes({"image_id": 1})
 
 
-def test_unsupported_iou_types_say_so():
+def test_iou_types_need_their_fields():
     coco = COCO(copy.deepcopy(GT))
     ev = COCOeval(coco, coco.loadRes([dict(RESULT)]), "keypoints")
-    with pytest.raises(NotImplementedError, match="keypoints"):
+    with pytest.raises(ValueError, match="num_keypoints"):  # the boxes' gt has no keypoints
         ev.evaluate()
     with pytest.raises(ValueError, match="iouType"):
         COCOeval(coco, coco, "masks")

@@ -395,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     coco.add_argument("ground_truth", metavar="GT", help="COCO ground truth JSON")
     coco.add_argument("results", metavar="DT", help="COCO results JSON")
-    coco.add_argument("--iou-type", default="bbox", choices=("bbox", "segm"))
+    coco.add_argument("--iou-type", default="bbox", choices=("bbox", "segm", "keypoints"))
     coco.set_defaults(handler=_coco)
 
     report = commands.add_parser(

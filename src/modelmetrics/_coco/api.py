@@ -414,12 +414,23 @@ class COCO:
             raise ValueError(f"annotation 0 must be an object, got {type(anns[0]).__name__}")
         segm_areas = segm_boxes = segm_masks = None
         from_file = isinstance(resFile, str | os.PathLike)
-        if anns and ("bbox" not in anns[0] or anns[0]["bbox"] == []):
+        completed = False
+        no_box = bool(anns) and ("bbox" not in anns[0] or anns[0]["bbox"] == [])
+        if no_box and "segmentation" not in anns[0] and "keypoints" in anns[0]:
+            if "caption" in anns[0]:
+                raise ValueError("caption results are not supported (annotation 0 has one)")
+            # pycocotools' keypoints branch: box, area and id now, in the dicts.
+            _complete_keypoint_results(anns)
+            completed = True
+            cols = extract_columns(anns, results=True)
+        elif no_box:
             if "caption" in anns[0] or "segmentation" not in anns[0]:
-                kind = next((k for k in ("caption", "keypoints") if k in anns[0]), None)
+                kind = "caption" if "caption" in anns[0] else None
                 raise ValueError(
-                    "only bbox and segmentation results are supported; annotation 0 has "
-                    f"{'a ' + repr(kind) if kind else 'no bbox or segmentation'} field"
+                    "only bbox, segmentation and keypoints results are supported; "
+                    "annotation 0 has "
+                    f"{'a ' + repr(kind) if kind else 'no bbox, segmentation or keypoints'} "
+                    "field"
                 )
             # pycocotools' segm branch: area and (when absent) bbox from the mask.
             with gc_paused():
@@ -436,7 +447,7 @@ class COCO:
         res._dataset["annotations"] = anns
         res._cols = cols
         res._is_results = True
-        res._results_completed = False
+        res._results_completed = completed
         res._segm_areas = segm_areas
         res._segm_boxes = segm_boxes
         # Dicts parsed from a file are ours until someone reads `dataset`: until then
@@ -714,3 +725,30 @@ def _records(dataset: dict[str, Any], key: str) -> Iterator[dict[str, Any]]:
                 f"COCO.dataset[{key!r}][{i}] must be a dict, got {type(item).__name__}"
             )
         yield item
+
+
+def _complete_keypoint_results(anns: list[Any]) -> None:
+    """pycocotools' ``loadRes`` for keypoint results: the box spanned by the keypoints,
+    its area and the id ``index + 1`` written into each dict.
+
+    Raises
+    ------
+    ValueError
+        If a result has no ``keypoints`` list of at least one ``(x, y, v)`` triple.
+    """
+    for i, ann in enumerate(anns):
+        s = ann.get("keypoints") if isinstance(ann, dict) else None
+        if not isinstance(s, list | tuple) or len(s) < 3:
+            raise ValueError(
+                f"annotation {i}: field 'keypoints' must be a list of (x, y, visibility) "
+                f"triples, got {s!r:.80}"
+            )
+        try:
+            np.asarray(s, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"annotation {i}: field 'keypoints' must hold numbers") from None
+        # pycocotools' own np.min / np.max of the lists (numpy scalars of their dtype).
+        x0, x1, y0, y1 = np.min(s[0::3]), np.max(s[0::3]), np.min(s[1::3]), np.max(s[1::3])
+        ann["area"] = (x1 - x0) * (y1 - y0)
+        ann["id"] = i + 1
+        ann["bbox"] = [x0, y0, x1 - x0, y1 - y0]

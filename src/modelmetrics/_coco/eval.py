@@ -17,6 +17,7 @@ parameters. ``summarize`` is pycocotools' own computation on those arrays.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import time
 from typing import Any
@@ -31,6 +32,7 @@ from modelmetrics._detection import records
 from modelmetrics._detection.accumulate import Curves, accumulate, empty_curves
 from modelmetrics._detection.columns import AnnotationColumns
 from modelmetrics._detection.evaluate import Evaluation, MaskPair, evaluate
+from modelmetrics._detection.keypoints import Keypoints, keypoint_rows
 from modelmetrics._detection.settings import (
     COCO_AREA_LABELS,
     COCO_AREA_RANGES,
@@ -178,7 +180,8 @@ class COCOeval:
         Detections, usually ``cocoGt.loadRes(...)``.
     iouType : {"bbox", "segm", "keypoints"}, default="segm"
         ``"bbox"`` (box IoU) or ``"segm"`` (mask IoU; segmentations are converted as
-        pycocotools' ``annToRLE`` does); ``"keypoints"`` is not implemented.
+        pycocotools' ``annToRLE`` does) or ``"keypoints"`` (object keypoint similarity
+        with ``params.kpt_oks_sigmas``).
     verbose : bool, default=False
         Print pycocotools' progress messages.
     """
@@ -205,6 +208,9 @@ class COCOeval:
         self._ious: dict[tuple[Any, Any], Any] | None = None
         # iouType "segm": the detection and ground-truth masks, as evaluate converted them.
         self._masks: MaskPair | None = None
+        # iouType "keypoints": both sides' keypoints and the ground truth's columns with
+        # pycocotools' ignore flag (no visible keypoint, or crowd).
+        self._keypoints: tuple[Keypoints, AnnotationColumns] | None = None
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             self.params.catIds = sorted(cocoGt.getCatIds())
@@ -223,10 +229,8 @@ class COCOeval:
         if p.useSegm is not None:
             p.iouType = "segm" if p.useSegm == 1 else "bbox"
         self._say(f"Evaluate annotation type *{p.iouType}*")
-        if p.iouType not in ("bbox", "segm"):
-            raise NotImplementedError(
-                f"iouType {p.iouType!r} is not supported yet (bbox and segm only)"
-            )
+        if p.iouType not in ("bbox", "segm", "keypoints"):
+            raise ValueError(f"iouType must be 'segm', 'bbox' or 'keypoints', got {p.iouType!r}")
         if self.cocoGt is None or self.cocoDt is None:
             raise ValueError("COCOeval needs both cocoGt and cocoDt to evaluate")
         p.imgIds = unique_ids(p.imgIds)
@@ -237,6 +241,9 @@ class COCOeval:
         self.params = p
         with gc_paused():
             self._masks = None
+            self._keypoints = None
+            if p.iouType == "keypoints":
+                self._keypoints = self._keypoint_inputs(p)
             if p.iouType == "segm":
                 # pycocotools converts every segmentation with annToRLE, then uses masks.
                 # Ground truth first: rasterising polygons needs scratch memory, which
@@ -246,7 +253,14 @@ class COCOeval:
                     detections=annotation_masks(self.cocoDt, "detection"),
                     ground_truth=gt_masks,
                 )
-            self._evaluation = evaluate(*self._columns(), settings_from_params(p), self._masks)
+            gt, dt = self._columns()
+            self._evaluation = evaluate(
+                gt,
+                dt,
+                settings_from_params(p),
+                self._masks,
+                keypoints=self._keypoints[0] if self._keypoints else None,
+            )
         self._eval_imgs = None
         self._ious = None
         self._paramsEval = copy.deepcopy(self.params)
@@ -345,11 +359,23 @@ class COCOeval:
             stats[11] = _summarize(0, areaRng="large", maxDets=max_dets[2])
             return stats
 
+        def _summarize_kps() -> NDArray[np.float64]:
+            stats = np.zeros((10,))
+            stats[0] = _summarize(1, maxDets=20)
+            stats[1] = _summarize(1, maxDets=20, iouThr=0.5)
+            stats[2] = _summarize(1, maxDets=20, iouThr=0.75)
+            stats[3] = _summarize(1, maxDets=20, areaRng="medium")
+            stats[4] = _summarize(1, maxDets=20, areaRng="large")
+            stats[5] = _summarize(0, maxDets=20)
+            stats[6] = _summarize(0, maxDets=20, iouThr=0.5)
+            stats[7] = _summarize(0, maxDets=20, iouThr=0.75)
+            stats[8] = _summarize(0, maxDets=20, areaRng="medium")
+            stats[9] = _summarize(0, maxDets=20, areaRng="large")
+            return stats
+
         if not self.eval:
             raise ValueError("Please run accumulate() first")
-        if self.params.iouType not in ("segm", "bbox"):
-            raise NotImplementedError("keypoints summaries are not supported yet")
-        self.stats = _summarize_dets()
+        self.stats = _summarize_kps() if self.params.iouType == "keypoints" else _summarize_dets()
 
     def __str__(self) -> str:
         self.summarize()
@@ -358,7 +384,29 @@ class COCOeval:
     def _columns(self) -> tuple[AnnotationColumns, AnnotationColumns]:
         assert self.cocoGt is not None
         assert self.cocoDt is not None
-        return annotation_columns(self.cocoGt), annotation_columns(self.cocoDt)
+        gt = self._keypoints[1] if self._keypoints else annotation_columns(self.cocoGt)
+        return gt, annotation_columns(self.cocoDt)
+
+    def _keypoint_inputs(self, p: Params) -> tuple[Keypoints, AnnotationColumns]:
+        """Both sides' keypoints, and the ground truth's columns with pycocotools'
+        keypoints ignore flag: ``num_keypoints == 0`` or ``iscrowd``."""
+        assert self.cocoGt is not None
+        assert self.cocoDt is not None
+        sigmas = np.asarray(p.kpt_oks_sigmas, dtype=np.float64)
+        if sigmas.ndim != 1 or len(sigmas) == 0:
+            raise ValueError("params.kpt_oks_sigmas must be a 1-D array of sigmas")
+        gt_anns = self.cocoGt.dataset.get("annotations", [])
+        dt_anns = self.cocoDt.dataset.get("annotations", [])
+        gt = annotation_columns(self.cocoGt)
+        no_keypoints = np.array([ann["num_keypoints"] == 0 for ann in gt_anns], dtype=bool)
+        ignore = (no_keypoints | gt.ignore.astype(bool)).astype(np.uint8)
+        keypoints = Keypoints(
+            ground_truth=keypoint_rows(gt_anns, len(sigmas), "ground-truth"),
+            detections=keypoint_rows(dt_anns, len(sigmas), "detection"),
+            sigmas=sigmas,
+            matches_none=not p.useCats,
+        )
+        return keypoints, dataclasses.replace(gt, ignore=ignore)
 
     # -- per-image records, on request -----------------------------------------------------
 

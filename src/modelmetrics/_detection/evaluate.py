@@ -23,6 +23,7 @@ from modelmetrics._core.arrays import sorted_unique
 from modelmetrics._core.parallel import get_num_threads, run_parallel
 from modelmetrics._detection.columns import AnnotationColumns
 from modelmetrics._detection.grouping import Grouped, group
+from modelmetrics._detection.keypoints import Keypoints, oks_by_group
 from modelmetrics._detection.settings import EvaluationSettings
 
 __all__ = ["Evaluation", "MaskPair", "evaluate"]
@@ -54,6 +55,9 @@ class Evaluation:
     group_npig: NDArray[np.int32]  # (n_groups, A) non-ignored ground truths
     group_nonempty: NDArray[np.uint8]  # whether the group has a gt or a detection
     grouped: Grouped
+    # iouType "keypoints": the keypoints, and each group's OKS matrix (values, start).
+    keypoints: Keypoints | None = None
+    pair_ious: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
 
     @property
     def n_images(self) -> int:
@@ -87,8 +91,10 @@ def evaluate(
     settings: EvaluationSettings,
     masks: MaskPair | None = None,
     detail: tuple[Any, ...] | None = None,
+    keypoints: Keypoints | None = None,
 ) -> Evaluation:
-    """Match `dt` to `gt` in every group of `settings` (mask IoU when `masks` is given).
+    """Match `dt` to `gt` in every group of `settings`: box IoU, mask IoU when `masks`
+    is given, object keypoint similarity when `keypoints` is.
 
     `detail`, when given, is a tuple of preallocated arrays the kernel also fills with
     pycocotools' per-record matches (for ``evalImgs``).
@@ -118,13 +124,22 @@ def evaluate(
         slot_start, slot_score, slot_det, slot_code, group_npig, group_nonempty,
     )  # fmt: skip
     dt_masks, gt_masks = masks if masks is not None else (None, None)
+    pair_ious = None
+    if keypoints is not None:
+        pair_ious = oks_by_group(
+            keypoints, g.gt_rows, g.gt_start, gt.bbox, gt.area,
+            _kept_detections(g, dt.score, max_det),
+        )  # fmt: skip
     bounds = _balanced_bounds(g.dt_start, g.gt_start, n_groups, max_det)
     run_parallel(
         [
-            partial(run, a, b, detail=detail, dt_masks=dt_masks, gt_masks=gt_masks)
+            partial(
+                run, a, b, detail=detail, dt_masks=dt_masks, gt_masks=gt_masks,
+                pair_ious=pair_ious,
+            )
             for a, b in itertools.pairwise(bounds)
         ]
-    )
+    )  # fmt: skip
     if len(bounds) > 2:
         _kernels.release_free_memory()  # the threads' scratch, in their own arenas
     slot_group = np.repeat(np.arange(n_groups, dtype=np.int64), kept)
@@ -140,7 +155,24 @@ def evaluate(
         group_npig=group_npig,
         group_nonempty=group_nonempty,
         grouped=g,
+        keypoints=keypoints,
+        pair_ious=pair_ious,
     )
+
+
+def _kept_detections(
+    g: Grouped, score: NDArray[np.float64], max_det: int
+) -> list[NDArray[np.int64]]:
+    """Per group with ground truth, its kept detections in slot order (highest score
+    first, ties in group order: the kernel's order, and ``computeOks``'); none
+    elsewhere, where no similarity is needed."""
+    empty = np.empty(0, np.int64)
+    kept = [empty] * (len(g.dt_start) - 1)
+    has_both = np.flatnonzero((np.diff(g.dt_start) > 0) & (np.diff(g.gt_start) > 0))
+    for k in has_both.tolist():
+        rows = g.dt_rows[g.dt_start[k] : g.dt_start[k + 1]]
+        kept[k] = rows[np.argsort(-score[rows], kind="mergesort")[:max_det]]
+    return kept
 
 
 def _balanced_bounds(

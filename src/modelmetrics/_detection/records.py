@@ -30,12 +30,16 @@ def ious(
             grp = k * ev.n_images + i
             s0, s1 = int(ev.slot_start[grp]), int(ev.slot_start[grp + 1])
             rows = g.gt_rows[int(g.gt_start[grp]) : int(g.gt_start[grp + 1])]
-            if s1 == s0 or len(rows) == 0:
+            no_similarity = ev.keypoints is not None and ev.keypoints.matches_none
+            if s1 == s0 or len(rows) == 0 or no_similarity:
                 out[img, cat] = []  # pycocotools' value when either side is empty
                 continue
             matrix = np.zeros((s1 - s0, len(rows)))
             crowd = np.ascontiguousarray(gt.crowd[rows])
-            if masks is not None:
+            if ev.pair_ious is not None:
+                values, start = ev.pair_ious
+                matrix[:] = values[start[grp] : start[grp + 1]].reshape(matrix.shape)
+            elif masks is not None:
                 _kernels.coco_mask_iou(
                     masks.detections, np.ascontiguousarray(ev.slot_det[s0:s1]),
                     masks.ground_truth, np.ascontiguousarray(rows), crowd, matrix,
@@ -64,7 +68,7 @@ def eval_imgs(
     gt_gtm = np.zeros((A, T, n_gt))
     gt_ig = np.zeros((A, n_gt), np.uint8)
     detail = (slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)
-    again = evaluate(gt, dt, settings, masks, detail=detail)
+    again = evaluate(gt, dt, settings, masks, detail=detail, keypoints=ev.keypoints)
     max_det = settings.max_detections[-1]
     records: list[Any] = []
     n_img = ev.n_images

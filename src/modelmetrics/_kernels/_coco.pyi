@@ -63,6 +63,7 @@ def evaluate(
     detail: tuple[Any, ...] | None = None,
     dt_masks: MaskTable | None = None,
     gt_masks: MaskTable | None = None,
+    pair_ious: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
 ) -> None: ...
 def mask_iou(
     dt: MaskTable,

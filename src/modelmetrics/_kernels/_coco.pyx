@@ -235,11 +235,15 @@ def evaluate(
     detail=None,
     MaskTable dt_masks=None,
     MaskTable gt_masks=None,
+    pair_ious=None,
 ):
     """Match the groups ``[first, last)`` (see ``mm_coco_evaluate``).
 
     With ``dt_masks`` and ``gt_masks`` (one row per detection / gt column row) the IoU
-    is that of the masks (iouType "segm"), otherwise that of the boxes.
+    is that of the masks (iouType "segm"); with ``pair_ious``, a tuple
+    ``(values, start)``, the IoUs are given (group ``g``'s kept detections in slot order
+    by its ground truths, row-major, from ``values[start[g]]``: keypoints' OKS);
+    otherwise the IoU is that of the boxes.
 
     ``dt_rows`` / ``gt_rows`` list, group by group, rows of the detection and gt
     columns. ``detail``, when given, is a tuple ``(slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)``
@@ -314,6 +318,21 @@ def evaluate(
     inp.gt_rle_bb = NULL
     inp.dt_rle_str = NULL
     inp.gt_rle_str = NULL
+    inp.pair_iou = NULL
+    inp.pair_start = NULL
+    cdef const double[::1] pair_values
+    cdef const int64_t[::1] pair_start
+    if pair_ious is not None:
+        _need(dt_masks is None, "given IoUs or masks, not both")
+        pair_values, pair_start = pair_ious
+        _need(pair_start.shape[0] == n_groups + 1 and pair_start[0] == 0, "pair offsets")
+        for g in range(first, last):
+            _need(pair_start[g + 1] - pair_start[g]
+                  == (slot_start[g + 1] - slot_start[g]) * (gt_start[g + 1] - gt_start[g])
+                  and pair_start[g + 1] <= pair_values.shape[0],
+                  "given IoUs: kept detections x ground truths per group")
+        inp.pair_iou = &pair_values[0] if pair_values.shape[0] else &dummy_d
+        inp.pair_start = &pair_start[0]
     _need((dt_masks is None) == (gt_masks is None), "masks for both sides or neither")
     if dt_masks is not None:
         _need(dt_masks.n == n_dt_rows and gt_masks.n == n_gt_rows, "one mask per row")

@@ -148,6 +148,8 @@ cdef extern from "mm_coco.h" nogil:
         const double *gt_rle_bb
         const mm_rle_str *dt_rle_str
         const mm_rle_str *gt_rle_str
+        const double *pair_iou
+        const int64_t *pair_start
     ctypedef struct mm_coco_matches:
         const int64_t *slot_start
         double *slot_score
