@@ -420,9 +420,11 @@ class COCO:
             if "caption" in anns[0]:
                 raise ValueError("caption results are not supported (annotation 0 has one)")
             # pycocotools' keypoints branch: box, area and id now, in the dicts.
-            _complete_keypoint_results(anns)
+            with gc_paused():
+                light = _complete_keypoint_results(anns)
+                cols = extract_columns(light, results=True)
+                del light
             completed = True
-            cols = extract_columns(anns, results=True)
         elif no_box:
             if "caption" in anns[0] or "segmentation" not in anns[0]:
                 kind = "caption" if "caption" in anns[0] else None
@@ -727,15 +729,17 @@ def _records(dataset: dict[str, Any], key: str) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def _complete_keypoint_results(anns: list[Any]) -> None:
+def _complete_keypoint_results(anns: list[Any]) -> list[dict[str, Any]]:
     """pycocotools' ``loadRes`` for keypoint results: the box spanned by the keypoints,
-    its area and the id ``index + 1`` written into each dict.
+    its area and the id ``index + 1`` written into each dict (numpy scalars, as there).
+    Returns light dicts (ids, score, box as Python floats) for ``extract_columns``.
 
     Raises
     ------
     ValueError
         If a result has no ``keypoints`` list of at least one ``(x, y, v)`` triple.
     """
+    rows: list[Any] = []
     for i, ann in enumerate(anns):
         s = ann.get("keypoints") if isinstance(ann, dict) else None
         if not isinstance(s, list | tuple) or len(s) < 3:
@@ -743,12 +747,37 @@ def _complete_keypoint_results(anns: list[Any]) -> None:
                 f"annotation {i}: field 'keypoints' must be a list of (x, y, visibility) "
                 f"triples, got {s!r:.80}"
             )
-        try:
-            np.asarray(s, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"annotation {i}: field 'keypoints' must hold numbers") from None
-        # pycocotools' own np.min / np.max of the lists (numpy scalars of their dtype).
-        x0, x1, y0, y1 = np.min(s[0::3]), np.max(s[0::3]), np.min(s[1::3]), np.max(s[1::3])
-        ann["area"] = (x1 - x0) * (y1 - y0)
-        ann["id"] = i + 1
-        ann["bbox"] = [x0, y0, x1 - x0, y1 - y0]
+        rows.append(s)
+    lengths = {len(s) for s in rows}
+    try:
+        # One array for all (the usual case: one skeleton), else row by row.
+        blocks = [np.asarray(rows)] if len(lengths) == 1 else [np.asarray(s)[None] for s in rows]
+    except (TypeError, ValueError):
+        blocks = []
+    if not all(b.dtype.kind in "iuf" for b in blocks) or not blocks:
+        bad = next(i for i, s in enumerate(rows) if not _numbers(s))
+        raise ValueError(f"annotation {bad}: field 'keypoints' must hold numbers")
+    light: list[dict[str, Any]] = []
+    i = 0
+    for block in blocks:
+        # pycocotools' np.min / np.max over each list's x and y values.
+        x0, x1 = block[:, 0::3].min(axis=1), block[:, 0::3].max(axis=1)
+        y0, y1 = block[:, 1::3].min(axis=1), block[:, 1::3].max(axis=1)
+        w, h = x1 - x0, y1 - y0
+        for j in range(block.shape[0]):
+            ann = anns[i]
+            ann["area"] = w[j] * h[j]
+            ann["id"] = i + 1
+            ann["bbox"] = [x0[j], y0[j], w[j], h[j]]
+            d = {k: ann[k] for k in ("image_id", "category_id", "score") if k in ann}
+            d["bbox"] = [float(x0[j]), float(y0[j]), float(w[j]), float(h[j])]
+            light.append(d)
+            i += 1
+    return light
+
+
+def _numbers(values: Any) -> bool:
+    try:
+        return np.asarray(values).dtype.kind in "iuf"
+    except (TypeError, ValueError):
+        return False

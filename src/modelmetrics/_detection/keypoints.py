@@ -44,6 +44,13 @@ def keypoint_rows(anns: Sequence[dict[str, Any]], k: int, side: str) -> NDArray[
     ValueError
         If an annotation has no ``keypoints`` list of ``3 k`` numbers (naming it).
     """
+    try:  # one conversion for all (the usual case), else row by row for the error
+        values = [ann["keypoints"] for ann in anns]
+        out = np.asarray(values, dtype=np.float64) if values else np.empty((0, 3 * k))
+        if out.shape == (len(anns), 3 * k):
+            return out
+    except (TypeError, ValueError, KeyError):
+        pass
     out = np.empty((len(anns), 3 * k), np.float64)
     for i, ann in enumerate(anns):
         values = ann.get("keypoints") if isinstance(ann, dict) else None
