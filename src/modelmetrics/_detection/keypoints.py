@@ -45,8 +45,8 @@ def keypoint_rows(anns: Sequence[dict[str, Any]], k: int, side: str) -> NDArray[
         If an annotation has no ``keypoints`` list of ``3 k`` numbers (naming it).
     """
     try:  # one conversion for all (the usual case), else row by row for the error
-        values = [ann["keypoints"] for ann in anns]
-        out = np.asarray(values, dtype=np.float64) if values else np.empty((0, 3 * k))
+        everything = [ann["keypoints"] for ann in anns]
+        out = np.asarray(everything, dtype=np.float64) if anns else np.empty((0, 3 * k))
         if out.shape == (len(anns), 3 * k):
             return out
     except (TypeError, ValueError, KeyError):
