@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from _fuzz import corrupt, mostly, mutated_json, outcome, rejected, weird_scalars
-from _fuzz_data import DT, GT
+from _fuzz_data import DT, GT, KP_DT, KP_GT, KP_SIGMAS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +70,40 @@ def test_cocoeval_rejects_or_scores_mutated_datasets(
     stats = outcome(_quiet_eval, gt, dt, iou_type, tmp_path if via_file else None)
     if not rejected(stats):
         _check_stats(stats)
+
+
+def _keypoint_eval(gt: Any, dt: Any, tmp: Path | None) -> Any:
+    import contextlib
+    import io
+
+    if tmp is not None:
+        (tmp / "gt.json").write_text(json.dumps(gt))
+        (tmp / "dt.json").write_text(json.dumps(dt))
+        gt, dt = str(tmp / "gt.json"), str(tmp / "dt.json")
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO(gt)
+        ev = COCOeval(coco, coco.loadRes(dt), "keypoints")
+        ev.params.kpt_oks_sigmas = np.array(KP_SIGMAS)
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return ev.stats
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    gt=st.one_of(mutated_json(KP_GT), st.builds(lambda: copy.deepcopy(KP_GT))),
+    dt=st.one_of(mutated_json(KP_DT), st.builds(lambda: copy.deepcopy(KP_DT))),
+    via_file=st.booleans(),
+)
+def test_keypoint_cocoeval_rejects_or_scores_mutated_datasets(
+    gt: Any, dt: Any, via_file: bool, tmp_path: Path
+) -> None:
+    stats = outcome(_keypoint_eval, gt, dt, tmp_path if via_file else None)
+    if not rejected(stats):
+        stats = np.asarray(stats)
+        assert stats.shape == (10,)
+        assert np.all(((stats >= 0) & (stats <= 1)) | (stats == -1)), stats
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
