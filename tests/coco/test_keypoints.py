@@ -202,3 +202,27 @@ def test_ground_truth_without_num_keypoints_names_the_field():
     ev.params.kpt_oks_sigmas = np.array([0.1])
     with pytest.raises(ValueError, match="num_keypoints"):
         ev.evaluate()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pose_cases(), st.randoms(use_true_random=False))
+def test_keypoint_shards_merge_to_the_one_pass_evaluation(case, rnd):
+    """COCOevalAccumulator over shards of images, merged: the one-pass eval and stats."""
+    case["options"] = {k: v for k, v in case["options"].items() if k == "kpt_oks_sigmas"}
+    whole = _run(mm, mm, case)
+    gt = mm.COCO(copy.deepcopy(case["gt"]))
+    dt = gt.loadRes(copy.deepcopy(case["results"]))
+    params = mm.Params("keypoints")
+    if "kpt_oks_sigmas" in case["options"]:
+        params.kpt_oks_sigmas = case["options"]["kpt_oks_sigmas"]
+    ids = sorted(gt.getImgIds())
+    rnd.shuffle(ids)
+    cut = rnd.randint(0, len(ids))
+    a = mm.COCOevalAccumulator(params).update(gt, dt, imgIds=ids[:cut])
+    b = mm.COCOevalAccumulator(params).update(gt, dt, imgIds=ids[cut:])
+    merged = a.merge(b).compute()
+    with contextlib.redirect_stdout(io.StringIO()):
+        merged.summarize()
+    assert merged.stats.tolist() == whole.stats.tolist()
+    for key in ("precision", "recall", "scores"):
+        assert np.array_equal(merged.eval[key], whole.eval[key]), key

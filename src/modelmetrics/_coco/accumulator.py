@@ -41,7 +41,7 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
         Evaluation parameters shared by every shard (``imgIds`` is ignored: each update
         names its images). None takes pycocotools' defaults for `iouType`, with the
         categories of the first ground truth seen.
-    iouType : {"bbox", "segm"}, default="bbox"
+    iouType : {"bbox", "segm", "keypoints"}, default="bbox"
         Used when `params` is None.
 
     Notes
@@ -72,8 +72,10 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
         else:
             params = copy.deepcopy(params)
             self._cats_from_gt = not params.catIds
-        if params.iouType not in ("bbox", "segm"):
-            raise ValueError(f"iouType must be 'bbox' or 'segm', got {params.iouType!r}")
+        if params.iouType not in ("bbox", "segm", "keypoints"):
+            raise ValueError(
+                f"iouType must be 'bbox', 'segm' or 'keypoints', got {params.iouType!r}"
+            )
         params.imgIds = []
         params.maxDets = sorted(params.maxDets)
         if params.useCats:
@@ -97,6 +99,7 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
             tuple(p.maxDets),
             int(p.useCats),
             tuple(int(c) for c in p.catIds),
+            _frozen(getattr(p, "kpt_oks_sigmas", ())),
         )
 
     def update(self, cocoGt: COCO, cocoDt: COCO, imgIds: Sequence[Any] | None = None) -> Self:
