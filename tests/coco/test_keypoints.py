@@ -226,3 +226,22 @@ def test_keypoint_shards_merge_to_the_one_pass_evaluation(case, rnd):
     assert merged.stats.tolist() == whole.stats.tolist()
     for key in ("precision", "recall", "scores"):
         assert np.array_equal(merged.eval[key], whole.eval[key]), key
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+        | st.floats(min_value=0, max_value=1),
+        max_size=300,
+    )
+)
+def test_the_kernels_sum_is_numpys_pairwise_sum(values):
+    """OKS averages with numpy's own summation order (np.sum's pairwise blocks)."""
+    from modelmetrics import _kernels
+
+    a = np.asarray(values, dtype=np.float64)
+    expected = np.sum(a)
+    got = _kernels.numpy_pairwise_sum(a)
+    assert got == expected or (np.isnan(got) and np.isnan(expected))
+    assert np.signbit(got) == np.signbit(expected)

@@ -13,12 +13,17 @@ row). The matching engine then takes them as given IoUs.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from modelmetrics import _kernels
+from modelmetrics._core.parallel import get_num_threads, run_parallel
 
 __all__ = ["Keypoints", "keypoint_rows", "oks_by_group"]
 
@@ -78,39 +83,51 @@ def oks_by_group(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """pycocotools' ``computeOks`` for every group: ``(values, start)`` with group ``g``'s
     matrix (its kept detections ``slot_det[g]``, in slot order, by its ground truths in
-    ``gt_rows`` order) at ``values[start[g]:start[g + 1]]``, row-major."""
+    ``gt_rows`` order) at ``values[start[g]:start[g + 1]]``, row-major.
+
+    The terms ``-e`` are computed on threads, ``np.exp`` applied to them in parts on
+    threads (numpy's exponential, as in pycocotools), then averaged on threads."""
     n_groups = len(gt_start) - 1
-    sizes = np.array(
-        [len(slot_det[g]) * (gt_start[g + 1] - gt_start[g]) for g in range(n_groups)], np.int64
-    )
+    kept_start = np.zeros(n_groups + 1, np.int64)
+    np.cumsum([len(d) for d in slot_det], out=kept_start[1:])
+    kept_rows = np.concatenate(slot_det) if slot_det else np.empty(0, np.int64)
+    n_kept = np.diff(kept_start)
+    n_gt = np.diff(gt_start)
     start = np.zeros(n_groups + 1, np.int64)
-    np.cumsum(sizes, out=start[1:])
+    np.cumsum(n_kept * n_gt, out=start[1:])
     values = np.zeros(int(start[-1]), np.float64)
-    if kp.matches_none:
+    if kp.matches_none or not len(values):
         return values, start
-    variances = (kp.sigmas * 2) ** 2
     k = len(kp.sigmas)
-    for g in np.flatnonzero(sizes).tolist():
-        dets = kp.detections[slot_det[g]]
-        xd, yd = dets[:, 0::3], dets[:, 1::3]
-        rows = gt_rows[gt_start[g] : gt_start[g + 1]]
-        matrix = values[start[g] : start[g + 1]].reshape(len(dets), len(rows))
-        for j, row in enumerate(rows.tolist()):
-            truth = kp.ground_truth[row]
-            xg, yg, vg = truth[0::3], truth[1::3], truth[2::3]
-            visible = vg > 0
-            if np.count_nonzero(visible) > 0:
-                dx = xd - xg
-                dy = yd - yg
-            else:  # distances to the box enlarged by its size on every side
-                bb = gt_bbox[row]
-                x0, x1 = bb[0] - bb[2], bb[0] + bb[2] * 2
-                y0, y1 = bb[1] - bb[3], bb[1] + bb[3] * 2
-                z = np.zeros(k)
-                dx = np.maximum(z, x0 - xd) + np.maximum(z, xd - x1)
-                dy = np.maximum(z, y0 - yd) + np.maximum(z, yd - y1)
-            e = (dx**2 + dy**2) / variances / (gt_area[row] + np.spacing(1)) / 2
-            if np.count_nonzero(visible) > 0:
-                e = np.ascontiguousarray(e[:, visible])
-            matrix[:, j] = np.sum(np.exp(-e), axis=1) / e.shape[1]
+    visible = np.count_nonzero(kp.ground_truth[:, 2::3] > 0, axis=1)
+    gt_terms = np.where(visible > 0, visible, k).astype(np.int64)
+    # Terms per group: each ground truth's count, times the kept detections.
+    per_gt = np.concatenate([[0], np.cumsum(gt_terms[gt_rows])])
+    group_terms = per_gt[gt_start[1:]] - per_gt[gt_start[:-1]]
+    term_start = np.zeros(n_groups + 1, np.int64)
+    np.cumsum(np.where(n_gt > 0, n_kept * group_terms, 0), out=term_start[1:])
+    oks = _kernels.OksGroups(
+        np.ascontiguousarray((kp.sigmas * 2) ** 2, dtype=np.float64),
+        np.ascontiguousarray(kp.ground_truth), np.ascontiguousarray(gt_bbox),
+        np.ascontiguousarray(gt_area, dtype=np.float64), gt_terms,
+        np.ascontiguousarray(kp.detections), gt_start, np.ascontiguousarray(gt_rows),
+        kept_start, kept_rows, term_start, start,
+    )  # fmt: skip
+    terms = np.empty(int(term_start[-1]), np.float64)
+    bounds = _even_cuts(term_start, get_num_threads())
+    run_parallel([partial(oks.terms, terms, a, b) for a, b in itertools.pairwise(bounds)])
+    cuts = np.linspace(0, len(terms), len(bounds)).astype(np.int64).tolist()
+    run_parallel([partial(np.exp, terms[a:b], out=terms[a:b]) for a, b in itertools.pairwise(cuts)])
+    run_parallel(
+        [partial(oks.similarity, terms, values, a, b) for a, b in itertools.pairwise(bounds)]
+    )
     return values, start
+
+
+def _even_cuts(offsets: NDArray[np.int64], threads: int) -> list[int]:
+    """Group boundaries splitting `offsets`' total into about 4 parts per thread."""
+    n = len(offsets) - 1
+    parts = max(1, min(4 * threads, n)) if threads > 1 else 1
+    targets = np.linspace(0, offsets[-1], parts + 1)[1:-1]
+    cuts = np.searchsorted(offsets, targets).tolist()
+    return sorted({0, n, *(c for c in cuts if 0 < c < n)})

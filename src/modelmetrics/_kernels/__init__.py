@@ -4,12 +4,13 @@ Kernels trust their callers: inputs are validated, C-contiguous arrays of the ri
 dtype, and outputs are preallocated. Public modules import kernels from here.
 """
 
-from modelmetrics._kernels._coco import MaskTable, group_order, release_free_memory
+from modelmetrics._kernels._coco import MaskTable, OksGroups, group_order, release_free_memory
 from modelmetrics._kernels._coco import accumulate as coco_accumulate
 from modelmetrics._kernels._coco import box_iou as coco_box_iou
 from modelmetrics._kernels._coco import confusion as coco_confusion
 from modelmetrics._kernels._coco import evaluate as coco_evaluate
 from modelmetrics._kernels._coco import mask_iou as coco_mask_iou
+from modelmetrics._kernels._coco import np_sum as numpy_pairwise_sum
 from modelmetrics._kernels._columns import extract as extract_columns
 from modelmetrics._kernels._confusion import (
     count_equal,
@@ -76,6 +77,7 @@ __all__ = [
     "STATS",
     "CocoJson",
     "MaskTable",
+    "OksGroups",
     "RLEs",
     "ResultsInParts",
     "RleJsonScan",
@@ -100,6 +102,7 @@ __all__ = [
     "moments_merge",
     "moments_n_chunks",
     "moments_reduce",
+    "numpy_pairwise_sum",
     "png_unfilter",
     "pr_curve_points",
     "radix_sort",

@@ -112,3 +112,31 @@ def confusion(
     dt_rows: NDArray[np.int64] | None = None,  # const int64_t[::1] (n_dt,)
 ) -> None: ...
 def release_free_memory() -> None: ...
+
+@disjoint_base
+class OksGroups:
+    def __init__(
+        self,
+        variances: NDArray[np.float64],
+        gt_kp: NDArray[np.float64],
+        gt_box: NDArray[np.float64],
+        gt_area: NDArray[np.float64],
+        gt_terms: NDArray[np.int64],
+        dt_kp: NDArray[np.float64],
+        gt_start: NDArray[np.int64],
+        gt_rows: NDArray[np.int64],
+        kept_start: NDArray[np.int64],
+        kept_rows: NDArray[np.int64],
+        term_start: NDArray[np.int64],
+        pair_start: NDArray[np.int64],
+    ) -> None: ...
+    def terms(self, out: NDArray[np.float64], first: int, last: int) -> None: ...
+    def similarity(
+        self, exp_terms: NDArray[np.float64], out: NDArray[np.float64], first: int, last: int
+    ) -> None: ...
+    @property
+    def n_terms(self) -> int: ...
+    @property
+    def n_pairs(self) -> int: ...
+
+def np_sum(a: NDArray[np.float64]) -> float: ...

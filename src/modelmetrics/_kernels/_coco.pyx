@@ -26,6 +26,10 @@ from ._csrc cimport (
     mm_rle_str,
     mm_rle_str_area,
     mm_rle_str_counts,
+    mm_np_sum,
+    mm_oks_groups,
+    mm_oks_similarity,
+    mm_oks_terms,
 )
 
 
@@ -615,3 +619,115 @@ def release_free_memory():
     dense segm evaluation with 2 threads) for about a millisecond."""
     with nogil:
         mm_release_free_memory()
+
+
+cdef class OksGroups:
+    """pycocotools' ``computeOks`` for every (image, category) group, in two steps
+    around numpy's exponential (``mm_oks.h``): :meth:`terms` writes ``-e`` for each
+    (ground truth, kept detection, keypoint), the caller applies ``np.exp`` in place,
+    :meth:`similarity` averages them into each group's ``n_kept x n_gt`` matrix.
+
+    Rows: ``gt_kp`` / ``dt_kp`` are ``(n, 3 k)`` keypoints of the annotation columns,
+    ``gt_box`` / ``gt_area`` the ground truths' boxes and areas, ``gt_terms`` each
+    ground truth's number of terms (visible keypoints, or ``k`` when none is). Groups:
+    ``gt_rows[gt_start[g]:gt_start[g + 1]]``, ``kept_rows[kept_start[g]:kept_start[g + 1]]``
+    (slot order). ``term_start`` / ``pair_start`` give each group's offsets.
+    """
+    cdef mm_oks_groups g
+    cdef Py_ssize_t _n_groups, _n_terms, _n_pairs
+    cdef object keep  # the arrays the pointers point into
+
+    def __cinit__(self, const double[::1] variances, const double[:, ::1] gt_kp,
+                  const double[:, ::1] gt_box, const double[::1] gt_area,
+                  const int64_t[::1] gt_terms, const double[:, ::1] dt_kp,
+                  const int64_t[::1] gt_start, const int64_t[::1] gt_rows,
+                  const int64_t[::1] kept_start, const int64_t[::1] kept_rows,
+                  const int64_t[::1] term_start, const int64_t[::1] pair_start):
+        cdef Py_ssize_t k = variances.shape[0], i, g, n_gt_rows = gt_kp.shape[0]
+        cdef Py_ssize_t n_dt_rows = dt_kp.shape[0]
+        cdef int64_t terms, nk, ng
+        self._n_groups = gt_start.shape[0] - 1
+        _need(k > 0 and gt_kp.shape[1] == 3 * k and dt_kp.shape[1] == 3 * k, "3 k keypoints")
+        _need(gt_box.shape[0] == n_gt_rows and gt_box.shape[1] == 4
+              and gt_area.shape[0] == n_gt_rows and gt_terms.shape[0] == n_gt_rows,
+              "gt columns")
+        _need(self._n_groups >= 0 and kept_start.shape[0] == self._n_groups + 1
+              and term_start.shape[0] == self._n_groups + 1
+              and pair_start.shape[0] == self._n_groups + 1, "group offsets")
+        _need(gt_start[0] == 0 and gt_start[self._n_groups] == gt_rows.shape[0]
+              and kept_start[0] == 0 and kept_start[self._n_groups] == kept_rows.shape[0]
+              and term_start[0] == 0 and pair_start[0] == 0, "offsets cover the rows")
+        for i in range(gt_rows.shape[0]):
+            _need(0 <= gt_rows[i] < n_gt_rows, "gt rows in range")
+        for i in range(kept_rows.shape[0]):
+            _need(0 <= kept_rows[i] < n_dt_rows, "detection rows in range")
+        for i in range(n_gt_rows):
+            _need(1 <= gt_terms[i] <= k, "terms per ground truth")
+        for g in range(self._n_groups):
+            _need(gt_start[g] <= gt_start[g + 1] and kept_start[g] <= kept_start[g + 1],
+                  "offsets must not decrease")
+            nk = kept_start[g + 1] - kept_start[g]
+            ng = gt_start[g + 1] - gt_start[g]
+            terms = 0
+            for i in range(gt_start[g], gt_start[g + 1]):
+                terms += gt_terms[gt_rows[i]]
+            _need(term_start[g + 1] - term_start[g] == (nk * terms if ng else 0)
+                  and pair_start[g + 1] - pair_start[g] == nk * ng, "group sizes")
+        self._n_terms = term_start[self._n_groups]
+        self._n_pairs = pair_start[self._n_groups]
+        self.keep = (variances, gt_kp, gt_box, gt_area, gt_terms, dt_kp, gt_start, gt_rows,
+                     kept_start, kept_rows, term_start, pair_start)
+        cdef double dummy_d = 0.0
+        cdef int64_t dummy_i = 0
+        self.g.k = k
+        self.g.variances = &variances[0]
+        self.g.gt_kp = &gt_kp[0, 0] if n_gt_rows else &dummy_d
+        self.g.gt_box = &gt_box[0, 0] if n_gt_rows else &dummy_d
+        self.g.gt_area = &gt_area[0] if n_gt_rows else &dummy_d
+        self.g.gt_terms = &gt_terms[0] if n_gt_rows else &dummy_i
+        self.g.dt_kp = &dt_kp[0, 0] if n_dt_rows else &dummy_d
+        self.g.gt_start = &gt_start[0]
+        self.g.gt_rows = &gt_rows[0] if gt_rows.shape[0] else &dummy_i
+        self.g.kept_start = &kept_start[0]
+        self.g.kept_rows = &kept_rows[0] if kept_rows.shape[0] else &dummy_i
+        self.g.term_start = &term_start[0]
+        self.g.pair_start = &pair_start[0]
+        # Empty arrays' pointers are never read: every loop is bounded by the offsets.
+
+    def __init__(self, *args):
+        pass  # everything happens in __cinit__, which gets the same arguments
+
+    def terms(self, double[::1] out, Py_ssize_t first, Py_ssize_t last):
+        """Write groups [first, last)'s ``-e`` terms into `out` (``n_terms`` long)."""
+        _need(out.shape[0] == self._n_terms and 0 <= first <= last <= self._n_groups,
+              "terms output and group range")
+        cdef double dummy = 0.0
+        cdef double *p = &out[0] if self._n_terms else &dummy
+        with nogil:
+            mm_oks_terms(&self.g, first, last, p)
+
+    def similarity(self, const double[::1] exp_terms, double[::1] out, Py_ssize_t first,
+                   Py_ssize_t last):
+        """Groups [first, last)'s similarities from ``exp(-e)`` into `out`."""
+        _need(exp_terms.shape[0] == self._n_terms and out.shape[0] == self._n_pairs
+              and 0 <= first <= last <= self._n_groups, "similarity arrays and group range")
+        cdef double dummy = 0.0
+        cdef double dummy_out = 0.0
+        cdef const double *t = &exp_terms[0] if self._n_terms else &dummy
+        cdef double *o = &out[0] if self._n_pairs else &dummy_out
+        with nogil:
+            mm_oks_similarity(&self.g, first, last, t, o)
+
+    @property
+    def n_terms(self):
+        return self._n_terms
+
+    @property
+    def n_pairs(self):
+        return self._n_pairs
+
+
+def np_sum(const double[::1] a):
+    """numpy's pairwise ``np.sum`` of `a` (``mm_np_sum``; for tests)."""
+    cdef double dummy = 0.0
+    return mm_np_sum(&a[0] if a.shape[0] else &dummy, a.shape[0])

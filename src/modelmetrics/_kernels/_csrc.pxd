@@ -304,3 +304,24 @@ cdef extern from "mm_semantic.h" nogil:
                           int64_t *ext)
     int mm_semantic_count_images(const mm_semantic_input *inp, Py_ssize_t first_image,
                                  Py_ssize_t last_image, int64_t *ext, int64_t *stats)
+
+cdef extern from "mm_oks.h" nogil:
+    ctypedef struct mm_oks_groups:
+        Py_ssize_t k
+        const double *variances
+        const double *gt_kp
+        const double *gt_box
+        const double *gt_area
+        const int64_t *gt_terms
+        const double *dt_kp
+        const int64_t *gt_start
+        const int64_t *gt_rows
+        const int64_t *kept_start
+        const int64_t *kept_rows
+        const int64_t *term_start
+        const int64_t *pair_start
+    void mm_oks_terms(const mm_oks_groups *inp, Py_ssize_t first, Py_ssize_t last,
+                      double *terms)
+    void mm_oks_similarity(const mm_oks_groups *inp, Py_ssize_t first, Py_ssize_t last,
+                           const double *exp_terms, double *oks)
+    double mm_np_sum(const double *a, Py_ssize_t n)
