@@ -627,7 +627,9 @@ enum {
     K_CATEGORIES,
     K_SEGMENTATION,
     K_COUNTS,
-    K_SIZE
+    K_SIZE,
+    K_KEYPOINTS,
+    K_CAPTION
 };
 
 static inline int key_code(const char *s, int n)
@@ -638,8 +640,9 @@ static inline int key_code(const char *s, int n)
     case 4: return IS("bbox") ? K_BBOX : IS("area") ? K_AREA : IS("size") ? K_SIZE : K_OTHER;
     case 5: return IS("score") ? K_SCORE : K_OTHER;
     case 6: return IS("images") ? K_IMAGES : IS("counts") ? K_COUNTS : K_OTHER;
-    case 7: return IS("iscrowd") ? K_ISCROWD : K_OTHER;
+    case 7: return IS("iscrowd") ? K_ISCROWD : IS("caption") ? K_CAPTION : K_OTHER;
     case 8: return IS("image_id") ? K_IMAGE_ID : K_OTHER;
+    case 9: return IS("keypoints") ? K_KEYPOINTS : K_OTHER;
     case 10: return IS("categories") ? K_CATEGORIES : K_OTHER;
     case 11: return IS("category_id") ? K_CATEGORY_ID : IS("annotations") ? K_ANNOTATIONS : K_OTHER;
     case 12: return IS("segmentation") ? K_SEGMENTATION : K_OTHER;
@@ -669,6 +672,7 @@ static inline int known_key(const uchar *p, const uchar *end, int *code)
         TRY("\"segmentation\"", K_SEGMENTATION);
         break;
     case 'a': TRY("\"area\"", K_AREA); break;
+    case 'k': TRY("\"keypoints\"", K_KEYPOINTS); break;
     default: break;
     }
     return 0;
@@ -951,6 +955,7 @@ typedef struct {
     double bbox[4], score, area;
     int bbox_n;        /* elements (-1: no bbox) */
     const uchar *seg_at, *seg_end; /* the segmentation value, when seen */
+    const uchar *kp_at, *kp_end;   /* results: the keypoints value, when seen */
     int bbox_slow;     /* a bbox element is not a plain number */
     /* tokens of deferred numbers: slot -> [start, end) */
     int n_tok;
@@ -1004,7 +1009,8 @@ static int read_object(rd *r, obj *o, int gt)
     /* Results ignore area/id/iscrowd (loadRes overwrites them), annotations score. */
     const unsigned fields = BIT(K_IMAGE_ID) | BIT(K_CATEGORY_ID) | BIT(K_BBOX) |
                             BIT(K_SEGMENTATION) |
-                            (gt ? BIT(K_AREA) | BIT(K_ID) | BIT(K_ISCROWD) : BIT(K_SCORE));
+                            (gt ? BIT(K_AREA) | BIT(K_ID) | BIT(K_ISCROWD)
+                                : BIT(K_SCORE) | BIT(K_KEYPOINTS) | BIT(K_CAPTION));
     /* Only what is read unconditionally; the rest is read once `seen` says it was set. */
     o->seen = 0;
     o->iscrowd = 0;
@@ -1033,6 +1039,14 @@ static int read_object(rd *r, obj *o, int gt)
                 if (skip_value(r))
                     return r->status;
                 o->seg_end = r->p;
+            } else if (code == K_KEYPOINTS) {
+                o->kp_at = r->p; /* parsed on demand, like segmentations */
+                if (skip_value(r))
+                    return r->status;
+                o->kp_end = r->p;
+            } else if (code == K_CAPTION) {
+                if (skip_value(r)) /* only its presence matters */
+                    return r->status;
             } else if (code == K_SCORE || code == K_AREA) {
                 const uchar *at = r->p;
                 int deferred;
@@ -1059,10 +1073,15 @@ static int read_object(rd *r, obj *o, int gt)
 static int check_object(rd *r, const obj *o, ptrdiff_t index, int gt)
 {
     int field = -1, problem = MM_JSON_P_MISSING;
+    const int keypoints = !gt && r->out->keypoints; /* boxes come from the keypoints */
+    if (keypoints && !(o->seen & BIT(K_KEYPOINTS)))
+        return FALLBACK(r->p, "a keypoint result without keypoints");
     if (!(o->seen & BIT(K_IMAGE_ID)))
         field = MM_JSON_F_IMAGE_ID;
     else if (!(o->seen & BIT(K_CATEGORY_ID)))
         field = MM_JSON_F_CATEGORY_ID;
+    else if (keypoints)
+        ; /* loadRes overwrites any box with the keypoints' */
     else if (o->bbox_n < 0)
         field = MM_JSON_F_BBOX;
     else if (o->bbox_n != 4)
@@ -1093,7 +1112,10 @@ static int store_object(rd *r, const obj *o, int layout)
     out->image_id[i] = o->image_id;
     out->category_id[i] = o->category_id;
     memcpy(out->bbox + 4 * i, o->bbox, sizeof o->bbox);
-    if (o->seen & BIT(K_SEGMENTATION)) {
+    if (layout == MM_JSON_RESULTS && out->keypoints) { /* the span of the keypoints */
+        out->seg_off[i] = o->kp_at - r->start;
+        out->seg_len[i] = o->kp_end - o->kp_at;
+    } else if (o->seen & BIT(K_SEGMENTATION)) {
         out->seg_off[i] = o->seg_at - r->start;
         out->seg_len[i] = o->seg_end - o->seg_at;
     } else {
@@ -1123,8 +1145,16 @@ static int read_element(rd *r, int gt, ptrdiff_t index, int *missing_index_key,
     const uchar *at = r->p;
     if (read_object(r, &o, gt))
         return r->status;
-    if (!gt && index == 0 && o.bbox_n <= 0) /* loadRes's own message for this */
-        return FALLBACK(at, "result 0 has no bbox or an empty one");
+    if (!gt && index == 0 && (o.seen & BIT(K_CAPTION)))
+        return FALLBACK(at, "caption results");
+    if (!gt && index == 0 && o.bbox_n <= 0) {
+        /* loadRes's branches: keypoints without a box or a segmentation; else its own
+         * message (or the segmentation branch) from the dict path */
+        if ((o.seen & BIT(K_KEYPOINTS)) && !(o.seen & BIT(K_SEGMENTATION)))
+            r->out->keypoints = 1;
+        else
+            return FALLBACK(at, "result 0 has no bbox or an empty one");
+    }
     if (gt) {
         if (!(o.seen & BIT(K_IMAGE_ID)) || !(o.seen & BIT(K_ID)))
             *missing_index_key = 1;
@@ -1468,6 +1498,38 @@ int mm_json_segmentation(const char *buf, ptrdiff_t off, ptrdiff_t len, mm_json_
     return s;
 }
 
+ptrdiff_t mm_json_number_array(const char *buf, ptrdiff_t off, ptrdiff_t len, double *out,
+                               ptrdiff_t cap)
+{
+    mm_json_coco scratch; /* absorbs the reader's outcome records */
+    memset(&scratch, 0, sizeof scratch);
+    rd r;
+    r.start = (const uchar *)buf;
+    r.p = r.start + off;
+    r.end = r.p + len;
+    r.out = &scratch;
+    r.status = 0;
+    r.invalid = 0;
+    int more;
+    ptrdiff_t n = 0;
+    r.p = ws(r.p, r.end);
+    if (r.p == r.end || *r.p != '[' || open_container(&r, '[', "", &more))
+        return -1;
+    while (more) {
+        const uchar *at = r.p;
+        numtok t;
+        double v;
+        int deferred, big;
+        if (n == cap || !is_number_start(&r) || scan_number(&r, &t) ||
+            token_value(&r, &t, at, &v, &deferred, &big) || deferred || big)
+            return -1;
+        out[n++] = v;
+        if (next_or_close(&r, ']', &more))
+            return -1;
+    }
+    return ws(r.p, r.end) == r.end ? n : -1;
+}
+
 void mm_json_segm_free(mm_json_segm *sg)
 {
     free(sg->xy);
@@ -1509,9 +1571,10 @@ int mm_json_read(const char *buf, ptrdiff_t len, int layout, mm_json_coco *out)
 }
 
 int mm_json_read_results_part(const char *buf, ptrdiff_t len, ptrdiff_t from, ptrdiff_t until,
-                              mm_json_coco *out, ptrdiff_t *next)
+                              int keypoints, mm_json_coco *out, ptrdiff_t *next)
 {
     memset(out, 0, sizeof *out);
+    out->keypoints = from > 0 && keypoints; /* the first part finds out itself */
     out->offset = -1;
     out->reason = "";
     out->err_index = -1;

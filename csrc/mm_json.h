@@ -104,6 +104,10 @@ typedef struct {
     /* Every key pycocotools' createIndex reads is there: images[].id, categories[].id,
      * annotations[].id and .image_id, and .category_id when categories are present. */
     int index_ok;
+    /* Results whose first element has keypoints and neither a box nor a segmentation:
+     * loadRes's keypoints branch. seg_off / seg_len then hold each result's keypoints
+     * value, and boxes are not read (loadRes computes them from the keypoints). */
+    int keypoints;
 
     ptrdiff_t n_deferred, cap_deferred;
     mm_json_deferred *deferred;
@@ -130,9 +134,17 @@ void mm_json_free(mm_json_coco *out);
  * what mm_json_read gives for the whole document when every part's outcome is
  * MM_JSON_OK; with any other outcome, or a `from` that is not where an element starts
  * (then a part's `next` does not chain), read the whole document with mm_json_read for
- * its outcome. Element indices (err_index, deferred rows) are the part's own. */
+ * its outcome. Element indices (err_index, deferred rows) are the part's own.
+ * `keypoints`: whether the first element chose loadRes's keypoints branch (parts after
+ * the first cannot see it; the first part finds out itself). */
 int mm_json_read_results_part(const char *buf, ptrdiff_t len, ptrdiff_t from, ptrdiff_t until,
-                              mm_json_coco *out, ptrdiff_t *next);
+                              int keypoints, mm_json_coco *out, ptrdiff_t *next);
+
+/* The numbers of a JSON array at buf[off, off + len) (a span the reader recorded) into
+ * out[0..cap): their count, or -1 when the value is not an array of at most cap plain
+ * numbers that convert without Python (the caller then parses it with Python). */
+ptrdiff_t mm_json_number_array(const char *buf, ptrdiff_t off, ptrdiff_t len, double *out,
+                               ptrdiff_t cap);
 
 /* One "segmentation" value at buf[off, off + len) (a span the reader recorded), for
  * COCO's annToRLE: */

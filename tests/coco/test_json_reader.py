@@ -1173,3 +1173,63 @@ def test_uncompressed_rles_in_files_are_the_dict_paths(tmp_path, counts):
             np.asarray(getattr(masks, name)), np.asarray(getattr(ref_masks, name))
         )
     assert np.array_equal(precision, ref_precision)
+
+
+# -- keypoint results (loadRes's keypoints branch) ----------------------------------------
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "image_id": st.integers(1, 3),
+                "category_id": st.integers(1, 2),
+                "score": st.floats(0, 1),
+                "keypoints": st.lists(
+                    st.one_of(st.integers(-5, 700), st.floats(-10, 700)), min_size=6, max_size=6
+                ),
+            },
+            optional={
+                "bbox": st.just([1, 2, 3, 4]),
+                "caption": st.just("c"),
+                "segmentation": st.just([[1, 2, 3, 4, 5, 6]]),
+            },
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(1, 4),
+)
+def test_keypoint_results_files_load_like_the_dicts(tmp_path_factory, results, threads):
+    """A keypoint results file, read by the compiled reader (on threads, in parts),
+    gives the columns, keypoints and completed dicts that the parsed list gives."""
+    from modelmetrics._coco import files
+    from modelmetrics._core.parallel import num_threads
+
+    gt = {"images": [{"id": i} for i in (1, 2, 3)],
+          "categories": [{"id": 1}, {"id": 2}], "annotations": []}  # fmt: skip
+    path = tmp_path_factory.mktemp("kp") / "dt.json"
+    path.write_text(json.dumps(results))
+    ref = outcome(lambda: COCO(copy.deepcopy(gt)).loadRes(copy.deepcopy(results)))
+    saved = files._PARALLEL_BYTES
+    files._PARALLEL_BYTES = 0 if threads > 1 else saved
+    try:
+        with num_threads(threads):
+            got = outcome(lambda: COCO(copy.deepcopy(gt)).loadRes(str(path)))
+    finally:
+        files._PARALLEL_BYTES = saved
+    assert got[0] == ref[0], (got, ref)
+    if got[0] == "raise":
+        assert got[1:] == ref[1:]
+        return
+    ours, theirs = got[1], ref[1]
+    first = results[0]
+    if "bbox" not in first and "segmentation" not in first and "caption" not in first:
+        assert ours._result_keypoints is not None  # the reader's keypoints branch
+    same_columns(annotation_columns(ours), annotation_columns(theirs))
+
+    def plain(anns: list[dict[str, Any]]) -> Any:
+        return [{k: np.asarray(v).tolist() for k, v in a.items()} for a in anns]
+
+    assert plain(ours.dataset["annotations"]) == plain(theirs.dataset["annotations"])

@@ -115,6 +115,9 @@ class COCO:
         self._gt_source: COCO | None = None
         # Results read from a file: where their segmentations are in it.
         self._result_spans: SegmentationSpans | None = None
+        # Keypoint results read from a file: each one's keypoints, (n, 3 k), while the
+        # dicts are not handed out (a caller may change those).
+        self._result_keypoints: NDArray[np.float64] | None = None
         if annotation_file is None:
             return
         if isinstance(annotation_file, dict):
@@ -152,6 +155,7 @@ class COCO:
     def dataset(self) -> dict[str, Any]:
         self._complete_results()
         self._load_masks = None  # the caller may change the dicts from now on
+        self._result_keypoints = None
         return self._dataset
 
     @dataset.setter
@@ -164,6 +168,7 @@ class COCO:
         self._fast_index_used = False
         self._gt_source = None
         self._result_spans = None
+        self._result_keypoints = None
         self._results_completed = True  # loadRes's completion was for the old dataset
         self._segm_areas = None
         self._segm_boxes = None
@@ -393,10 +398,14 @@ class COCO:
         if isinstance(resFile, str | os.PathLike):
             data = read_document(resFile)
             read = read_results(data)
-            if read.status in ("ok", "invalid"):
+            keypoints = None
+            if read.status == "ok" and read.keypoints and read.n:
+                # Each result's keypoints, parsed from their spans (None: Python does).
+                keypoints = _kernels.keypoint_arrays(data, read.seg_off, read.seg_len)
+            if read.status in ("ok", "invalid") and (keypoints is not None or not read.keypoints):
                 snapshot = FileSnapshot(resFile, len(data))
                 del data  # the columns are all evaluation needs
-                return self._load_results_read(res, snapshot, read, allow_empty)
+                return self._load_results_read(res, snapshot, read, allow_empty, keypoints)
             # Outside the reader's layout, or not JSON: parse (and fail) as before.
             anns = parse_json(data if isinstance(data, bytes) else data.tobytes())
         elif isinstance(resFile, np.ndarray):
@@ -459,9 +468,15 @@ class COCO:
         return res
 
     def _load_results_read(
-        self, res: COCO, data: FileSnapshot, read: _kernels.CocoJson, allow_empty: bool
+        self,
+        res: COCO,
+        data: FileSnapshot,
+        read: _kernels.CocoJson,
+        allow_empty: bool,
+        keypoints: NDArray[np.float64] | None = None,
     ) -> COCO:
-        """loadRes's checks and result for a file the compiled reader read.
+        """loadRes's checks and result for a file the compiled reader read (`keypoints`:
+        each result's, for loadRes's keypoints branch).
 
         The reader hands the documents loadRes rejects before extracting columns (not a
         list, a first element without a bbox, ...) to the dict path, so the checks left
@@ -475,13 +490,17 @@ class COCO:
         if read.error is not None:
             raise invalid_field(*read.error)
         cols = result_columns_from_reader(read)
+        if keypoints is not None:  # loadRes's keypoints branch: the box they span
+            boxes, areas = _keypoint_boxes(keypoints)
+            cols = dataclasses.replace(cols, bbox=boxes, area=areas)
         self._check_result_ids(
             cols,
             lambda i, field: int(cols.image_id[i] if field == "image_id" else cols.category_id[i]),
         )
         self._give_ground_truth_parts(res)
         res._lazy = data
-        res._result_spans = SegmentationSpans.from_read(read)
+        res._result_keypoints = keypoints
+        res._result_spans = SegmentationSpans.from_read(read) if keypoints is None else None
         res._cols = cols
         res._is_results = True
         res._results_completed = False
@@ -529,6 +548,9 @@ class COCO:
             self._complete(self._dataset["annotations"])
 
     def _complete(self, annotations: list[dict[str, Any]]) -> None:
+        if annotations and _keypoints_branch(annotations[0]):
+            _complete_keypoint_results(annotations)  # a keypoints file, parsed now
+            return
         if self._segm_areas is not None and self._segm_boxes is not None:
             areas, self._segm_areas = self._segm_areas, None
             boxes, self._segm_boxes = self._segm_boxes, None
@@ -781,3 +803,21 @@ def _numbers(values: Any) -> bool:
         return np.asarray(values).dtype.kind in "iuf"
     except (TypeError, ValueError):
         return False
+
+
+def _keypoints_branch(first: Any) -> bool:
+    """Whether loadRes takes its keypoints branch for results starting with `first`."""
+    if not isinstance(first, dict) or "caption" in first:
+        return False
+    no_box = "bbox" not in first or first["bbox"] == []
+    return no_box and "segmentation" not in first and "keypoints" in first
+
+
+def _keypoint_boxes(
+    keypoints: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """loadRes's box and area of each keypoint result: the span of its x and y values."""
+    x, y = keypoints[:, 0::3], keypoints[:, 1::3]
+    x0, x1, y0, y1 = x.min(axis=1), x.max(axis=1), y.min(axis=1), y.max(axis=1)
+    boxes = np.ascontiguousarray(np.stack([x0, y0, x1 - x0, y1 - y0], axis=1))
+    return boxes, (x1 - x0) * (y1 - y0)

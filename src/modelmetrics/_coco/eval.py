@@ -396,13 +396,17 @@ class COCOeval:
         if sigmas.ndim != 1 or len(sigmas) == 0:
             raise ValueError("params.kpt_oks_sigmas must be a 1-D array of sigmas")
         gt_anns = self.cocoGt.dataset.get("annotations", [])
-        dt_anns = self.cocoDt.dataset.get("annotations", [])
         gt = annotation_columns(self.cocoGt)
         no_keypoints = np.array([ann["num_keypoints"] == 0 for ann in gt_anns], dtype=bool)
         ignore = (no_keypoints | gt.ignore.astype(bool)).astype(np.uint8)
+        # Results read from a file keep their keypoints as an array: no dicts needed.
+        detections = self.cocoDt._result_keypoints
+        if detections is None or detections.shape[1] != 3 * len(sigmas):
+            dt_anns = self.cocoDt.dataset.get("annotations", [])
+            detections = keypoint_rows(dt_anns, len(sigmas), "detection")
         keypoints = Keypoints(
             ground_truth=keypoint_rows(gt_anns, len(sigmas), "ground-truth"),
-            detections=keypoint_rows(dt_anns, len(sigmas), "detection"),
+            detections=detections,
             sigmas=sigmas,
             matches_none=not p.useCats,
         )

@@ -60,7 +60,7 @@ def read_document(path: str | os.PathLike[str]) -> bytes | NDArray[np.uint8]:
     if threads == 1 or size < _PARALLEL_BYTES:
         return read_bytes(path)
     data = np.empty(size, np.uint8)
-    parts = min(threads, size // _MIN_PART_BYTES)
+    parts = max(1, min(threads, size // _MIN_PART_BYTES))
     bounds = np.linspace(0, size, parts + 1).astype(np.int64).tolist()
     with data.data as view:
         run_parallel(

@@ -22,6 +22,7 @@ from modelmetrics._kernels._confusion import (
 from modelmetrics._kernels._json import (
     CocoJson,
     ResultsInParts,
+    keypoint_arrays,
     read_ground_truth,
     read_numbers,
     read_results,
@@ -95,6 +96,7 @@ __all__ = [
     "decode_desc_keys",
     "extract_columns",
     "group_order",
+    "keypoint_arrays",
     "label_presence",
     "max_runs",
     "merge_runs",

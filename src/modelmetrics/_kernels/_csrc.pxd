@@ -236,6 +236,7 @@ cdef extern from "mm_json.h" nogil:
         int has_annotations
         int has_categories
         int index_ok
+        int keypoints
         Py_ssize_t n_deferred
         mm_json_deferred *deferred
         Py_ssize_t offset
@@ -250,7 +251,10 @@ cdef extern from "mm_json.h" nogil:
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
     void mm_json_free(mm_json_coco *out)
     int mm_json_read_results_part(const char *buf, Py_ssize_t len, Py_ssize_t start,
-                                  Py_ssize_t until, mm_json_coco *out, Py_ssize_t *next) nogil
+                                  Py_ssize_t until, int keypoints, mm_json_coco *out,
+                                  Py_ssize_t *next) nogil
+    Py_ssize_t mm_json_number_array(const char *buf, Py_ssize_t off, Py_ssize_t len,
+                                    double *out, Py_ssize_t cap) nogil
     enum:
         MM_JSON_SEG_POLYGONS
         MM_JSON_SEG_RLE

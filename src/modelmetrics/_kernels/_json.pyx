@@ -28,6 +28,7 @@ from ._csrc cimport (
     mm_json_coco,
     mm_json_deferred,
     mm_json_free,
+    mm_json_number_array,
     mm_json_read,
     mm_json_read_results_part,
 )
@@ -71,6 +72,7 @@ cdef class CocoJson:
     cdef readonly bint has_annotations
     cdef readonly bint has_categories
     cdef readonly bint index_ok
+    cdef readonly bint keypoints
     cdef readonly Py_ssize_t n_deferred
 
     def __cinit__(self):
@@ -148,6 +150,7 @@ cdef CocoJson _read(const unsigned char[::1] data, int layout):
         res.has_annotations = c.has_annotations
         res.has_categories = c.has_categories
         res.index_ok = c.index_ok
+        res.keypoints = c.keypoints
         res.images_off = c.images_off
         res.images_len = c.images_len
         if layout == MM_JSON_GROUND_TRUTH:
@@ -242,6 +245,7 @@ cdef class ResultsInParts:
     cdef int *status
     cdef Py_ssize_t *next
     cdef bint done
+    cdef bint keypoints  # what the first result decides (the other parts cannot see it)
 
     def __cinit__(self, const unsigned char[::1] data, const int64_t[::1] starts):
         cdef Py_ssize_t p
@@ -260,6 +264,7 @@ cdef class ResultsInParts:
             raise MemoryError()
         for p in range(self.k):
             self.status[p] = -1  # not read
+        self.keypoints = _first_result_is_keypoints(data)
 
     def __init__(self, data, starts):
         pass  # everything happens in __cinit__, which gets the same arguments
@@ -283,9 +288,10 @@ cdef class ResultsInParts:
         cdef const char *buf = <const char *>&self.data[0] if n > 0 else &_no_bytes
         cdef Py_ssize_t until = self.starts[p + 1] if p + 1 < self.k else n + 1
         cdef Py_ssize_t start = self.starts[p]
+        cdef int keypoints = self.keypoints
         with nogil:
-            self.status[p] = mm_json_read_results_part(buf, n, start, until, &self.parts[p],
-                                                       &self.next[p])
+            self.status[p] = mm_json_read_results_part(buf, n, start, until, keypoints,
+                                                       &self.parts[p], &self.next[p])
 
     def result(self):
         """The whole document's :class:`CocoJson`, or None (see the class)."""
@@ -304,10 +310,13 @@ cdef class ResultsInParts:
             if self.next[p] != (self.starts[p + 1] if p + 1 < self.k else n):
                 return None  # parts do not chain: a guessed start was not an element's
             total += self.parts[p].n
+        if self.parts[0].keypoints != self.keypoints:
+            return None  # cannot happen: both read the same first element
         cdef const char *buf = <const char *>&self.data[0] if n > 0 else &_no_bytes
         self.done = True
         cdef CocoJson res = CocoJson.__new__(CocoJson)
         res.status = "ok"
+        res.keypoints = self.keypoints
         res.n = total
         res.score = np.empty(total, np.float64)
         res.image_id = np.empty(total, np.int64)
@@ -334,3 +343,57 @@ cdef class ResultsInParts:
             at += c.n
             mm_json_free(c)  # its columns are copied: give the memory back now
         return res
+
+
+cdef bint _first_result_is_keypoints(const unsigned char[::1] data) except -1:
+    """Whether the first element of a results document chooses loadRes's keypoints
+    branch (read here on its own; False for anything unusual: the reads decide)."""
+    cdef Py_ssize_t n = data.shape[0], at = 0
+    cdef mm_json_coco c
+    cdef Py_ssize_t next_at = 0
+    cdef int status
+    while at < n and _is_space(data[at]):
+        at += 1
+    if at == n or data[at] != 91:  # '['
+        return False
+    at += 1
+    while at < n and _is_space(data[at]):
+        at += 1
+    if at == n:
+        return False
+    with nogil:  # only the element starting at `at`
+        status = mm_json_read_results_part(<const char *>&data[0], n, 0, at + 1, 0, &c,
+                                           &next_at)
+    # Unread or failed: the parts' reads decide (and report) the document.
+    cdef bint keypoints = (status == MM_JSON_OK or status == MM_JSON_INVALID) and c.keypoints
+    mm_json_free(&c)
+    return keypoints
+
+
+def keypoint_arrays(const unsigned char[::1] data, const int64_t[::1] off,
+                    const int64_t[::1] length):
+    """The keypoints values at the spans (one per result) as an ``(n, width)`` float64
+    array, or None when any is not an array of plain numbers of the first one's width
+    (Python then parses the document)."""
+    cdef Py_ssize_t n = off.shape[0], i, width, got
+    cdef const char *buf = <const char *>&data[0] if data.shape[0] else &_no_bytes
+    if n == 0 or length.shape[0] != n:
+        return None
+    for i in range(n):
+        if off[i] < 0 or length[i] < 0 or off[i] + length[i] > data.shape[0]:
+            return None
+    first = np.empty(length[0] // 2 + 1, np.float64)
+    cdef double[::1] first_v = first
+    width = mm_json_number_array(buf, off[0], length[0], &first_v[0], first_v.shape[0])
+    if width <= 0:
+        return None
+    out = np.empty((n, width), np.float64)
+    cdef double[:, ::1] out_v = out
+    cdef bint ok = True
+    with nogil:
+        for i in range(n):
+            got = mm_json_number_array(buf, off[i], length[i], &out_v[i, 0], width)
+            if got != width:
+                ok = False
+                break
+    return out if ok else None
