@@ -45,9 +45,9 @@ void mm_oks_terms(const mm_oks_groups *in, ptrdiff_t first, ptrdiff_t last, doub
     }
 }
 
-double mm_np_sum(const double *a, ptrdiff_t n)
+/* numpy's DOUBLE_pairwise_sum: blocks of 8 accumulators, halves split at multiples of 8. */
+static double pairwise(const double *a, ptrdiff_t n)
 {
-    if (n == 0) return 0.0; /* np.sum of nothing: the identity, +0 */
     if (n < 8) {
         double res = -0.0; /* numpy starts from -0 so that a sum of -0s stays -0 */
         for (ptrdiff_t i = 0; i < n; i++) res += a[i];
@@ -65,7 +65,13 @@ double mm_np_sum(const double *a, ptrdiff_t n)
     }
     ptrdiff_t n2 = n / 2;
     n2 -= n2 % 8;
-    return mm_np_sum(a, n2) + mm_np_sum(a + n2, n - n2);
+    return pairwise(a, n2) + pairwise(a + n2, n - n2);
+}
+
+double mm_np_sum(const double *a, ptrdiff_t n)
+{
+    /* np.add.reduce starts from its identity, +0, and adds the pairwise sum of all. */
+    return 0.0 + pairwise(a, n);
 }
 
 void mm_oks_similarity(const mm_oks_groups *in, ptrdiff_t first, ptrdiff_t last,

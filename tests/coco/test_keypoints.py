@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import modelmetrics.coco as mm
@@ -236,6 +236,11 @@ def test_keypoint_shards_merge_to_the_one_pass_evaluation(case, rnd):
         max_size=300,
     )
 )
+@example([])
+@example([-0.0])
+@example([-0.0] * 9)
+@example([1e-320, -1e-320])
+@example([0.1] * 129)
 def test_the_kernels_sum_is_numpys_pairwise_sum(values):
     """OKS averages with numpy's own summation order (np.sum's pairwise blocks)."""
     from modelmetrics import _kernels

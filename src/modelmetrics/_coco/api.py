@@ -41,6 +41,7 @@ from modelmetrics._coco.files import (
     FileSnapshot,
     SegmentationSpans,
     read_document,
+    read_keypoints,
     read_results,
 )
 from modelmetrics._coco.lookup_errors import lookup_errors_as_value_errors
@@ -401,7 +402,7 @@ class COCO:
             keypoints = None
             if read.status == "ok" and read.keypoints and read.n:
                 # Each result's keypoints, parsed from their spans (None: Python does).
-                keypoints = _kernels.keypoint_arrays(data, read.seg_off, read.seg_len)
+                keypoints = read_keypoints(data, read.seg_off, read.seg_len)
             if read.status in ("ok", "invalid") and (keypoints is not None or not read.keypoints):
                 snapshot = FileSnapshot(resFile, len(data))
                 del data  # the columns are all evaluation needs

@@ -30,6 +30,7 @@ __all__ = [
     "read_bytes",
     "read_document",
     "read_into",
+    "read_keypoints",
     "read_results",
 ]
 
@@ -207,3 +208,25 @@ class FastGroundTruth:
             return cls(image_ids, cat_ids, None, read.error)
         columns = ground_truth_columns_from_reader(read)
         return cls(image_ids, cat_ids, columns, None, SegmentationSpans.from_read(read))
+
+
+def read_keypoints(
+    data: bytes | NDArray[np.uint8], off: NDArray[np.int64], length: NDArray[np.int64]
+) -> NDArray[np.float64] | None:
+    """Each result's keypoints from its span, parsed on threads: an ``(n, 3 k)`` array,
+    or None when any is not an array of the first one's count of plain numbers."""
+    if not len(off):
+        return None
+    width = _kernels.keypoint_width(data, int(off[0]), int(length[0]))
+    if width <= 0:
+        return None
+    out = np.empty((len(off), width), np.float64)
+    parts = max(1, min(4 * get_num_threads(), len(off) // 1024))
+    bounds = np.linspace(0, len(off), parts + 1).astype(np.int64).tolist()
+    done = run_parallel(
+        [
+            partial(_kernels.keypoint_arrays, data, off, length, out, a, b)
+            for a, b in itertools.pairwise(bounds)
+        ]
+    )
+    return out if all(done) else None

@@ -69,5 +69,11 @@ class ResultsInParts:
     def result(self) -> CocoJson | None: ...
 
 def keypoint_arrays(
-    data: _Bytes, off: NDArray[np.int64], length: NDArray[np.int64]
-) -> NDArray[np.float64] | None: ...
+    data: _Bytes,
+    off: NDArray[np.int64],
+    length: NDArray[np.int64],
+    out: NDArray[np.float64],
+    first: int,
+    last: int,
+) -> bool: ...
+def keypoint_width(data: _Bytes, off: int, length: int) -> int: ...

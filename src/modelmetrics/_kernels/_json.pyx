@@ -371,29 +371,36 @@ cdef bint _first_result_is_keypoints(const unsigned char[::1] data) except -1:
 
 
 def keypoint_arrays(const unsigned char[::1] data, const int64_t[::1] off,
-                    const int64_t[::1] length):
-    """The keypoints values at the spans (one per result) as an ``(n, width)`` float64
-    array, or None when any is not an array of plain numbers of the first one's width
-    (Python then parses the document)."""
-    cdef Py_ssize_t n = off.shape[0], i, width, got
+                    const int64_t[::1] length, double[:, ::1] out, Py_ssize_t first,
+                    Py_ssize_t last):
+    """Parse the keypoints values at spans ``[first, last)`` (one per result) into those
+    rows of `out` (``(n, width)`` float64). Returns False when any is not an array of
+    ``width`` plain numbers (Python then parses the document). Any thread."""
+    cdef Py_ssize_t n = off.shape[0], i, width = out.shape[1], got
     cdef const char *buf = <const char *>&data[0] if data.shape[0] else &_no_bytes
-    if n == 0 or length.shape[0] != n:
-        return None
-    for i in range(n):
+    if length.shape[0] != n or out.shape[0] != n or not 0 <= first <= last <= n:
+        raise ValueError("keypoint_arrays: one span and one row per result")
+    for i in range(first, last):
         if off[i] < 0 or length[i] < 0 or off[i] + length[i] > data.shape[0]:
-            return None
-    first = np.empty(length[0] // 2 + 1, np.float64)
-    cdef double[::1] first_v = first
-    width = mm_json_number_array(buf, off[0], length[0], &first_v[0], first_v.shape[0])
-    if width <= 0:
-        return None
-    out = np.empty((n, width), np.float64)
-    cdef double[:, ::1] out_v = out
+            return False
+    if width == 0:
+        return first == last
     cdef bint ok = True
     with nogil:
-        for i in range(n):
-            got = mm_json_number_array(buf, off[i], length[i], &out_v[i, 0], width)
+        for i in range(first, last):
+            got = mm_json_number_array(buf, off[i], length[i], &out[i, 0], width)
             if got != width:
                 ok = False
                 break
-    return out if ok else None
+    return ok
+
+
+def keypoint_width(const unsigned char[::1] data, int64_t off, int64_t length):
+    """The number of plain numbers in the array at the span, or -1 (see
+    :func:`keypoint_arrays`)."""
+    if off < 0 or length < 0 or off + length > data.shape[0]:
+        return -1
+    values = np.empty(length // 2 + 1, np.float64)
+    cdef double[::1] v = values
+    cdef const char *buf = <const char *>&data[0] if data.shape[0] else &_no_bytes
+    return mm_json_number_array(buf, off, length, &v[0], v.shape[0])
