@@ -629,7 +629,8 @@ enum {
     K_COUNTS,
     K_SIZE,
     K_KEYPOINTS,
-    K_CAPTION
+    K_CAPTION,
+    K_NUM_KEYPOINTS
 };
 
 static inline int key_code(const char *s, int n)
@@ -646,6 +647,7 @@ static inline int key_code(const char *s, int n)
     case 10: return IS("categories") ? K_CATEGORIES : K_OTHER;
     case 11: return IS("category_id") ? K_CATEGORY_ID : IS("annotations") ? K_ANNOTATIONS : K_OTHER;
     case 12: return IS("segmentation") ? K_SEGMENTATION : K_OTHER;
+    case 13: return IS("num_keypoints") ? K_NUM_KEYPOINTS : K_OTHER;
     default: return K_OTHER;
     }
 #undef IS
@@ -912,6 +914,9 @@ static int reserve_row(rd *r, int layout)
             RE(ann_id, 1);
             RE(area, 1);
             RE(crowd, 1);
+            RE(kp_off, 1);
+            RE(kp_len, 1);
+            RE(num_kp_zero, 1);
         }
     }
 #undef RE
@@ -955,7 +960,8 @@ typedef struct {
     double bbox[4], score, area;
     int bbox_n;        /* elements (-1: no bbox) */
     const uchar *seg_at, *seg_end; /* the segmentation value, when seen */
-    const uchar *kp_at, *kp_end;   /* results: the keypoints value, when seen */
+    const uchar *kp_at, *kp_end;   /* the keypoints value, when seen */
+    int num_kp_zero;               /* ground truth: num_keypoints == 0, in Python's terms */
     int bbox_slow;     /* a bbox element is not a plain number */
     /* tokens of deferred numbers: slot -> [start, end) */
     int n_tok;
@@ -1009,8 +1015,9 @@ static int read_object(rd *r, obj *o, int gt)
     /* Results ignore area/id/iscrowd (loadRes overwrites them), annotations score. */
     const unsigned fields = BIT(K_IMAGE_ID) | BIT(K_CATEGORY_ID) | BIT(K_BBOX) |
                             BIT(K_SEGMENTATION) |
-                            (gt ? BIT(K_AREA) | BIT(K_ID) | BIT(K_ISCROWD)
-                                : BIT(K_SCORE) | BIT(K_KEYPOINTS) | BIT(K_CAPTION));
+                            BIT(K_KEYPOINTS) |
+                            (gt ? BIT(K_AREA) | BIT(K_ID) | BIT(K_ISCROWD) | BIT(K_NUM_KEYPOINTS)
+                                : BIT(K_SCORE) | BIT(K_CAPTION));
     /* Only what is read unconditionally; the rest is read once `seen` says it was set. */
     o->seen = 0;
     o->iscrowd = 0;
@@ -1047,6 +1054,19 @@ static int read_object(rd *r, obj *o, int gt)
             } else if (code == K_CAPTION) {
                 if (skip_value(r)) /* only its presence matters */
                     return r->status;
+            } else if (code == K_NUM_KEYPOINTS) {
+                /* pycocotools tests num_keypoints == 0: numbers equal to zero and false
+                 * are; anything else is not. */
+                if (r->p < r->end && (*r->p == '-' || is_digit(*r->p))) {
+                    numtok t;
+                    if (scan_number(r, &t))
+                        return r->status;
+                    o->num_kp_zero = t.w == 0;
+                } else {
+                    o->num_kp_zero = r->end - r->p >= 5 && memcmp(r->p, "false", 5) == 0;
+                    if (skip_value(r))
+                        return r->status;
+                }
             } else if (code == K_SCORE || code == K_AREA) {
                 const uchar *at = r->p;
                 int deferred;
@@ -1128,6 +1148,10 @@ static int store_object(rd *r, const obj *o, int layout)
         out->ann_id[i] = o->id;
         out->area[i] = o->area;
         out->crowd[i] = o->iscrowd != 0;
+        const int has_kp = (o->seen & BIT(K_KEYPOINTS)) != 0;
+        out->kp_off[i] = has_kp ? o->kp_at - r->start : 0;
+        out->kp_len[i] = has_kp ? o->kp_end - o->kp_at : -1;
+        out->num_kp_zero[i] = !(o->seen & BIT(K_NUM_KEYPOINTS)) ? 2 : (uint8_t)o->num_kp_zero;
     }
     for (int j = 0; j < o->n_tok; j++)
         if (defer(r, i, o->tok_slot[j], o->tok[j], o->tok_end[j]))
@@ -1627,7 +1651,12 @@ void mm_json_free(mm_json_coco *out)
     free(out->deferred);
     free(out->seg_off);
     free(out->seg_len);
+    free(out->kp_off);
+    free(out->kp_len);
+    free(out->num_kp_zero);
     out->seg_off = out->seg_len = NULL;
+    out->kp_off = out->kp_len = NULL;
+    out->num_kp_zero = NULL;
     out->image_id = out->category_id = out->ann_id = out->images = out->categories = NULL;
     out->bbox = out->area = out->score = NULL;
     out->crowd = NULL;

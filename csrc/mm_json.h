@@ -92,6 +92,11 @@ typedef struct {
      * -1 when the row has none. */
     int64_t *seg_off;
     int64_t *seg_len;
+    /* Ground truth: each row's "keypoints" value, as for segmentations (kp_len -1: none),
+     * and num_keypoints == 0 as Python compares it (1), or not (0), or absent (2). */
+    int64_t *kp_off;
+    int64_t *kp_len;
+    uint8_t *num_kp_zero;
 
     /* Ground truth: images[].id and categories[].id, in document order. */
     ptrdiff_t n_images, cap_images;

@@ -250,3 +250,37 @@ def test_the_kernels_sum_is_numpys_pairwise_sum(values):
     got = _kernels.numpy_pairwise_sum(a)
     assert got == expected or (np.isnan(got) and np.isnan(expected))
     assert np.signbit(got) == np.signbit(expected)
+
+
+def test_ground_truth_file_keypoints_equal_the_dicts(tmp_path):
+    """Keypoints and num_keypoints read from a ground-truth file without its dicts:
+    ``num_keypoints == 0`` in Python's terms (0, 0.0, -0, false are; true, null, "0",
+    1e-9 are not), and the same evaluation as from the dicts."""
+    values = [0, 0.0, -0, False, True, None, "0", 1e-9, 3, 0e5]
+    anns = [{"id": i + 1, "image_id": 1, "category_id": 1, "bbox": [i, i, 10, 10],
+             "area": 100.0, "iscrowd": 0, "keypoints": [i + 2, i + 3, 2, i + 5, i + 1, 1],
+             "num_keypoints": v} for i, v in enumerate(values)]  # fmt: skip
+    gt_doc = {"images": [{"id": 1}], "annotations": anns, "categories": [{"id": 1}]}
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps(gt_doc))
+    gt = mm.COCO(str(path))
+    found = gt._ground_truth_keypoints()
+    assert found is not None
+    keypoints, zero = found
+    assert zero.tolist() == [v == 0 for v in values]
+    assert keypoints.tolist() == [[float(x) for x in a["keypoints"]] for a in anns]
+    results = [{"image_id": 1, "category_id": 1, "score": 0.5 + i / 100,
+                "keypoints": [i + 2.5, i + 3, 1, i + 5, i + 1.5, 1]} for i in range(6)]  # fmt: skip
+
+    def run(coco: Any) -> Any:
+        ev = mm.COCOeval(coco, coco.loadRes(copy.deepcopy(results)), "keypoints")
+        ev.params.kpt_oks_sigmas = np.array([0.05, 0.1])
+        ev.evaluate()
+        ev.accumulate()
+        return ev
+
+    from_file, from_dicts = run(gt), run(mm.COCO(copy.deepcopy(gt_doc)))
+    assert gt._lazy is not None  # evaluated without parsing the file's dicts
+    for key in ("precision", "recall", "scores"):
+        assert np.array_equal(from_file.eval[key], from_dicts.eval[key]), key
+    assert [_record(r) for r in from_file.evalImgs] == [_record(r) for r in from_dicts.evalImgs]

@@ -647,6 +647,36 @@ class COCO:
         file.check()  # the same file from the first part read to the last
         return table
 
+    def _annotation_dicts(self) -> list[Any]:
+        """The annotation dicts for reading (not handed to the caller): the ones in
+        memory when they are complete, else ``dataset``'s (parsed or completed now)."""
+        if self._lazy is None and self._results_completed and self._gt_source is None:
+            annotations: list[Any] = self._dataset.get("annotations", [])
+            return annotations
+        if self._lazy is None and self._results_completed and "annotations" in self._dataset:
+            # Results given as a list on a ground truth still in its file: their dicts
+            # are here; the images and categories they would copy are not needed.
+            return list(self._dataset["annotations"])
+        return list(self.dataset.get("annotations", []))
+
+    def _ground_truth_keypoints(self) -> tuple[NDArray[np.float64], NDArray[np.bool_]] | None:
+        """Each annotation's keypoints and whether its ``num_keypoints == 0``, for a
+        ground truth still in its file, without the dicts; None when they are parsed, or
+        an annotation lacks either field or holds odd values (the dicts then say)."""
+        fast, file = self._fast, self._lazy
+        if fast is None or file is None or fast.keypoint_spans is None:
+            return None
+        off, length, zero = fast.keypoint_spans
+        if not len(off) or bool(np.any(length < 0)) or bool(np.any(zero == 2)):
+            return None
+        file.check()
+        data = read_document(file.path)
+        if len(data) != file.key[0]:
+            return None  # changed since: the dicts (parsed from it) say how
+        keypoints = read_keypoints(data, off, length)
+        file.check()
+        return None if keypoints is None else (keypoints, zero == 1)
+
     def _result_images(self) -> list[Any]:
         """The images results have (loadRes copies the ground truth's), without parsing
         the results: the ground truth's images as they were when it was parsed, or as

@@ -395,17 +395,22 @@ class COCOeval:
         sigmas = np.asarray(p.kpt_oks_sigmas, dtype=np.float64)
         if sigmas.ndim != 1 or len(sigmas) == 0:
             raise ValueError("params.kpt_oks_sigmas must be a 1-D array of sigmas")
-        gt_anns = self.cocoGt.dataset.get("annotations", [])
         gt = annotation_columns(self.cocoGt)
-        no_keypoints = np.array([ann["num_keypoints"] == 0 for ann in gt_anns], dtype=bool)
+        # A ground truth still in its file gives its keypoints without the dicts.
+        from_file = self.cocoGt._ground_truth_keypoints()
+        if from_file is not None and from_file[0].shape[1] == 3 * len(sigmas):
+            gt_keypoints, no_keypoints = from_file
+        else:
+            gt_anns = self.cocoGt._annotation_dicts()
+            no_keypoints = np.array([ann["num_keypoints"] == 0 for ann in gt_anns], dtype=bool)
+            gt_keypoints = keypoint_rows(gt_anns, len(sigmas), "ground-truth")
         ignore = (no_keypoints | gt.ignore.astype(bool)).astype(np.uint8)
         # Results read from a file keep their keypoints as an array: no dicts needed.
         detections = self.cocoDt._result_keypoints
         if detections is None or detections.shape[1] != 3 * len(sigmas):
-            dt_anns = self.cocoDt.dataset.get("annotations", [])
-            detections = keypoint_rows(dt_anns, len(sigmas), "detection")
+            detections = keypoint_rows(self.cocoDt._annotation_dicts(), len(sigmas), "detection")
         keypoints = Keypoints(
-            ground_truth=keypoint_rows(gt_anns, len(sigmas), "ground-truth"),
+            ground_truth=gt_keypoints,
             detections=detections,
             sigmas=sigmas,
             matches_none=not p.useCats,

@@ -199,6 +199,9 @@ class FastGroundTruth:
     columns: AnnotationColumns | None
     error: tuple[int, str, str] | None
     spans: SegmentationSpans | None = None
+    # Each annotation's keypoints span (length -1: none) and num_keypoints == 0
+    # (1 yes, 0 no, 2 absent), for iouType "keypoints" without the dicts.
+    keypoint_spans: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.uint8]] | None = None
 
     @classmethod
     def from_read(cls, read: _kernels.CocoJson) -> FastGroundTruth:
@@ -207,7 +210,9 @@ class FastGroundTruth:
         if read.status != "ok":
             return cls(image_ids, cat_ids, None, read.error)
         columns = ground_truth_columns_from_reader(read)
-        return cls(image_ids, cat_ids, columns, None, SegmentationSpans.from_read(read))
+        keypoint_spans = (read.kp_off, read.kp_len, read.num_kp_zero)
+        spans = SegmentationSpans.from_read(read)
+        return cls(image_ids, cat_ids, columns, None, spans, keypoint_spans)
 
 
 def read_keypoints(

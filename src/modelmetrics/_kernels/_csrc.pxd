@@ -246,6 +246,9 @@ cdef extern from "mm_json.h" nogil:
         int err_problem
         int64_t *seg_off
         int64_t *seg_len
+        int64_t *kp_off
+        int64_t *kp_len
+        uint8_t *num_kp_zero
         Py_ssize_t images_off
         Py_ssize_t images_len
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)

@@ -64,6 +64,9 @@ cdef class CocoJson:
     cdef readonly object crowd
     cdef readonly object seg_off
     cdef readonly object seg_len
+    cdef readonly object kp_off
+    cdef readonly object kp_len
+    cdef readonly object num_kp_zero
     cdef readonly Py_ssize_t images_off
     cdef readonly Py_ssize_t images_len
     cdef readonly object images
@@ -84,6 +87,9 @@ cdef class CocoJson:
         self.crowd = np.empty(0, np.uint8)
         self.seg_off = np.empty(0, np.int64)
         self.seg_len = np.empty(0, np.int64)
+        self.kp_off = np.empty(0, np.int64)
+        self.kp_len = np.empty(0, np.int64)
+        self.num_kp_zero = np.empty(0, np.uint8)
         self.status = self.reason = ""
         self.offset = -1
 
@@ -176,6 +182,9 @@ cdef CocoJson _read(const unsigned char[::1] data, int layout):
             res.ann_id = _column(<void **>&c.ann_id, c.n, 1, 8, "q", np.int64)
             res.area = _column(<void **>&c.area, c.n, 1, 8, "d", np.float64)
             res.crowd = _column(<void **>&c.crowd, c.n, 1, 1, "B", np.uint8)
+            res.kp_off = _column(<void **>&c.kp_off, c.n, 1, 8, "q", np.int64)
+            res.kp_len = _column(<void **>&c.kp_len, c.n, 1, 8, "q", np.int64)
+            res.num_kp_zero = _column(<void **>&c.num_kp_zero, c.n, 1, 1, "B", np.uint8)
         return res
     finally:
         mm_json_free(&c)
