@@ -107,14 +107,6 @@ def child(lib: str, folder: str, out: str) -> None:
     }))  # fmt: skip
 
 
-def _cpus(spec: str) -> list[int]:
-    out: list[int] = []
-    for part in spec.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b or a) + 1))
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpus", default="0")
@@ -126,11 +118,18 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
+    from bench_coco_engine import parse_cpus, spawn  # the COCO engine benchmark's tools
+
     folder = HERE / ".cache" / f"keypoints-{args.images}-seed0"
     if not (folder / "dt.json").exists():
         generate(args.images, folder)
     libs = list(LIBS) + (["pycocotools"] if args.with_pycocotools else [])
-    cpus = _cpus(args.cpus)
+    cpus = parse_cpus(args.cpus)
+    # The control: pure C work (sha256) in len(cpus) threads against one, pinned; a row
+    # for N cores is only valid where it reaches 0.9 N.
+    control = spawn(["--control", str(len(cpus))], cpus, len(cpus), 120.0)
+    speedup = control.get("speedup", float("nan"))
+    valid = len(cpus) == 1 or speedup >= 0.9 * len(cpus)
     runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
     for _ in range(args.repeats):
         for lib in libs:  # alternate, so that drift in the load spreads over all
@@ -147,6 +146,8 @@ def main() -> None:
     n_gt = len(json.loads((folder / "gt.json").read_text())["annotations"])
     print(f"# COCO keypoints, {args.images} images ({n_gt} people, 20 detections per image), "
           f"cpus {args.cpus}, median of {args.repeats} fresh processes; stats == across libraries")  # fmt: skip
+    print(f"control: sha256 in {len(cpus)} threads vs 1, pinned: {speedup:.2f}x "
+          f"({'valid' if valid else 'INVALID: the machine is busy'})")  # fmt: skip
     print("| stage | " + " | ".join(libs) + " | fastest peer / modelmetrics |")
     print("|---|" + "---|" * (len(libs) + 1))
     for stage in ("load", "evaluate+accumulate", "end-to-end", "rss"):

@@ -1497,19 +1497,27 @@ static int seg_rle(rd *r, mm_json_segm *sg)
     return 0;
 }
 
+/* A reader of the span buf[off, off + len) alone (a value the reader recorded), at its
+ * first non-blank byte; outcome records go to *scratch. */
+static void span_reader(rd *r, mm_json_coco *scratch, const char *buf, ptrdiff_t off,
+                        ptrdiff_t len)
+{
+    memset(scratch, 0, sizeof *scratch);
+    r->start = (const uchar *)buf;
+    r->p = r->start + off;
+    r->end = r->p + len;
+    r->out = scratch;
+    r->status = 0;
+    r->invalid = 0;
+    r->p = ws(r->p, r->end);
+}
+
 int mm_json_segmentation(const char *buf, ptrdiff_t off, ptrdiff_t len, mm_json_segm *sg)
 {
-    mm_json_coco scratch; /* absorbs the reader's outcome records */
-    memset(&scratch, 0, sizeof scratch);
+    mm_json_coco scratch;
     rd r;
-    r.start = (const uchar *)buf;
-    r.p = r.start + off;
-    r.end = r.p + len;
-    r.out = &scratch;
-    r.status = 0;
-    r.invalid = 0;
+    span_reader(&r, &scratch, buf, off, len);
     sg->kind = MM_JSON_SEG_OTHER;
-    r.p = ws(r.p, r.end);
     int s = 0;
     if (r.p < r.end && *r.p == '[')
         s = seg_polygons(&r, sg);
@@ -1525,18 +1533,11 @@ int mm_json_segmentation(const char *buf, ptrdiff_t off, ptrdiff_t len, mm_json_
 ptrdiff_t mm_json_number_array(const char *buf, ptrdiff_t off, ptrdiff_t len, double *out,
                                ptrdiff_t cap)
 {
-    mm_json_coco scratch; /* absorbs the reader's outcome records */
-    memset(&scratch, 0, sizeof scratch);
+    mm_json_coco scratch;
     rd r;
-    r.start = (const uchar *)buf;
-    r.p = r.start + off;
-    r.end = r.p + len;
-    r.out = &scratch;
-    r.status = 0;
-    r.invalid = 0;
+    span_reader(&r, &scratch, buf, off, len);
     int more;
     ptrdiff_t n = 0;
-    r.p = ws(r.p, r.end);
     if (r.p == r.end || *r.p != '[' || open_container(&r, '[', "", &more))
         return -1;
     while (more) {

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -253,20 +254,23 @@ def test_evaluate_detection_from_coco_files(capsys, tmp_path):
     assert export["datasetStats"] == {"test": expected.dataset_stats("test")}
 
 
-def test_coco_command_prints_the_summary(capsys, tmp_path):
-    from modelmetrics.coco import COCO, COCOeval
-
-    gt_path, dt_path, _, _ = coco_files(tmp_path)
-    code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "bbox")
-    assert code == 0
-    gt = COCO(gt_path)
-    ev = COCOeval(gt, gt.loadRes(dt_path), "bbox")
+def _cocoeval_summary(gt_path: str, dt_path: str, iou_type: str) -> tuple[str, Any]:
+    """What COCOeval's summarize() prints for the files, and its stats."""
+    coco_gt = COCO(gt_path)
+    ev = COCOeval(coco_gt, coco_gt.loadRes(dt_path), iou_type)
     ev.evaluate()
     ev.accumulate()
     buffer = io.StringIO()
     with redirect_stdout(buffer):
         ev.summarize()
-    assert out == buffer.getvalue()
+    return buffer.getvalue(), ev.stats
+
+
+def test_coco_command_prints_the_summary(capsys, tmp_path):
+    gt_path, dt_path, _, _ = coco_files(tmp_path)
+    code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "bbox")
+    assert code == 0
+    assert out == _cocoeval_summary(gt_path, dt_path, "bbox")[0]
     assert len(out.strip().splitlines()) == 12
 
 
@@ -287,14 +291,7 @@ def test_coco_segm_prints_the_summary_of_cocoeval(capsys, tmp_path):
     Path(gt_path).write_text(json.dumps(gt))
     code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "segm", "--quiet")
     assert code == 0
-    coco_gt = COCO(gt_path)
-    ev = COCOeval(coco_gt, coco_gt.loadRes(dt_path), "segm")
-    ev.evaluate()
-    ev.accumulate()
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        ev.summarize()
-    assert out == buffer.getvalue()
+    assert out == _cocoeval_summary(gt_path, dt_path, "segm")[0]
 
 
 def test_coco_keypoints_prints_the_ten_line_summary(capsys, tmp_path):
@@ -312,16 +309,10 @@ def test_coco_keypoints_prints_the_ten_line_summary(capsys, tmp_path):
     Path(dt_path).write_text(json.dumps(results))
     code, out, _ = run(capsys, "coco", gt_path, dt_path, "--iou-type", "keypoints")
     assert code == 0
-    coco_gt = COCO(gt_path)
-    ev = COCOeval(coco_gt, coco_gt.loadRes(dt_path), "keypoints")
-    ev.evaluate()
-    ev.accumulate()
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        ev.summarize()
-    assert out == buffer.getvalue()
+    summary, stats = _cocoeval_summary(gt_path, dt_path, "keypoints")
+    assert out == summary
     assert len(out.strip().splitlines()) == 10
-    assert ev.stats[0] > 0
+    assert stats[0] > 0
 
 
 def test_report_command_renders_an_export(capsys, tmp_path):

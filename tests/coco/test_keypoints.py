@@ -95,7 +95,13 @@ def _run(coco_module: Any, eval_module: Any, case: dict[str, Any]) -> Any:
         gt = coco_module.COCO()
         gt.dataset = copy.deepcopy(case["gt"])
         gt.createIndex()
-        ev = eval_module.COCOeval(gt, gt.loadRes(copy.deepcopy(case["results"])), "keypoints")
+        return _evaluate(eval_module, gt, gt.loadRes(copy.deepcopy(case["results"])), case)
+
+
+def _evaluate(eval_module: Any, gt: Any, dt: Any, case: dict[str, Any]) -> Any:
+    """evaluate, accumulate and summarize keypoints with the case's params (quietly)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev = eval_module.COCOeval(gt, dt, "keypoints")
         for name, value in case["options"].items():
             setattr(ev.params, name, value)
         ev.evaluate()
@@ -127,7 +133,7 @@ def test_keypoint_evaluation_equals_pycocotools(case):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pose_cases())
 def test_keypoint_results_from_a_file_equal_pycocotools(case):
-    """Files in: the compiled reader leaves box-less results to the dict path."""
+    """Files in: keypoints read by the compiled reader from both files, no dicts."""
     folder = Path(tempfile.mkdtemp())
     gt_path, dt_path = folder / "gt.json", folder / "dt.json"
     gt_path.write_text(json.dumps(case["gt"]))
@@ -136,13 +142,8 @@ def test_keypoint_results_from_a_file_equal_pycocotools(case):
     def run(coco_module: Any, eval_module: Any) -> Any:
         with contextlib.redirect_stdout(io.StringIO()):
             gt = coco_module.COCO(str(gt_path))
-            ev = eval_module.COCOeval(gt, gt.loadRes(str(dt_path)), "keypoints")
-            for name, value in case["options"].items():
-                setattr(ev.params, name, value)
-            ev.evaluate()
-            ev.accumulate()
-            ev.summarize()
-        return ev
+            dt = gt.loadRes(str(dt_path))
+        return _evaluate(eval_module, gt, dt, case)
 
     assert_same_keypoint_eval(run(mm, mm), run(pc_coco, pc_eval))
 

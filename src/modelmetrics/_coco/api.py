@@ -650,13 +650,11 @@ class COCO:
     def _annotation_dicts(self) -> list[Any]:
         """The annotation dicts for reading (not handed to the caller): the ones in
         memory when they are complete, else ``dataset``'s (parsed or completed now)."""
-        if self._lazy is None and self._results_completed and self._gt_source is None:
+        if self._lazy is None and self._results_completed:
+            # Also results given as a list on a ground truth still in its file: their
+            # dicts are here; the images and categories they would copy are not needed.
             annotations: list[Any] = self._dataset.get("annotations", [])
             return annotations
-        if self._lazy is None and self._results_completed and "annotations" in self._dataset:
-            # Results given as a list on a ground truth still in its file: their dicts
-            # are here; the images and categories they would copy are not needed.
-            return list(self._dataset["annotations"])
         return list(self.dataset.get("annotations", []))
 
     def _ground_truth_keypoints(self) -> tuple[NDArray[np.float64], NDArray[np.bool_]] | None:
