@@ -164,9 +164,12 @@ static int scratch_alloc(scratch *s, ptrdiff_t max_dt, ptrdiff_t max_kept, ptrdi
     return 0;
 }
 
+/* Whether an area falls outside [lo, hi]. NaN is outside every range: COCO inputs never
+ * hold a NaN area (the readers reject it), and LVIS marks with it the detections that are
+ * ignored whenever they are unmatched (categories not exhaustively annotated in the image). */
 static int outside(double area, const double *rng)
 {
-    return area < rng[0] || area > rng[1];
+    return !(area >= rng[0] && area <= rng[1]);
 }
 
 int mm_coco_evaluate(const mm_coco_params *p, const mm_coco_groups *in, ptrdiff_t first,

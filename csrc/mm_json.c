@@ -1276,6 +1276,9 @@ static int read_ground_truth(rd *r)
             if (code == K_IMAGES) {
                 o->images_off = value_at - r->start;
                 o->images_len = r->p - value_at;
+            } else if (code == K_CATEGORIES) {
+                o->categories_off = value_at - r->start;
+                o->categories_len = r->p - value_at;
             }
         } else if (skip_value(r)) {
             return r->status;

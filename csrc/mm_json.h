@@ -104,8 +104,9 @@ typedef struct {
     ptrdiff_t n_categories, cap_categories;
     int64_t *categories;
     int has_images, has_annotations, has_categories;
-    /* Ground truth: where the "images" array is (images_len 0 when absent). */
+    /* Ground truth: where the "images" and "categories" arrays are (length 0 when absent). */
     ptrdiff_t images_off, images_len;
+    ptrdiff_t categories_off, categories_len;
     /* Every key pycocotools' createIndex reads is there: images[].id, categories[].id,
      * annotations[].id and .image_id, and .category_id when categories are present. */
     int index_ok;

@@ -57,7 +57,7 @@ from modelmetrics._detection.columns import (
 from modelmetrics._detection.grouping import positions
 from modelmetrics._detection.mask_tables import (
     ann_to_rle,
-    json_images,
+    json_list,
     json_mask_table,
     mask_table,
     segm_result_columns,
@@ -635,7 +635,7 @@ class COCO:
             if self._fast is None or self._fast.spans is None:
                 return None
             spans = self._fast.spans
-            images = json_images(file.read_into, spans.images_off, spans.images_len)
+            images = json_list(file.read_into, spans.images_off, spans.images_len)
         else:
             if self._result_spans is None or bool(np.any(self._result_spans.seg_len < 0)):
                 return None
@@ -687,8 +687,24 @@ class COCO:
             return list(gt._parts[1])
         if gt._lazy is not None and gt._fast is not None and gt._fast.spans is not None:
             spans = gt._fast.spans
-            return json_images(gt._lazy.read_into, spans.images_off, spans.images_len)
+            return json_list(gt._lazy.read_into, spans.images_off, spans.images_len)
         return list(gt._raw().get("images", []))
+
+    def _ground_truth_list(self, key: str) -> list[Any]:
+        """The dataset's ``images`` or ``categories`` list; for a ground truth still in
+        its file, only that list is parsed (not handed to the caller: the dicts are
+        fresh ones then)."""
+        fast, file = self._fast, self._lazy
+        if file is not None and fast is not None and fast.spans is not None:
+            spans = fast.spans
+            if key == "images":
+                return json_list(file.read_into, spans.images_off, spans.images_len)
+            return json_list(file.read_into, spans.categories_off, spans.categories_len)
+        return list(self._raw().get(key, []))
+
+    def _file_bytes(self) -> bytes | None:
+        """The bytes of the file this dataset is still unparsed from, else None."""
+        return None if self._lazy is None else self._lazy.read()
 
     # -- columns for evaluation ------------------------------------------------------------
 

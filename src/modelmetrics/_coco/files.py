@@ -170,7 +170,8 @@ class FileSnapshot:
 @dataclass(frozen=True, eq=False)
 class SegmentationSpans:
     """Where a document's values are, as the reader recorded them: each annotation's
-    ``segmentation`` (``seg_len < 0``: none) and, for ground truth, the ``images`` list.
+    ``segmentation`` (``seg_len < 0``: none) and, for ground truth, the ``images`` and
+    ``categories`` lists.
     Kept so that masks are read from the bytes without scanning the document again."""
 
     seg_off: NDArray[np.int64]
@@ -178,10 +179,20 @@ class SegmentationSpans:
     image_id: NDArray[np.int64]
     images_off: int = 0
     images_len: int = 0
+    categories_off: int = 0
+    categories_len: int = 0
 
     @classmethod
     def from_read(cls, read: _kernels.CocoJson) -> SegmentationSpans:
-        return cls(read.seg_off, read.seg_len, read.image_id, read.images_off, read.images_len)
+        return cls(
+            read.seg_off,
+            read.seg_len,
+            read.image_id,
+            read.images_off,
+            read.images_len,
+            read.categories_off,
+            read.categories_len,
+        )
 
 
 @dataclass(eq=False)

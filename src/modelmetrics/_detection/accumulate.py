@@ -124,25 +124,21 @@ def accumulate(ev: Evaluation, requested: EvaluationSettings) -> Curves:
         return curves
     images = np.asarray(i_list, dtype=np.int64)
     all_images = len(images) == n_img and bool(np.all(images == np.arange(n_img)))
+    area_src = np.asarray(a_list, np.int64)
+    # Non-ignored gt per (category, accumulated area) over the selected images (an image
+    # listed twice counts twice, as its record does in pycocotools), and whether
+    # pycocotools would find any per-image record for the category.
     if all_images:
         slot_selected = np.ones(len(ev.slot_score), np.uint8)
+        weight = None
     else:
-        image_sel = np.zeros(n_img, np.uint8)
-        image_sel[images] = 1
-        slot_selected = image_sel[ev.slot_image]
-    area_src = np.asarray(a_list, np.int64)
-    npig_all = ev.group_npig.reshape(ev.n_categories, n_img, n_area_eval)
-    nonempty = ev.group_nonempty.reshape(ev.n_categories, n_img)
-    if not all_images:
-        npig_all, nonempty = npig_all[:, images], nonempty[:, images]
-    # Non-ignored gt per (category, accumulated area) over the selected images, and
-    # whether pycocotools would find any per-image record for the category.
-    npig = np.ascontiguousarray(npig_all.sum(axis=1, dtype=np.int64)[:, area_src])
-    has_records = np.asarray(nonempty.any(axis=1))
+        weight = np.bincount(images, minlength=n_img).astype(np.int64)
+        slot_selected = (weight > 0).astype(np.uint8)[ev.slot_image]
+    npig = np.ascontiguousarray(ev.category_npig(weight)[:, area_src])
+    has_records = ev.category_has_records(weight)
+    slot_start = ev.category_slot_start()
     categories = [
-        CategorySlots(
-            k, int(ev.slot_start[k0 * n_img]), int(ev.slot_start[(k0 + 1) * n_img]), npig[k0]
-        )
+        CategorySlots(k, int(slot_start[k0]), int(slot_start[k0 + 1]), npig[k0])
         for k, k0 in enumerate(k_list)
         if has_records[k0]  # no image has a gt or detection of this category: stays -1
     ]

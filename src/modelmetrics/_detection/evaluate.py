@@ -19,10 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics import _kernels
-from modelmetrics._core.arrays import sorted_unique
 from modelmetrics._core.parallel import get_num_threads, run_parallel
 from modelmetrics._detection.columns import AnnotationColumns
-from modelmetrics._detection.grouping import Grouped, group
+from modelmetrics._detection.grouping import Grouped, RowFilter, group
 from modelmetrics._detection.keypoints import Keypoints, oks_by_group
 from modelmetrics._detection.settings import EvaluationSettings
 
@@ -40,9 +39,9 @@ class MaskPair(NamedTuple):
 class Evaluation:
     """What :func:`evaluate` leaves for accumulation: per-slot codes, per-group counts.
 
-    Groups are (category, image) pairs, category-major; slots are the kept detections
-    of each group, highest score first. Codes: 0 false positive, 1 true positive,
-    2 ignored.
+    Groups are the (category, image) pairs with an annotation, named by
+    ``grouped.keys`` (category-major); slots are the kept detections of each group,
+    highest score first. Codes: 0 false positive, 1 true positive, 2 ignored.
     """
 
     settings: EvaluationSettings
@@ -58,6 +57,7 @@ class Evaluation:
     # iouType "keypoints": the keypoints, and each group's OKS matrix (values, start).
     keypoints: Keypoints | None = None
     pair_ious: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+    row_filter: RowFilter | None = None
 
     @property
     def n_images(self) -> int:
@@ -67,22 +67,46 @@ class Evaluation:
     def n_categories(self) -> int:
         return self.settings.n_categories
 
+    def group_categories(self) -> NDArray[np.int64]:
+        """The category index of each group."""
+        categories: NDArray[np.int64] = self.grouped.keys // max(self.n_images, 1)
+        return categories
+
+    def group_images(self) -> NDArray[np.int64]:
+        """The image index of each group."""
+        images: NDArray[np.int64] = self.grouped.keys % max(self.n_images, 1)
+        return images
+
+    def group_index(self) -> dict[int, int]:
+        """Each group's position by its key ``category_index * n_images + image_index``."""
+        return {key: j for j, key in enumerate(self.grouped.keys.tolist())}
+
     def category_slot_start(self) -> NDArray[np.int64]:
         """Offsets of each category's slots (all its images together)."""
-        n_img, n_cat = self.n_images, self.n_categories
-        if n_img == 0:
-            return np.zeros(n_cat + 1, np.int64)
-        return np.ascontiguousarray(self.slot_start[::n_img][: n_cat + 1])
+        first = np.searchsorted(self.group_categories(), np.arange(self.n_categories + 1))
+        return np.ascontiguousarray(self.slot_start[first])
 
-    def category_npig(self) -> NDArray[np.int64]:
-        """Non-ignored ground truths per (category, area range), over all images."""
-        shape = (self.n_categories, self.n_images, self.group_npig.shape[1])
-        npig: NDArray[np.int64] = self.group_npig.reshape(shape).sum(axis=1, dtype=np.int64)
+    def category_npig(self, image_weight: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
+        """Non-ignored ground truths per (category, area range), over all images, or
+        over images weighted by `image_weight` (per image index: how often it counts)."""
+        npig = np.zeros((self.n_categories, self.group_npig.shape[1]), np.int64)
+        counts = self.group_npig.astype(np.int64)
+        if image_weight is not None:
+            counts *= image_weight[self.group_images()][:, None]
+        np.add.at(npig, self.group_categories(), counts)
         return npig
 
-    def category_has_records(self) -> NDArray[np.bool_]:
-        """Whether any image has a ground truth or detection of each category."""
-        return np.asarray(self.group_nonempty.reshape(self.n_categories, self.n_images).any(axis=1))
+    def category_has_records(
+        self, image_weight: NDArray[np.int64] | None = None
+    ) -> NDArray[np.bool_]:
+        """Whether any image (with a non-zero `image_weight`) has a ground truth or
+        detection of each category."""
+        has = np.zeros(self.n_categories, bool)
+        nonempty = self.group_nonempty.astype(bool)
+        if image_weight is not None:
+            nonempty &= image_weight[self.group_images()] > 0
+        has[self.group_categories()[nonempty]] = True
+        return has
 
 
 def evaluate(
@@ -92,23 +116,27 @@ def evaluate(
     masks: MaskPair | None = None,
     detail: tuple[Any, ...] | None = None,
     keypoints: Keypoints | None = None,
+    row_filter: RowFilter | None = None,
 ) -> Evaluation:
     """Match `dt` to `gt` in every group of `settings`: box IoU, mask IoU when `masks`
     is given, object keypoint similarity when `keypoints` is.
 
     `detail`, when given, is a tuple of preallocated arrays the kernel also fills with
-    pycocotools' per-record matches (for ``evalImgs``).
+    pycocotools' per-record matches (for ``evalImgs``). `row_filter` leaves rows out
+    of every group (LVIS's selection).
     """
-    g = group(gt, dt, settings)
+    g = group(gt, dt, settings, row_filter)
     assert dt.score is not None  # group() checked it
-    n_img, n_cat = settings.n_images, settings.n_categories
-    n_groups = n_img * n_cat
+    n_img = settings.n_images
+    n_groups = len(g.keys)
     iou_thr = np.ascontiguousarray(settings.iou_thresholds, dtype=np.float64)
     area_rng = np.ascontiguousarray(settings.area_ranges, dtype=np.float64).reshape(-1, 2)
     max_det = int(settings.max_detections[-1])
-    kept = np.minimum(np.diff(g.dt_start), max_det)
-    slot_start = np.zeros(n_groups + 1, np.int64)
-    np.cumsum(kept, out=slot_start[1:])
+    if max_det >= len(g.dt_rows):
+        slot_start = g.dt_start  # every detection kept (LVIS: no per-group limit)
+    else:
+        slot_start = np.zeros(n_groups + 1, np.int64)
+        np.cumsum(np.minimum(np.diff(g.dt_start), max_det), out=slot_start[1:])
     n_slots = int(slot_start[-1])
     T, A = iou_thr.shape[0], area_rng.shape[0]
     slot_score = np.empty(n_slots, np.float64)
@@ -142,7 +170,7 @@ def evaluate(
     )  # fmt: skip
     if len(bounds) > 2:
         _kernels.release_free_memory()  # the threads' scratch, in their own arenas
-    slot_group = np.repeat(np.arange(n_groups, dtype=np.int64), kept)
+    slot_group = _slot_groups(slot_start, n_slots)
     slot_rank = (np.arange(n_slots, dtype=np.int64) - slot_start[slot_group]).astype(np.int32)
     return Evaluation(
         settings=settings,
@@ -150,14 +178,25 @@ def evaluate(
         slot_score=slot_score,
         slot_det=slot_det,
         slot_rank=slot_rank,
-        slot_image=slot_group % max(n_img, 1),
+        slot_image=g.keys[slot_group] % max(n_img, 1),
         slot_code=slot_code,
         group_npig=group_npig,
         group_nonempty=group_nonempty,
         grouped=g,
         keypoints=keypoints,
         pair_ious=pair_ious,
+        row_filter=row_filter,
     )
+
+
+def _slot_groups(slot_start: NDArray[np.int64], n_slots: int) -> NDArray[np.int64]:
+    """The group of each slot."""
+    n_groups = len(slot_start) - 1
+    if n_groups > 4 * n_slots:
+        # Mostly groups without detections: search, not one entry per group.
+        found: NDArray[np.int64] = np.searchsorted(slot_start, np.arange(n_slots), side="right")
+        return found - 1
+    return np.repeat(np.arange(n_groups, dtype=np.int64), np.diff(slot_start))
 
 
 def _kept_detections(
@@ -188,11 +227,4 @@ def _balanced_bounds(
     parts = max(1, min(get_num_threads() * 4, n_groups))
     if parts == 1 or n_groups == 0:
         return [0, n_groups]
-    n_dt = np.minimum(np.diff(dt_start), max_det)
-    n_gt = np.diff(gt_start)
-    work = n_dt * (n_gt + 1) + n_gt + 1
-    cumulative = np.concatenate([[0], np.cumsum(work)])
-    targets = np.linspace(0, cumulative[-1], parts + 1)[1:-1]
-    cuts = sorted_unique(np.searchsorted(cumulative, targets))
-    cuts = cuts[(cuts > 0) & (cuts < n_groups)]
-    return [0, *(int(c) for c in cuts), n_groups]
+    return _kernels.balanced_bounds(dt_start, gt_start, max_det, parts)

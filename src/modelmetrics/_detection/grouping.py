@@ -5,6 +5,10 @@ pycocotools builds per-(image, category) lists of annotation dicts with ``getAnn
 ordered group by group (category-major), with the offsets of each group. Duplicate
 annotation ids resolve to the last annotation with that id (``loadAnns`` returns
 ``anns[id]``), and ids compare as ``==`` / hash do.
+
+Only groups with an annotation on either side exist, each named by its key
+``category_index * n_images + image_index``: the cost follows the annotations, not the
+number of (category, image) pairs (LVIS: 1,203 categories x 20,000 images).
 """
 
 from __future__ import annotations
@@ -20,19 +24,35 @@ from modelmetrics import _kernels
 from modelmetrics._detection.columns import AnnotationColumns
 from modelmetrics._detection.settings import EvaluationSettings
 
-__all__ = ["Grouped", "group", "positions"]
+__all__ = ["Grouped", "RowFilter", "group", "positions"]
 
 
 @dataclass(frozen=True, eq=False)
 class Grouped:
-    """Rows of the detection and gt columns, group by group, with group offsets."""
+    """Rows of the detection and gt columns, group by group, with group offsets.
 
+    ``keys`` (ascending) names each group that has a row on either side:
+    ``category_index * n_images + image_index`` (the image index alone with
+    ``use_categories`` off). A (category, image) pair without a key has no annotation.
+    """
+
+    keys: NDArray[np.int64]
     dt_start: NDArray[np.int64]
     dt_rows: NDArray[np.int64]
     gt_start: NDArray[np.int64]
     gt_rows: NDArray[np.int64]
     dt_id: NDArray[np.float64]  # ids of all rows, as doubles
     gt_id: NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class RowFilter:
+    """Rows each side may contribute, on top of the image and category selection (None:
+    all). LVIS drops annotations whose area is not in (0, inf) and detections of
+    categories an image was not checked for; COCO keeps every row."""
+
+    ground_truth: NDArray[np.bool_] | None = None
+    detections: NDArray[np.bool_] | None = None
 
 
 def _as_float_ids(ids: NDArray[Any], side: str) -> NDArray[np.float64]:
@@ -101,19 +121,24 @@ def _last_with_same_id(ids: NDArray[Any]) -> NDArray[np.int64] | None:
 
 
 def _select(
-    cols: AnnotationColumns, img_ids: Sequence[Any], cat_ids: Sequence[Any], use_cats: bool
+    cols: AnnotationColumns,
+    img_ids: Sequence[Any],
+    cat_ids: Sequence[Any],
+    use_cats: bool,
+    allowed: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Rows evaluated, in pycocotools' per-group order, and the offsets of each group's
-    rows.
+    """Rows evaluated, in pycocotools' per-group order, and the key of each row's group
+    (ascending).
 
-    Groups are ``category_index * n_images + image_index``; with ``use_cats`` off every
-    category in `cat_ids` (duplicates included) joins its image's single group, in
-    `cat_ids` order.
+    Keys are ``category_index * n_images + image_index``; with ``use_cats`` off every
+    category in `cat_ids` (duplicates included) joins its image's single group (key:
+    the image index), in `cat_ids` order.
     """
     n_img = len(img_ids)
-    n_groups = (len(cat_ids) if use_cats else 1) * n_img
     img_pos = positions(cols.image_id, img_ids)
     rows = np.flatnonzero(img_pos >= 0)
+    if allowed is not None:
+        rows = rows[allowed[rows]]
     cat_pos = positions(cols.category_id, cat_ids) if use_cats else None
     if cat_pos is not None:
         rows = rows[cat_pos[rows] >= 0]
@@ -132,7 +157,11 @@ def _select(
             rows, img_of, cat_of = rows[keep], img_of[keep], cat_of[keep]
         else:
             cat_of = cat_pos[rows]  # rows were chosen to have both
-        return _group_order(rows, cat_of * n_img + img_of, n_groups)
+        # A stable sort on (category, image): by image, then by category, each a
+        # counting sort over its own range.
+        order = _counting_order(img_of, n_img)
+        order = order[_counting_order(cat_of[order], len(cat_ids))]
+        return rows[order], cat_of[order] * n_img + img_of[order]
     # Without categories: per image, the annotations of cat_ids[0], then cat_ids[1], ...
     pieces, keys = [], []
     cats = cols.category_id[rows]
@@ -141,32 +170,45 @@ def _select(
         pieces.append(rows[hit])
         keys.append(img_of[hit] * (len(cat_ids) + 1) + j)
     if not pieces:
-        return np.empty(0, np.int64), np.zeros(n_groups + 1, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     all_rows, all_keys = np.concatenate(pieces), np.concatenate(keys)
     order = np.argsort(all_keys, kind="stable")
-    return all_rows[order], _offsets(all_keys[order] // (len(cat_ids) + 1), n_groups)
+    return all_rows[order], all_keys[order] // (len(cat_ids) + 1)
 
 
-def _group_order(
-    rows: NDArray[np.int64], group: NDArray[np.int64], n_groups: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """`rows` ordered by `group` (keys in [0, n_groups); ties in input order: O(n)), and
-    the offsets of each group."""
-    start = np.empty(n_groups + 1, np.int64)
-    order = np.empty(len(group), np.int64)
-    _kernels.group_order(np.ascontiguousarray(group, dtype=np.int64), start, order)
-    return rows[order], start
+def _counting_order(key: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """The stable order of `key` (values in [0, n)): O(len(key) + n)."""
+    start = np.empty(n + 1, np.int64)
+    order = np.empty(len(key), np.int64)
+    _kernels.group_order(np.ascontiguousarray(key, dtype=np.int64), start, order)
+    return order
 
 
-def _offsets(group: NDArray[np.int64], n_groups: int) -> NDArray[np.int64]:
-    counts = np.bincount(group, minlength=n_groups) if len(group) else np.zeros(n_groups, np.int64)
-    start = np.zeros(n_groups + 1, np.int64)
-    np.cumsum(counts, out=start[1:])
+def _union(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The distinct values of two ascending arrays, ascending."""
+    # Two sorted runs: a stable sort merges them in linear time.
+    both = np.sort(np.concatenate([a, b]), kind="stable")
+    if len(both) > 1:
+        both = both[np.concatenate(([True], both[1:] != both[:-1]))]
+    return both
+
+
+def _offsets(row_keys: NDArray[np.int64], keys: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Offsets of each group of `keys` in rows whose (ascending) keys are `row_keys`."""
+    start = np.empty(len(keys) + 1, np.int64)
+    start[:-1] = np.searchsorted(row_keys, keys, side="left")
+    start[-1] = len(row_keys)
     return start
 
 
-def group(gt: AnnotationColumns, dt: AnnotationColumns, settings: EvaluationSettings) -> Grouped:
-    """The rows of both sides evaluated under `settings`, group by group.
+def group(
+    gt: AnnotationColumns,
+    dt: AnnotationColumns,
+    settings: EvaluationSettings,
+    row_filter: RowFilter | None = None,
+) -> Grouped:
+    """The rows of both sides evaluated under `settings` (and allowed by `row_filter`),
+    group by group.
 
     Raises
     ------
@@ -174,14 +216,18 @@ def group(gt: AnnotationColumns, dt: AnnotationColumns, settings: EvaluationSett
         If the detections have no scores, or annotation ids are not numbers.
     """
     use_cats = settings.use_categories
-    gt_rows, gt_start = _select(gt, settings.image_ids, settings.category_ids, use_cats)
-    dt_rows, dt_start = _select(dt, settings.image_ids, settings.category_ids, use_cats)
+    keep = row_filter or RowFilter()
+    img_ids, cat_ids = settings.image_ids, settings.category_ids
+    gt_rows, gt_keys = _select(gt, img_ids, cat_ids, use_cats, keep.ground_truth)
+    dt_rows, dt_keys = _select(dt, img_ids, cat_ids, use_cats, keep.detections)
     if dt.score is None:
         raise ValueError("cocoDt holds no scores: create it with cocoGt.loadRes(...)")
+    keys = _union(gt_keys, dt_keys)
     return Grouped(
-        dt_start=dt_start,
+        keys=keys,
+        dt_start=_offsets(dt_keys, keys),
         dt_rows=np.ascontiguousarray(dt_rows, dtype=np.int64),
-        gt_start=gt_start,
+        gt_start=_offsets(gt_keys, keys),
         gt_rows=np.ascontiguousarray(gt_rows, dtype=np.int64),
         dt_id=_as_float_ids(dt.id, "detection"),
         gt_id=_as_float_ids(gt.id, "ground-truth"),

@@ -27,7 +27,7 @@ from modelmetrics._detection.grouping import positions
 __all__ = [
     "ann_to_rle",
     "annotation_table",
-    "json_images",
+    "json_list",
     "json_mask_table",
     "mask_table",
     "segm_result_columns",
@@ -124,18 +124,17 @@ def json_mask_table(
     return table
 
 
-def json_images(
-    read_into: Callable[[int, memoryview], None], images_off: int, images_len: int
-) -> list[Any]:
-    """The ``images`` list of a ground-truth file at the span the reader recorded
-    (only that list is read and parsed; ``read_into`` as in :func:`json_mask_table`)."""
-    if not images_len:
+def json_list(read_into: Callable[[int, memoryview], None], offset: int, length: int) -> list[Any]:
+    """A list of a ground-truth file (``images``, ``categories``) at the span the reader
+    recorded: only that list is read and parsed (``read_into`` as in
+    :func:`json_mask_table`); empty when the span is (the key was absent)."""
+    if not length:
         return []
-    text = bytearray(images_len)
+    text = bytearray(length)
     with memoryview(text) as out:
-        read_into(images_off, out)
-    images: list[Any] = parse_json(text)
-    return images
+        read_into(offset, out)
+    values: list[Any] = parse_json(text)
+    return values
 
 
 def _rasterized(gathered: tuple[Any, ...], name: str) -> _kernels.MaskTable:

@@ -24,10 +24,14 @@ def ious(
     group's kept detections and its ground truths, or ``[]`` when either is empty."""
     settings = ev.settings
     g = ev.grouped
+    index = ev.group_index()
     out: dict[tuple[Any, Any], Any] = {}
     for k, cat in enumerate(settings.accumulated_category_ids):
         for i, img in enumerate(settings.image_ids):
-            grp = k * ev.n_images + i
+            grp = index.get(k * ev.n_images + i)
+            if grp is None:
+                out[img, cat] = []  # no annotation on either side
+                continue
             s0, s1 = int(ev.slot_start[grp]), int(ev.slot_start[grp + 1])
             rows = g.gt_rows[int(g.gt_start[grp]) : int(g.gt_start[grp + 1])]
             no_similarity = ev.keypoints is not None and ev.keypoints.matches_none
@@ -68,15 +72,18 @@ def eval_imgs(
     gt_gtm = np.zeros((A, T, n_gt))
     gt_ig = np.zeros((A, n_gt), np.uint8)
     detail = (slot_dtm, slot_dtig, gt_order, gt_gtm, gt_ig)
-    again = evaluate(gt, dt, settings, masks, detail=detail, keypoints=ev.keypoints)
+    again = evaluate(
+        gt, dt, settings, masks, detail=detail, keypoints=ev.keypoints, row_filter=ev.row_filter
+    )
     max_det = settings.max_detections[-1]
     records: list[Any] = []
     n_img = ev.n_images
+    index = again.group_index()
     for k, cat in enumerate(settings.accumulated_category_ids):
         for a, rng in enumerate(settings.area_ranges):
             for i, img in enumerate(settings.image_ids):
-                grp = k * n_img + i
-                if not again.group_nonempty[grp]:
+                grp = index.get(k * n_img + i)
+                if grp is None or not again.group_nonempty[grp]:
                     records.append(None)
                     continue
                 s0, s1 = int(again.slot_start[grp]), int(again.slot_start[grp + 1])

@@ -135,8 +135,8 @@ class EvaluatedColumns:
             return
         self._chunks.append(
             (
-                cat_ids[group // n_img],
-                img_ids[group % n_img],
+                cat_ids[ev.group_categories()[group]],
+                img_ids[ev.group_images()[group]],
                 np.ascontiguousarray(ev.slot_rank, np.int32),
                 np.ascontiguousarray(ev.slot_score, np.float64),
                 np.ascontiguousarray(ev.slot_code),

@@ -4,7 +4,13 @@ Kernels trust their callers: inputs are validated, C-contiguous arrays of the ri
 dtype, and outputs are preallocated. Public modules import kernels from here.
 """
 
-from modelmetrics._kernels._coco import MaskTable, OksGroups, group_order, release_free_memory
+from modelmetrics._kernels._coco import (
+    MaskTable,
+    OksGroups,
+    balanced_bounds,
+    group_order,
+    release_free_memory,
+)
 from modelmetrics._kernels._coco import accumulate as coco_accumulate
 from modelmetrics._kernels._coco import box_iou as coco_box_iou
 from modelmetrics._kernels._coco import confusion as coco_confusion
@@ -85,6 +91,7 @@ __all__ = [
     "RleJsonScan",
     "average_precision_from_curve",
     "average_precision_runs",
+    "balanced_bounds",
     "coco_accumulate",
     "coco_box_iou",
     "coco_confusion",

@@ -96,6 +96,12 @@ def group_order(
     start: NDArray[np.int64],  # int64_t[::1] (n_groups + 1,), written
     order: NDArray[np.int64],  # int64_t[::1] (n,), written
 ) -> None: ...
+def balanced_bounds(
+    dt_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    gt_start: NDArray[np.int64],  # const int64_t[::1] (n_groups + 1,)
+    max_det: int,
+    parts: int,
+) -> list[int]: ...
 def confusion(
     gt_start: NDArray[np.int64],  # const int64_t[::1] (n_images + 1,)
     gt_cls: NDArray[np.int64],  # const int64_t[::1], class index per gt

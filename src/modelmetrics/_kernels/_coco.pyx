@@ -506,6 +506,44 @@ def group_order(const int64_t[::1] group, int64_t[::1] start, int64_t[::1] order
     _need(in_range, "group key out of range")
 
 
+
+def balanced_bounds(
+    const int64_t[::1] dt_start, const int64_t[::1] gt_start, int64_t max_det, Py_ssize_t parts
+):
+    """Group boundaries cutting the groups into at most `parts` runs of similar work.
+
+    A group's work is ``d * (g + 1) + g + 1`` for its ``d`` kept detections (at most
+    `max_det`) and ``g`` ground truths: its IoU pairs and annotations. Returns the
+    sorted distinct boundaries, ``0`` and ``n_groups`` included. One pass over the
+    offsets, no temporaries: LVIS has millions of (category, image) groups.
+    """
+    cdef Py_ssize_t n = dt_start.shape[0] - 1, g, m = 0, j = 1
+    cdef int64_t d, t
+    cdef double total = 0, acc = 0, target
+    _need(n >= 0 and gt_start.shape[0] == n + 1, "balanced_bounds shapes")
+    if parts <= 1 or n <= 1:
+        return [0, max(n, 0)]
+    cuts = np.empty(parts, np.int64)
+    cdef int64_t[::1] c = cuts
+    with nogil:
+        for g in range(n):
+            d = min(dt_start[g + 1] - dt_start[g], max_det)
+            t = gt_start[g + 1] - gt_start[g]
+            total += <double>(d * (t + 1) + t + 1)
+        target = total * j / parts
+        for g in range(n - 1):  # a cut after the last group is no cut
+            d = min(dt_start[g + 1] - dt_start[g], max_det)
+            t = gt_start[g + 1] - gt_start[g]
+            acc += <double>(d * (t + 1) + t + 1)
+            while j < parts and acc >= target:
+                if m == 0 or c[m - 1] != g + 1:
+                    c[m] = g + 1
+                    m += 1
+                j += 1
+                target = total * j / parts
+    return [0, *cuts[:m].tolist(), n]
+
+
 def confusion(
     const int64_t[::1] gt_start,
     const int64_t[::1] gt_cls,

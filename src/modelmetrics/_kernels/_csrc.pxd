@@ -251,6 +251,8 @@ cdef extern from "mm_json.h" nogil:
         uint8_t *num_kp_zero
         Py_ssize_t images_off
         Py_ssize_t images_len
+        Py_ssize_t categories_off
+        Py_ssize_t categories_len
     int mm_json_read(const char *buf, Py_ssize_t len, int layout, mm_json_coco *out)
     void mm_json_free(mm_json_coco *out)
     int mm_json_read_results_part(const char *buf, Py_ssize_t len, Py_ssize_t start,

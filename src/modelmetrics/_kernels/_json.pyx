@@ -69,6 +69,8 @@ cdef class CocoJson:
     cdef readonly object num_kp_zero
     cdef readonly Py_ssize_t images_off
     cdef readonly Py_ssize_t images_len
+    cdef readonly Py_ssize_t categories_off
+    cdef readonly Py_ssize_t categories_len
     cdef readonly object images
     cdef readonly object categories
     cdef readonly bint has_images
@@ -159,6 +161,8 @@ cdef CocoJson _read(const unsigned char[::1] data, int layout):
         res.keypoints = c.keypoints
         res.images_off = c.images_off
         res.images_len = c.images_len
+        res.categories_off = c.categories_off
+        res.categories_len = c.categories_len
         if layout == MM_JSON_GROUND_TRUTH:
             res.images = _column(<void **>&c.images, c.n_images, 1, 8, "q", np.int64)
             res.categories = _column(<void **>&c.categories, c.n_categories, 1, 8, "q",
