@@ -3,14 +3,15 @@
 Public modules: :mod:`modelmetrics.classification`, :mod:`modelmetrics.regression`,
 :mod:`modelmetrics.detection`, :mod:`modelmetrics.coco` and :mod:`modelmetrics.report`
 (segmentation as it lands). Thread control lives here, and
-:func:`init_as_pycocotools`, which makes code that imports pycocotools use
-modelmetrics.
+:func:`init_as_pycocotools` and :func:`init_as_lvis`, which make code that imports
+pycocotools or lvis-api use modelmetrics.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from modelmetrics._coco.swap import init_as_pycocotools
 from modelmetrics._core.parallel import get_num_threads, num_threads, set_num_threads
+from modelmetrics._lvis.swap import init_as_lvis
 
 try:
     __version__ = version("modelmetrics")
@@ -20,6 +21,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "__version__",
     "get_num_threads",
+    "init_as_lvis",
     "init_as_pycocotools",
     "num_threads",
     "set_num_threads",

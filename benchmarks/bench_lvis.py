@@ -1,0 +1,214 @@
+"""LVIS evaluation: modelmetrics against hotcoco, ultrafast-pycocotools and
+faster-coco-eval (lvis-api with ``--with-lvis-api``), each run in a fresh process pinned
+to the chosen cores, files to results.
+
+Run::
+
+    python benchmarks/bench_lvis.py --cpus 0 --images 5000 --repeats 3
+    python benchmarks/bench_lvis.py --cpus 0-1 --images 5000 --repeats 3
+
+The data, generated here with its own generator (cached in ``benchmarks/.cache/``), is
+shaped like LVIS v1 val: 1,203 categories (337 rare, 461 common, 405 frequent), images of
+about 640x480 with random ids below 10^6, 1 + Poisson(3) positive categories per image
+drawn with frequent categories 30x and common ones 5x as likely as rare ones, 1 +
+Geometric(1/3) instances of each (about 12 boxes per image, sizes log-uniform from 4 to
+400 pixels), Poisson(8) ``neg_category_ids`` and a fifth of the positive categories in
+``not_exhaustive_category_ids``; 300 detections per image (LVIS's cap): one to three
+near each object (10% with a wrong category), the rest anywhere, of any category. The
+summary of every library is compared with modelmetrics' (which is ``==`` lvis-api's in
+the tests); differences are printed, not hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+LIBS = ("modelmetrics", "hotcoco", "ultrafast-pycocotools", "faster-coco-eval")
+N_CATS = 1203
+DETS_PER_IMAGE = 300
+
+
+def generate(n_images: int, folder: Path, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    frequency = np.array(["r"] * 337 + ["c"] * 461 + ["f"] * 405)
+    rng.shuffle(frequency)
+    weight = np.select([frequency == "f", frequency == "c"], [30.0, 5.0], 1.0)
+    weight /= weight.sum()
+    cat_ids = np.arange(1, N_CATS + 1)
+    images, anns, dts = [], [], []
+    for image_id in rng.choice(10**6, n_images, replace=False).tolist():
+        width, height = int(rng.integers(400, 641)), int(rng.integers(300, 481))
+        k = 1 + rng.poisson(3)
+        picked = rng.choice(N_CATS, size=min(k + 8, N_CATS), replace=False, p=weight)
+        positive, negative = picked[:k], picked[k : k + rng.poisson(8)]
+        objects = []
+        for c in positive.tolist():
+            for _ in range(int(rng.geometric(1 / 3))):
+                w, h = np.exp(rng.uniform(np.log(4), np.log(400), 2))
+                w, h = min(w, width - 1), min(h, height - 1)
+                x, y = rng.uniform(0, width - w), rng.uniform(0, height - h)
+                box = [round(float(v), 2) for v in (x, y, w, h)]
+                anns.append({"id": len(anns) + 1, "image_id": image_id,
+                             "category_id": int(cat_ids[c]), "bbox": box,
+                             "area": round(box[2] * box[3] * 0.7, 2), "iscrowd": 0})  # fmt: skip
+                objects.append((int(cat_ids[c]), box))
+        not_exhaustive = [int(cat_ids[c]) for c in positive.tolist() if rng.random() < 0.2]
+        images.append({"id": image_id, "width": width, "height": height,
+                       "neg_category_ids": [int(cat_ids[c]) for c in negative.tolist()],
+                       "not_exhaustive_category_ids": not_exhaustive})  # fmt: skip
+        n_near = 0
+        for cat, (x, y, w, h) in objects:
+            for _ in range(int(rng.integers(1, 4))):
+                if n_near >= DETS_PER_IMAGE:
+                    break
+                s = 0.15 * rng.random()
+                box = [x + rng.normal(0, s * w), y + rng.normal(0, s * h),
+                       w * (1 + rng.normal(0, s)), h * (1 + rng.normal(0, s))]  # fmt: skip
+                box = [round(max(float(v), 0.0), 2) for v in box]
+                c = cat if rng.random() < 0.9 else int(rng.choice(cat_ids, p=weight))
+                dts.append({"image_id": image_id, "category_id": c, "bbox": box,
+                            "score": round(float(rng.beta(4, 2)), 5)})  # fmt: skip
+                n_near += 1
+        n_stray = DETS_PER_IMAGE - n_near
+        cats = rng.choice(cat_ids, size=n_stray, p=weight).tolist()
+        w = np.exp(rng.uniform(np.log(4), np.log(300), n_stray))
+        h = np.exp(rng.uniform(np.log(4), np.log(300), n_stray))
+        x, y = rng.uniform(0, width, n_stray), rng.uniform(0, height, n_stray)
+        scores = rng.beta(1, 6, n_stray)
+        for j in range(n_stray):
+            box = [round(float(v), 2) for v in (x[j], y[j], w[j], h[j])]
+            dts.append({"image_id": image_id, "category_id": int(cats[j]), "bbox": box,
+                        "score": round(float(scores[j]), 5)})  # fmt: skip
+    categories = [{"id": int(c), "name": f"category_{c}", "frequency": str(f),
+                   "synset": f"s{c}.n.01", "image_count": 1, "instance_count": 1}
+                  for c, f in zip(cat_ids, frequency, strict=True)]  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "gt.json").write_text(json.dumps({"images": images, "annotations": anns,
+                                                "categories": categories}))  # fmt: skip
+    (folder / "dt.json").write_text(json.dumps(dts))
+
+
+def child(lib: str, folder: str, out: str) -> None:
+    import contextlib
+    import io
+
+    gt_path, dt_path = f"{folder}/gt.json", f"{folder}/dt.json"
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        if lib in ("modelmetrics", "hotcoco", "lvis-api"):
+            if lib == "modelmetrics":
+                from modelmetrics.lvis import LVIS, LVISEval, LVISResults
+            elif lib == "hotcoco":
+                from hotcoco import LVIS, LVISEval, LVISResults  # type: ignore[no-redef]
+            else:
+                import numpy
+
+                numpy.__dict__.setdefault("float", float)  # lvis-api 0.5.3 on numpy 2
+                from lvis import LVIS, LVISEval, LVISResults  # type: ignore[no-redef]
+            gt = LVIS(gt_path)
+            dt = LVISResults(gt, dt_path)
+            loaded = time.perf_counter()
+            ev = LVISEval(gt, dt, "bbox")
+            ev.evaluate()
+            ev.accumulate()
+            evaluated = time.perf_counter()
+            ev.summarize()
+            got = ev.get_results()
+            summary = {k: float(got[k]) for k in ("AP", "AP50", "APr", "APc", "APf")}
+        else:
+            if lib == "ultrafast-pycocotools":
+                from ultrafast_pycocotools.coco import COCO
+                from ultrafast_pycocotools.cocoeval import COCOeval
+
+                make = lambda g, d: COCOeval(g, d, "bbox", lvis_style=True)  # noqa: E731
+            else:
+                from faster_coco_eval import (
+                    COCO,  # type: ignore[no-redef]
+                    COCOeval_faster,
+                )
+
+                make = lambda g, d: COCOeval_faster(g, d, "bbox", lvis_style=True)  # noqa: E731
+            gt = COCO(gt_path)
+            dt = gt.loadRes(dt_path)
+            loaded = time.perf_counter()
+            ev = make(gt, dt)
+            ev.evaluate()
+            ev.accumulate()
+            evaluated = time.perf_counter()
+            ev.summarize()
+            stats = ev.stats_as_dict if hasattr(ev, "stats_as_dict") else {}
+            summary = {k: float(v) for k, v in stats.items() if k in ("AP_all", "AP_50",
+                       "APr", "APc", "APf", "AP", "AP50")}  # fmt: skip
+            summary.setdefault("AP", float(ev.stats[0]))
+    end = time.perf_counter()
+    Path(out).write_text(json.dumps({
+        "load": loaded - start, "evaluate+accumulate": evaluated - loaded, "end-to-end": end - start,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "summary": summary,
+    }))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cpus", default="0")
+    parser.add_argument("--images", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--with-lvis-api", action="store_true")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from bench_coco_engine import parse_cpus, spawn  # the COCO engine benchmark's tools
+
+    folder = HERE / ".cache" / f"lvis-{args.images}-seed0"
+    if not (folder / "dt.json").exists():
+        generate(args.images, folder)
+    libs = list(LIBS) + (["lvis-api"] if args.with_lvis_api else [])
+    cpus = parse_cpus(args.cpus)
+    control = spawn(["--control", str(len(cpus))], cpus, len(cpus), 120.0)
+    speedup = control.get("speedup", float("nan"))
+    valid = len(cpus) == 1 or speedup >= 0.9 * len(cpus)
+    runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
+    for _ in range(args.repeats):
+        for lib in libs:  # alternate, so that drift in the load spreads over all
+            with tempfile.NamedTemporaryFile(suffix=".json") as out:
+                subprocess.run(
+                    [sys.executable, __file__, "--child", lib, str(folder), out.name],
+                    check=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+                )  # fmt: skip
+                runs[lib].append(json.loads(Path(out.name).read_text()))
+    gt = json.loads((folder / "gt.json").read_text())
+    print(f"# LVIS bbox, {args.images} images, {len(gt['categories'])} categories, "
+          f"{len(gt['annotations'])} boxes, {DETS_PER_IMAGE} detections per image; cpus "
+          f"{args.cpus}, median of {args.repeats} fresh processes")  # fmt: skip
+    print(f"control: sha256 in {len(cpus)} threads vs 1, pinned: {speedup:.2f}x "
+          f"({'valid' if valid else 'INVALID: the machine is busy'})")  # fmt: skip
+    print("| stage | " + " | ".join(libs) + " | fastest peer / modelmetrics |")
+    print("|---|" + "---|" * (len(libs) + 1))
+    for stage in ("load", "evaluate+accumulate", "end-to-end", "rss"):
+        med = {lib: statistics.median(r[stage] for r in runs[lib]) for lib in libs}
+        scale, unit = (1.0, " MiB") if stage == "rss" else (1000.0, " ms")
+        peers = [med[lib] for lib in libs if lib != "modelmetrics"]
+        ratio = min(peers) / med["modelmetrics"]
+        cells = " | ".join(f"{scale * med[lib]:,.0f}{unit}" for lib in libs)
+        print(f"| {stage} | {cells} | {ratio:.2f}x |")
+    print("summaries (first run of each):")
+    for lib in libs:
+        print(f"  {lib}: " + ", ".join(f"{k} {v:.6f}" for k, v in runs[lib][0]["summary"].items()))
+
+
+if __name__ == "__main__":
+    main()

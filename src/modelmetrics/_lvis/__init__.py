@@ -1,0 +1,1 @@
+"""LVIS evaluation (lvis-api's classes) over the COCO detection engine."""
