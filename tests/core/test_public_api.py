@@ -14,7 +14,7 @@ import pytest
 # module -> the names it documents (README API tables, module docstrings, examples)
 DOCUMENTED = {
     "modelmetrics": [
-        "__version__", "get_num_threads", "init_as_pycocotools", "num_threads",
+        "__version__", "get_num_threads", "init_as_lvis", "init_as_pycocotools", "num_threads",
         "set_num_threads",
     ],
     "modelmetrics.classification": [
@@ -39,6 +39,7 @@ DOCUMENTED = {
         "ClassDetectionMetrics", "DetectionMetrics", "InstanceSegmentationAccumulator",
         "evaluate_instance_segmentation",
     ],
+    "modelmetrics.lvis": ["LVIS", "LVISEval", "LVISResults", "Params"],
     "modelmetrics.coco": ["COCO", "COCOeval", "COCOevalAccumulator", "Params"],
     "modelmetrics.mask": ["area", "decode", "encode", "frPyObjects", "iou", "merge", "toBbox"],
     "modelmetrics.segmentation": [
