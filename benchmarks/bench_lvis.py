@@ -17,6 +17,13 @@ Geometric(1/3) instances of each (about 12 boxes per image, sizes log-uniform fr
 near each object (10% with a wrong category), the rest anywhere, of any category. The
 summary of every library is compared with modelmetrics' (which is ``==`` lvis-api's in
 the tests); differences are printed, not hidden.
+
+``--iou-type segm`` evaluates masks on the COCO engine benchmark's realistic set
+(``benchmarks/coco_realistic.py``: polygon ground truth, compressed-RLE results, 80
+categories) with LVIS's fields added the same way (random frequencies, Poisson(8) of the
+absent categories in ``neg_category_ids``, a fifth of the present ones not exhaustive)::
+
+    python benchmarks/bench_lvis.py --cpus 0 --iou-type segm --images 5000 --repeats 3
 """
 
 from __future__ import annotations
@@ -101,7 +108,31 @@ def generate(n_images: int, folder: Path, seed: int = 0) -> None:
     (folder / "dt.json").write_text(json.dumps(dts))
 
 
-def child(lib: str, folder: str, out: str) -> None:
+def lvis_from_coco(n_images: int, folder: Path, seed: int = 0) -> None:
+    """The realistic COCO set (dense) with LVIS's image and category fields added."""
+    from coco_realistic import cached
+
+    source = cached(n_images, "dense", seed)
+    gt = json.loads((source / "gt.json").read_text())
+    rng = np.random.default_rng(seed)
+    cat_ids = [c["id"] for c in gt["categories"]]
+    for cat in gt["categories"]:
+        cat["frequency"] = str(rng.choice(["r", "c", "f"]))
+    present: dict[int, set[int]] = {img["id"]: set() for img in gt["images"]}
+    for ann in gt["annotations"]:
+        present[ann["image_id"]].add(ann["category_id"])
+    for img in gt["images"]:
+        here = sorted(present[img["id"]])
+        absent = [c for c in cat_ids if c not in present[img["id"]]]
+        k = min(len(absent), int(rng.poisson(8)))
+        img["neg_category_ids"] = [int(c) for c in rng.choice(absent, k, replace=False)]
+        img["not_exhaustive_category_ids"] = [c for c in here if rng.random() < 0.2]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "gt.json").write_text(json.dumps(gt))
+    (folder / "dt.json").write_bytes((source / "dt_segm.json").read_bytes())
+
+
+def child(lib: str, folder: str, out: str, iou_type: str = "bbox") -> None:
     import contextlib
     import io
 
@@ -121,7 +152,7 @@ def child(lib: str, folder: str, out: str) -> None:
             gt = LVIS(gt_path)
             dt = LVISResults(gt, dt_path)
             loaded = time.perf_counter()
-            ev = LVISEval(gt, dt, "bbox")
+            ev = LVISEval(gt, dt, iou_type)
             ev.evaluate()
             ev.accumulate()
             evaluated = time.perf_counter()
@@ -133,14 +164,14 @@ def child(lib: str, folder: str, out: str) -> None:
                 from ultrafast_pycocotools.coco import COCO
                 from ultrafast_pycocotools.cocoeval import COCOeval
 
-                make = lambda g, d: COCOeval(g, d, "bbox", lvis_style=True)  # noqa: E731
+                make = lambda g, d: COCOeval(g, d, iou_type, lvis_style=True)  # noqa: E731
             else:
                 from faster_coco_eval import (
                     COCO,  # type: ignore[no-redef]
                     COCOeval_faster,
                 )
 
-                make = lambda g, d: COCOeval_faster(g, d, "bbox", lvis_style=True)  # noqa: E731
+                make = lambda g, d: COCOeval_faster(g, d, iou_type, lvis_style=True)  # noqa: E731
             gt = COCO(gt_path)
             dt = gt.loadRes(dt_path)
             loaded = time.perf_counter()
@@ -165,18 +196,30 @@ def main() -> None:
     parser.add_argument("--cpus", default="0")
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--iou-type", choices=("bbox", "segm"), default="bbox")
     parser.add_argument("--with-lvis-api", action="store_true")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="+", metavar="LIB", help="run only these libraries")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
     from bench_coco_engine import parse_cpus, spawn  # the COCO engine benchmark's tools
 
-    folder = HERE / ".cache" / f"lvis-{args.images}-seed0"
-    if not (folder / "dt.json").exists():
-        generate(args.images, folder)
+    if args.iou_type == "bbox":
+        folder = HERE / ".cache" / f"lvis-{args.images}-seed0"
+        if not (folder / "dt.json").exists():
+            generate(args.images, folder)
+    else:
+        folder = HERE / ".cache" / f"lvis-segm-realistic-{args.images}-seed0"
+        if not (folder / "dt.json").exists():
+            lvis_from_coco(args.images, folder)
     libs = list(LIBS) + (["lvis-api"] if args.with_lvis_api else [])
+    if args.only:
+        libs = [
+            "modelmetrics",
+            *(lib for lib in libs if lib in args.only and lib != "modelmetrics"),
+        ]
     cpus = parse_cpus(args.cpus)
     control = spawn(["--control", str(len(cpus))], cpus, len(cpus), 120.0)
     speedup = control.get("speedup", float("nan"))
@@ -186,13 +229,15 @@ def main() -> None:
         for lib in libs:  # alternate, so that drift in the load spreads over all
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 subprocess.run(
-                    [sys.executable, __file__, "--child", lib, str(folder), out.name],
+                    [sys.executable, __file__, "--child", lib, str(folder), out.name,
+                     args.iou_type],
                     check=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus),
                 )  # fmt: skip
                 runs[lib].append(json.loads(Path(out.name).read_text()))
     gt = json.loads((folder / "gt.json").read_text())
-    print(f"# LVIS bbox, {args.images} images, {len(gt['categories'])} categories, "
-          f"{len(gt['annotations'])} boxes, {DETS_PER_IMAGE} detections per image; cpus "
+    n_dt = len(json.loads((folder / "dt.json").read_text()))
+    print(f"# LVIS {args.iou_type}, {args.images} images, {len(gt['categories'])} categories, "
+          f"{len(gt['annotations'])} objects, {n_dt} detections; cpus "
           f"{args.cpus}, median of {args.repeats} fresh processes")  # fmt: skip
     print(f"control: sha256 in {len(cpus)} threads vs 1, pinned: {speedup:.2f}x "
           f"({'valid' if valid else 'INVALID: the machine is busy'})")  # fmt: skip
