@@ -53,6 +53,9 @@ def demo_report(task):
     elif task == "semantic-segmentation":
         report = ModelReport(task, list(ex.SEGMENTATION_CLASSES), loss_history=history)
         make = ex.semantic_segmentation_split_example
+    elif task == "keypoints":
+        report = ModelReport(task, ex.KEYPOINT_CLASSES, loss_history=history)
+        make = ex.keypoints_split_example
     else:
         report = ModelReport(task, ex.DETECTION_CLASSES, loss_history=history)
         make = (
@@ -559,6 +562,9 @@ def test_other_timestamp_inputs():
         ("2026-11-26T05:00:00.1234567891Z", ValueError, "more than 9"),
         (datetime(2026, 1, 1), ValueError, "naive"),
         (float("nan"), ValueError, "finite"),
+        # Finite, but seconds * 1e6 overflows a double (found by the CLI fuzz test).
+        (1.7976931348623157e308, ValueError, "outside the years"),
+        (-3e17, ValueError, "outside the years"),
         ([2026], TypeError, "RFC 3339 string"),
     ],
 )

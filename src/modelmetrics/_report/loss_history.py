@@ -85,6 +85,8 @@ def _parse(value: object, name: str) -> Timestamp:
             raise ValueError(f"{name}: {value!r} is not a finite number of epoch seconds")
         if isinstance(value, numbers.Integral):
             return Timestamp(int(value) * _NS, 0)
+        if abs(seconds) > 1e15:  # far outside the years 0001-9999; seconds * 1e6 may overflow
+            raise ValueError(f"{name}: {value!r} is outside the years 0001 to 9999")
         return Timestamp(round(seconds * 1e6) * 1000, 6)  # a double holds about microseconds
     raise TypeError(
         f"{name} must be an RFC 3339 string, an aware datetime, epoch seconds or a "
