@@ -31,6 +31,7 @@ def test_demo_prints_classification_and_regression_metrics(capsys):
     for name in ("mean-error", "max-error", "mean-absolute-error", "r2-score"):
         assert name in out
     assert "Object detection" in out
+    assert "Keypoints: built-in example" in out
     assert "mAP@[.50:.95]" in out
     assert "background" in out
 
@@ -129,6 +130,7 @@ def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_pa
         "detection",
         "instance-segmentation",
         "semantic-segmentation",
+        "keypoints",
     )
     for task in tasks:
         export = json.loads((tmp_path / "out" / f"{task}.json").read_text())

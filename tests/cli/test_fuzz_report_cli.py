@@ -28,6 +28,7 @@ TASKS = [
     "detection",
     "instance-segmentation",
     "semantic-segmentation",
+    "keypoints",
 ]
 
 

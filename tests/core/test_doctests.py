@@ -20,6 +20,7 @@ MODULES = [
     "modelmetrics._core.distributed",
     "modelmetrics._core.jsonable",
     "modelmetrics._detection.instance_api",
+    "modelmetrics._detection.keypoints_api",
     "modelmetrics._detection.rle",
     "modelmetrics._regression.metrics",
     "modelmetrics._report.model_report",

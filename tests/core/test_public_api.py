@@ -39,6 +39,10 @@ DOCUMENTED = {
         "ClassDetectionMetrics", "DetectionMetrics", "InstanceSegmentationAccumulator",
         "evaluate_instance_segmentation",
     ],
+    "modelmetrics.keypoints": [
+        "ClassKeypointMetrics", "KeypointAccumulator", "KeypointMetrics", "KeypointSimilarity",
+        "evaluate_keypoints",
+    ],
     "modelmetrics.lvis": ["LVIS", "LVISEval", "LVISResults", "Params"],
     "modelmetrics.coco": ["COCO", "COCOeval", "COCOevalAccumulator", "Params"],
     "modelmetrics.mask": ["area", "decode", "encode", "frPyObjects", "iou", "merge", "toBbox"],

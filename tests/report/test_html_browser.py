@@ -189,6 +189,38 @@ def test_semantic_segmentation_page_leads_with_iou(driver, demo_dir, tmp_path):
     _artifact(tmp_path, driver, "semantic-segmentation.png")
 
 
+def test_keypoints_page_shows_the_per_keypoint_table(driver, demo_dir, tmp_path):
+    report = ModelReport.from_json(demo_dir / "keypoints.json")
+    _open(driver, demo_dir / "keypoints.html")
+    assert _errors(driver) == []
+    assert _text(driver, "#headline-metrics .name") == [*HEADLINE["keypoints"], "accuracy @ 0.5"]
+    assert _text(driver, "#per-keypoint-table thead th") == [
+        "keypoint", "index", "sigma", "oks", "pairs",
+    ]  # fmt: skip
+    per_keypoint = report.metrics("test")["per-keypoint"]
+    rows = driver.find_elements("css selector", "#per-keypoint-table tbody tr")
+    assert [r.get_attribute("data-keypoint") for r in rows] == list(per_keypoint) == [
+        "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+        "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+        "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    ]  # fmt: skip
+    for row in rows:
+        cells = [c.text for c in row.find_elements("tag name", "td")]
+        values = per_keypoint[cells[0]]
+        assert cells[3] == f"{values['oks']:.4f}"
+        assert cells[4] == str(values["pairs"])
+    assert "ar" in _text(driver, "#per-class-table thead th")
+    assert driver.find_elements("css selector", "#pr-svg polyline.series")
+    assert not driver.find_element("id", "confusion-section").is_displayed()
+    _select(driver, "split-select", "train")
+    train = report.metrics("train")["per-keypoint"]["nose"]["oks"]
+    assert _text(driver, "#per-keypoint-table tbody tr td:nth-child(4)")[0] == f"{train:.4f}"
+    _artifact(tmp_path, driver, "keypoints.png")
+    # Other model types have no per-keypoint section.
+    _open(driver, demo_dir / "detection.html")
+    assert not driver.find_element("id", "per-keypoint-section").is_displayed()
+
+
 def test_class_filter_narrows_the_tables(driver, demo_dir, tmp_path):
     _open(driver, demo_dir / "classification.html")
     rows = driver.find_elements("css selector", "#per-class-table tbody tr")

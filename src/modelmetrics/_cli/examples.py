@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 __all__ = [
     "CLASSES",
     "DETECTION_CLASSES",
+    "KEYPOINT_CLASSES",
     "SEGMENTATION_CLASSES",
     "SPLIT_SEEDS",
     "classification_example",
@@ -17,6 +18,8 @@ __all__ = [
     "detection_example",
     "detection_split_example",
     "instance_segmentation_split_example",
+    "keypoints_example",
+    "keypoints_split_example",
     "loss_history_example",
     "regression_example",
     "regression_split_example",
@@ -155,6 +158,85 @@ def instance_segmentation_split_example(
             entry["masks"] = [[_ellipse(box)] for box in boxes]
             entry["height"] = entry["width"] = 640
     return ground_truth, predictions
+
+
+KEYPOINT_CLASSES = {1: "person"}
+
+# Where COCO's 17 person keypoints sit in a standing person's box (x, y as fractions of
+# its width and height), in COCO's order: face, shoulders, elbows, wrists, hips, knees,
+# ankles.
+_POSE = np.array([
+    [0.50, 0.08], [0.54, 0.06], [0.46, 0.06], [0.58, 0.08], [0.42, 0.08],
+    [0.65, 0.22], [0.35, 0.22], [0.72, 0.38], [0.28, 0.38], [0.75, 0.52], [0.25, 0.52],
+    [0.60, 0.55], [0.40, 0.55], [0.62, 0.75], [0.38, 0.75], [0.63, 0.95], [0.37, 0.95],
+])  # fmt: skip
+# How much harder than its COCO sigma says a keypoint is for the example model: the face
+# is easy, limbs' ends are hard.
+_DIFFICULTY = np.array([0.6, 0.6, 0.6, 0.7, 0.7, 0.9, 0.9, 1.2, 1.2, 1.7, 1.7, 1.0, 1.0,
+                        1.2, 1.2, 1.5, 1.5])  # fmt: skip
+
+
+def _people(rng: np.random.Generator, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """`n` standing people on a 640 x 640 image: xywh boxes and (n, 17, 2) keypoints."""
+    height = rng.uniform(40, 300, n)
+    width = 0.45 * height
+    corner = rng.uniform(0, 1, (n, 2)) * (640 - np.column_stack([width, height]))
+    size = np.column_stack([width, height])
+    keypoints = corner[:, None, :] + _POSE[None] * size[:, None, :]
+    keypoints += rng.normal(0, 0.02, keypoints.shape) * size[:, None, :]  # people vary
+    return np.hstack([corner, size]), keypoints
+
+
+def keypoints_example(
+    n_images: int = 40, seed: int = 0, noise: float = 1.0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-image ground truth and predictions of a pose model (COCO's 17 person keypoints).
+
+    Ground truth: boxes (xywh), areas (a person covers about 55 % of its box) and
+    keypoints with visibility (some occluded, some not labeled, a few people with none
+    labeled). Most people are found with localisation error that grows with the
+    keypoint's COCO sigma, more for wrists and ankles than for the face, and with
+    `noise`; some are missed, and there are false positives.
+    """
+    from modelmetrics._detection.keypoints import coco_person_sigmas
+
+    sigmas = coco_person_sigmas()
+    rng = np.random.default_rng(seed)
+    ground_truth: list[dict[str, Any]] = []
+    predictions: list[dict[str, Any]] = []
+    for image_id in range(n_images):
+        n = int(rng.integers(1, 5))
+        boxes, keypoints = _people(rng, n)
+        area = 0.55 * boxes[:, 2] * boxes[:, 3]
+        visibility = rng.choice([0, 1, 2], (n, 17), p=[0.15, 0.1, 0.75])
+        visibility[rng.random(n) < 0.05] = 0
+        labeled = np.where(visibility[:, :, None] > 0, keypoints, 0.0)
+        ground_truth.append({
+            "image_id": image_id,
+            "keypoints": np.concatenate([labeled, visibility[:, :, None]], axis=2),
+            "boxes": boxes,
+            "area": area,
+            "labels": np.ones(n, np.int64),
+        })  # fmt: skip
+        found = rng.random(n) < 0.85
+        scale = 0.5 * noise * 2 * sigmas * _DIFFICULTY
+        spread = scale[None, :, None] * np.sqrt(area)[:, None, None]
+        guessed = (keypoints + rng.normal(0, 1, keypoints.shape) * spread)[found]
+        n_bg = int(rng.integers(0, 3))
+        _, strays = _people(rng, n_bg)
+        predictions.append({
+            "image_id": image_id,
+            "keypoints": np.concatenate([guessed, strays]),
+            "scores": np.concatenate([rng.uniform(0.5, 1.0, len(guessed)),
+                                      rng.uniform(0.05, 0.6, n_bg)]),
+            "labels": np.ones(len(guessed) + n_bg, np.int64),
+        })  # fmt: skip
+    return ground_truth, predictions
+
+
+def keypoints_split_example(split: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-image ground truth and predicted poses of one split."""
+    return keypoints_example(n_images=40, seed=SPLIT_SEEDS[split], noise=_SPLIT_NOISE[split])
 
 
 SEGMENTATION_CLASSES = ("ground", "road", "building", "tree", "sky")

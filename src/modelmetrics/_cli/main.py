@@ -20,6 +20,7 @@ TASKS = (
     "detection",
     "instance-segmentation",
     "semantic-segmentation",
+    "keypoints",
 )
 
 
@@ -37,6 +38,8 @@ def _demo(args: argparse.Namespace) -> int:
     _demo_regression()
     print()
     _demo_detection()
+    print()
+    _demo_keypoints()
     if args.output_dir is not None:
         _demo_reports(args, Path(args.output_dir))
     return 0
@@ -64,6 +67,7 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
             list(ex.SEGMENTATION_CLASSES),
             ex.semantic_segmentation_split_example,
         ),
+        "keypoints": (ex.KEYPOINT_CLASSES, ex.keypoints_split_example),
     }
     written = []
     with Progress(len(TASKS) * len(SPLITS), enabled=None if not args.quiet else False) as bar:
@@ -117,6 +121,30 @@ def _demo_detection() -> None:
         print(f"{name:>{width}}" + "".join(f"{int(v):>{width}}" for v in row))
 
 
+def _demo_keypoints() -> None:
+    from modelmetrics._cli.examples import keypoints_example
+    from modelmetrics._detection.keypoints_api import evaluate_keypoints
+
+    ground_truth, predictions = keypoints_example()
+    metrics = evaluate_keypoints(ground_truth, predictions, score_threshold=0.5)
+    person = metrics.classes[1]
+    print(
+        f"== Keypoints: built-in example ({len(ground_truth)} images, COCO's 17 person keypoints)"
+    )
+    print(
+        f"mAP@[.50:.95] {metrics.map:.3f}   mAP50 {metrics.map50:.3f}   "
+        f"mAP75 {metrics.map75:.3f}   AR {metrics.mar:.3f}"
+    )
+    print(
+        f"at OKS >= 0.5, score >= 0.5: precision {person.precision:.3f}   recall "
+        f"{person.recall:.3f}   TP {person.tp}   FP {person.fp}   FN {person.fn}"
+    )
+    print("per keypoint: mean OKS term of the matched pairs labeling it")
+    cells = [f"{kp.label:>16} {kp.oks:.3f} ({kp.pairs:3d})" for kp in metrics.per_keypoint]
+    for first in range(0, len(cells), 3):
+        print("".join(cells[first : first + 3]))
+
+
 def _demo_regression() -> None:
     from modelmetrics._cli.examples import regression_example
     from modelmetrics._regression.metrics import regression_metrics
@@ -162,6 +190,13 @@ def _labels_option(text: str | None) -> list[Any] | None:
     return items
 
 
+def _sigmas_option(text: str) -> list[float]:
+    try:
+        return [float(item) for item in text.split(",")]
+    except ValueError:
+        raise InputError(f"--sigmas: expected comma-separated numbers, got {text!r}") from None
+
+
 def _read_arrays(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
     gt_table = read_table(args.ground_truth, "ground truth")
     bar.advance(f"reading {args.predictions}")
@@ -189,6 +224,7 @@ _READERS = {
     "detection": _read_coco_pair,
     "instance-segmentation": _read_coco_pair,
     "semantic-segmentation": _read_label_maps,
+    "keypoints": _read_coco_pair,
 }
 
 
@@ -206,8 +242,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         gt, pred, labels = _READERS[task](args, bar)
         bar.advance("evaluating")
         options: dict[str, Any] = {}
-        if task in ("detection", "instance-segmentation") and args.iou_threshold is not None:
+        if args.iou_threshold is not None and task in (
+            "detection", "instance-segmentation", "keypoints",
+        ):  # fmt: skip
             options["iou_threshold"] = args.iou_threshold
+        if args.sigmas is not None:
+            if task != "keypoints":
+                raise InputError("--sigmas applies to --task keypoints only")
+            options["sigmas"] = _sigmas_option(args.sigmas)
         for name in ("num_classes", "ignore_index"):
             if getattr(args, name) is not None:
                 if task != "semantic-segmentation":
@@ -359,8 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate predictions against ground truth; write the JSON export and HTML",
         description="Evaluate one split. Classification: CSV or .npy of labels; predictions "
         "are labels or class probabilities (one column per class, CSV header = class "
-        "names). Regression: CSV or .npy of targets. Detection and instance segmentation: "
-        "COCO ground truth JSON and "
+        "names). Regression: CSV or .npy of targets. Detection, instance segmentation and "
+        "keypoints: COCO ground truth JSON (keypoints: with keypoints and num_keypoints) and "
         "COCO results JSON. Semantic segmentation: label maps as .npy ((H, W) or (N, H, W); "
         "predictions also class scores) or .png (8/16-bit grayscale or palette), one file "
         "each or two directories of maps paired by file name. Without --output or --html "
@@ -376,7 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="accuracy threshold: probability, detection score or regression tolerance",
     )
-    evaluate.add_argument("--iou-threshold", type=float, help="detection IoU threshold (0.5)")
+    evaluate.add_argument(
+        "--iou-threshold", type=float, help="detection IoU or keypoint OKS threshold (0.5)"
+    )
+    evaluate.add_argument(
+        "--sigmas",
+        metavar="S1,S2,...",
+        help="keypoints: comma-separated OKS sigma per keypoint (default: COCO's 17 person)",
+    )
     evaluate.add_argument(
         "--num-classes", type=int, help="semantic segmentation: classes (default: inferred)"
     )

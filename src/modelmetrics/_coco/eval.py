@@ -32,7 +32,13 @@ from modelmetrics._detection import records
 from modelmetrics._detection.accumulate import Curves, accumulate, empty_curves
 from modelmetrics._detection.columns import AnnotationColumns
 from modelmetrics._detection.evaluate import Evaluation, MaskPair, evaluate
-from modelmetrics._detection.keypoints import Keypoints, keypoint_rows
+from modelmetrics._detection.keypoints import (
+    KEYPOINT_AREA_LABELS,
+    KEYPOINT_AREA_RANGES,
+    Keypoints,
+    coco_person_sigmas,
+    keypoint_rows,
+)
 from modelmetrics._detection.settings import (
     COCO_AREA_LABELS,
     COCO_AREA_RANGES,
@@ -41,8 +47,16 @@ from modelmetrics._detection.settings import (
     coco_recall_thresholds,
     unique_ids,
 )
+from modelmetrics.exceptions import MissingFieldError
 
-__all__ = ["COCOeval", "Params", "accumulated_cocoeval", "evaluation_of", "settings_from_params"]
+__all__ = [
+    "COCOeval",
+    "Params",
+    "accumulated_cocoeval",
+    "coco_keypoint_inputs",
+    "evaluation_of",
+    "settings_from_params",
+]
 
 
 class Params:
@@ -70,33 +84,10 @@ class Params:
         self.iouThrs = coco_iou_thresholds()
         self.recThrs = coco_recall_thresholds()
         self.maxDets = [20]
-        self.areaRng = [[0**2, 1e5**2], [32**2, 96**2], [96**2, 1e5**2]]
-        self.areaRngLbl = ["all", "medium", "large"]
+        self.areaRng = [list(r) for r in KEYPOINT_AREA_RANGES]
+        self.areaRngLbl = list(KEYPOINT_AREA_LABELS)
         self.useCats = 1
-        self.kpt_oks_sigmas = (
-            np.array(
-                [
-                    0.26,
-                    0.25,
-                    0.25,
-                    0.35,
-                    0.35,
-                    0.79,
-                    0.79,
-                    0.72,
-                    0.72,
-                    0.62,
-                    0.62,
-                    1.07,
-                    1.07,
-                    0.87,
-                    0.87,
-                    0.89,
-                    0.89,
-                ]
-            )
-            / 10.0
-        )
+        self.kpt_oks_sigmas = coco_person_sigmas()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Params:
         # The lists hold immutable ids and numbers: copying them shallowly is a deep
@@ -388,34 +379,12 @@ class COCOeval:
         return gt, annotation_columns(self.cocoDt)
 
     def _keypoint_inputs(self, p: Params) -> tuple[Keypoints, AnnotationColumns]:
-        """Both sides' keypoints, and the ground truth's columns with pycocotools'
-        keypoints ignore flag: ``num_keypoints == 0`` or ``iscrowd``."""
         assert self.cocoGt is not None
         assert self.cocoDt is not None
         sigmas = np.asarray(p.kpt_oks_sigmas, dtype=np.float64)
         if sigmas.ndim != 1 or len(sigmas) == 0:
             raise ValueError("params.kpt_oks_sigmas must be a 1-D array of sigmas")
-        gt = annotation_columns(self.cocoGt)
-        # A ground truth still in its file gives its keypoints without the dicts.
-        from_file = self.cocoGt._ground_truth_keypoints()
-        if from_file is not None and from_file[0].shape[1] == 3 * len(sigmas):
-            gt_keypoints, no_keypoints = from_file
-        else:
-            gt_anns = self.cocoGt._annotation_dicts()
-            no_keypoints = np.array([ann["num_keypoints"] == 0 for ann in gt_anns], dtype=bool)
-            gt_keypoints = keypoint_rows(gt_anns, len(sigmas), "ground-truth")
-        ignore = (no_keypoints | gt.ignore.astype(bool)).astype(np.uint8)
-        # Results read from a file keep their keypoints as an array: no dicts needed.
-        detections = self.cocoDt._result_keypoints
-        if detections is None or detections.shape[1] != 3 * len(sigmas):
-            detections = keypoint_rows(self.cocoDt._annotation_dicts(), len(sigmas), "detection")
-        keypoints = Keypoints(
-            ground_truth=gt_keypoints,
-            detections=detections,
-            sigmas=sigmas,
-            matches_none=not p.useCats,
-        )
-        return keypoints, dataclasses.replace(gt, ignore=ignore)
+        return coco_keypoint_inputs(self.cocoGt, self.cocoDt, sigmas, matches_none=not p.useCats)
 
     # -- per-image records, on request -----------------------------------------------------
 
@@ -445,6 +414,55 @@ class COCOeval:
                 gt, dt = self._columns()
                 self._eval_imgs = records.eval_imgs(self._evaluation, gt, dt, self._masks)
         return self._eval_imgs
+
+
+def coco_keypoint_inputs(
+    cocoGt: COCO,
+    cocoDt: COCO,
+    sigmas: NDArray[np.float64],
+    *,
+    matches_none: bool = False,
+    sigmas_name: str = "params.kpt_oks_sigmas",
+) -> tuple[Keypoints, AnnotationColumns]:
+    """Both sides' keypoints, and the ground truth's columns with pycocotools'
+    keypoints ignore flag: ``num_keypoints == 0`` or ``iscrowd``.
+
+    `matches_none` is pycocotools' ``useCats=0`` (no similarity matches); `sigmas_name`
+    names the sigmas in the error for keypoints of another length.
+
+    Raises
+    ------
+    ValueError
+        If an annotation's ``keypoints`` are not ``3 * len(sigmas)`` numbers.
+    """
+    gt = annotation_columns(cocoGt)
+    # A ground truth still in its file gives its keypoints without the dicts.
+    from_file = cocoGt._ground_truth_keypoints()
+    if from_file is not None and from_file[0].shape[1] == 3 * len(sigmas):
+        gt_keypoints, no_keypoints = from_file
+    else:
+        gt_anns = cocoGt._annotation_dicts()
+        missing = next((i for i, ann in enumerate(gt_anns) if "num_keypoints" not in ann), None)
+        if missing is not None:  # a KeyError still, for pycocotools-shaped callers
+            raise MissingFieldError(
+                f"ground-truth annotation {missing}: the input has no 'num_keypoints' entry"
+            )
+        no_keypoints = np.array([ann["num_keypoints"] == 0 for ann in gt_anns], dtype=bool)
+        gt_keypoints = keypoint_rows(gt_anns, len(sigmas), "ground-truth", sigmas_name)
+    ignore = (no_keypoints | gt.ignore.astype(bool)).astype(np.uint8)
+    # Results read from a file keep their keypoints as an array: no dicts needed.
+    detections = cocoDt._result_keypoints
+    if detections is None or detections.shape[1] != 3 * len(sigmas):
+        detections = keypoint_rows(
+            cocoDt._annotation_dicts(), len(sigmas), "detection", sigmas_name
+        )
+    keypoints = Keypoints(
+        ground_truth=gt_keypoints,
+        detections=detections,
+        sigmas=sigmas,
+        matches_none=matches_none,
+    )
+    return keypoints, dataclasses.replace(gt, ignore=ignore)
 
 
 def evaluation_of(ev: COCOeval) -> Evaluation:

@@ -25,7 +25,40 @@ from numpy.typing import NDArray
 from modelmetrics import _kernels
 from modelmetrics._core.parallel import get_num_threads, run_parallel
 
-__all__ = ["Keypoints", "keypoint_rows", "oks_by_group"]
+__all__ = [
+    "COCO_PERSON_KEYPOINTS",
+    "KEYPOINT_AREA_LABELS",
+    "KEYPOINT_AREA_RANGES",
+    "Keypoints",
+    "coco_person_sigmas",
+    "keypoint_rows",
+    "oks_by_group",
+]
+
+# pycocotools' keypoint area ranges: no "small", as COCO labels no keypoints on people
+# under 32 x 32 pixels.
+KEYPOINT_AREA_RANGES: tuple[tuple[float, float], ...] = (
+    (0**2, 1e5**2),
+    (32**2, 96**2),
+    (96**2, 1e5**2),
+)
+KEYPOINT_AREA_LABELS: tuple[str, ...] = ("all", "medium", "large")
+
+# The 17 keypoints of COCO's person category, in the order of its sigmas.
+COCO_PERSON_KEYPOINTS: tuple[str, ...] = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+)  # fmt: skip
+
+
+def coco_person_sigmas() -> NDArray[np.float64]:
+    """pycocotools' default ``kpt_oks_sigmas``, COCO's person keypoints (a new array each
+    call)."""
+    # pycocotools' own expression: the sigmas must be bit-equal to its.
+    tenths = [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07,
+              0.87, 0.87, 0.89, 0.89]  # fmt: skip
+    return np.array(tenths) / 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,8 +74,11 @@ class Keypoints:
     matches_none: bool = False
 
 
-def keypoint_rows(anns: Sequence[dict[str, Any]], k: int, side: str) -> NDArray[np.float64]:
-    """The ``keypoints`` of every annotation as an ``(n, 3 k)`` float64 array.
+def keypoint_rows(
+    anns: Sequence[dict[str, Any]], k: int, side: str, sigmas_name: str = "params.kpt_oks_sigmas"
+) -> NDArray[np.float64]:
+    """The ``keypoints`` of every annotation as an ``(n, 3 k)`` float64 array (`k` is the
+    length of the sigmas, named `sigmas_name` in the error).
 
     Raises
     ------
@@ -66,7 +102,7 @@ def keypoint_rows(anns: Sequence[dict[str, Any]], k: int, side: str) -> NDArray[
         if row is None or row.shape != (3 * k,):
             raise ValueError(
                 f"{side} annotation {i}: field 'keypoints' must be a list of {3 * k} numbers "
-                f"(x, y, visibility for each of the {k} keypoints of params.kpt_oks_sigmas), "
+                f"(x, y, visibility for each of the {k} keypoints of {sigmas_name}), "
                 f"got {values!r:.80}"
             )
         out[i] = row

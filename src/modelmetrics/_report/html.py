@@ -1,7 +1,8 @@
 """The HTML report: one self-contained page per export.
 
 The export is embedded as JSON and drawn by a little plain JavaScript into inline SVG
-(loss over time, precision-recall curves, the confusion-matrix heatmap) and tables.
+(loss over time, precision-recall curves, the confusion-matrix heatmap) and tables
+(per class, per keypoint for keypoints, dataset statistics).
 The page loads nothing from the network: the style and script are inlined, and its
 Content-Security-Policy forbids every other source.
 """
@@ -74,6 +75,11 @@ def render_html(
 <section id="per-class-section">
 <h2>Per class</h2>
 <table id="per-class-table"></table>
+</section>
+<section id="per-keypoint-section">
+<h2>Per keypoint</h2>
+<table id="per-keypoint-table"></table>
+<p class="muted">oks: mean OKS term of the keypoint over the matched pairs that label it.</p>
 </section>
 <section id="pr-section">
 <h2>Precision-recall curves</h2>

@@ -79,13 +79,13 @@ class ModelReport:
     Parameters
     ----------
     model_type : {"classification", "regression", "detection", \
-"instance-segmentation", "semantic-segmentation"}
+"instance-segmentation", "semantic-segmentation", "keypoints"}
         Which metrics to compute.
     labels : sequence or mapping, default=None
         Classification: the classes, in order (the columns of class probabilities).
-        Regression: the target name(s). Detection and instance segmentation:
-        ``{class id: name}``. Semantic segmentation: the class names in index order
-        (or ``{index: name}``).
+        Regression: the target name(s). Detection, instance segmentation and
+        keypoints: ``{class id: name}``. Semantic segmentation: the class names in
+        index order (or ``{index: name}``).
     loss_history : LossHistory, default=None
         Training and validation loss over time (an empty history when None).
     start_time : float, default=None
@@ -113,6 +113,7 @@ class ModelReport:
             "detection",
             "instance-segmentation",
             "semantic-segmentation",
+            "keypoints",
         ],
         labels: Any = None,
         *,
@@ -167,24 +168,25 @@ class ModelReport:
         ground_truth, predictions
             The model type's inputs: class labels and predicted labels or class
             probabilities (classification), targets and predictions (regression),
-            what :func:`modelmetrics.detection.evaluate_detections` takes (detection)
-            or :func:`~modelmetrics.instance_segmentation.evaluate_instance_segmentation`
-            (instance segmentation), or label maps ``(H, W)``, ``(N, H, W)`` or a list
-            of ``(H, W)`` maps, predictions also as class scores (semantic
-            segmentation).
+            what :func:`modelmetrics.detection.evaluate_detections` takes (detection),
+            :func:`~modelmetrics.instance_segmentation.evaluate_instance_segmentation`
+            (instance segmentation) or :func:`modelmetrics.keypoints.evaluate_keypoints`
+            (keypoints), or label maps ``(H, W)``, ``(N, H, W)`` or a list of
+            ``(H, W)`` maps, predictions also as class scores (semantic segmentation).
         loss : float, default=None
             The split's loss as the training code computed it. When None it is
             computed where the inputs allow: cross-entropy from class probabilities,
             mean squared error for regression.
         threshold : float, default=None
             Threshold of the split's accuracy: probability (classification, default
-            0.5), score (detection, default 0.5) or error tolerance (regression; no
-            accuracy without it). Semantic segmentation takes none: its accuracy is
-            the pixel accuracy.
+            0.5), score (detection and keypoints, default 0.5) or error tolerance
+            (regression; no accuracy without it). Semantic segmentation takes none:
+            its accuracy is the pixel accuracy.
         **options
             Passed on: ``sample_weight`` (classification, regression);
             ``iou_threshold``, ``max_detections``, ``box_format``, ``classes``
-            (detection; instance segmentation without ``box_format``);
+            (detection; instance segmentation without ``box_format``; keypoints
+            also ``sigmas`` and ``keypoint_names``, ``iou_threshold`` being an OKS);
             ``num_classes``, ``ignore_index``, ``absent`` (semantic segmentation).
 
         Returns

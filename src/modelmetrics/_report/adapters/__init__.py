@@ -23,6 +23,7 @@ from modelmetrics._report.adapters.common import (
     check_model_type,
 )
 from modelmetrics._report.adapters.detection import DetectionAdapter, InstanceSegmentationAdapter
+from modelmetrics._report.adapters.keypoints import KeypointsAdapter
 from modelmetrics._report.adapters.regression import RegressionAdapter
 from modelmetrics._report.adapters.semantic import SemanticSegmentationAdapter
 
@@ -34,6 +35,7 @@ __all__ = [
     "ClassificationAdapter",
     "DetectionAdapter",
     "InstanceSegmentationAdapter",
+    "KeypointsAdapter",
     "ModelTypeAdapter",
     "RegressionAdapter",
     "SemanticSegmentationAdapter",
@@ -50,6 +52,7 @@ ADAPTERS: dict[str, ModelTypeAdapter] = {
         DetectionAdapter(),
         InstanceSegmentationAdapter(),
         SemanticSegmentationAdapter(),
+        KeypointsAdapter(),
     )
 }
 

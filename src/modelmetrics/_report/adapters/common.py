@@ -26,6 +26,7 @@ MODEL_TYPES = (
     "detection",
     "instance-segmentation",
     "semantic-segmentation",
+    "keypoints",
 )
 
 # Headline metrics per model type, in display order (the HTML page shows these first).
@@ -47,6 +48,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "mean-class-accuracy",
         "frequency-weighted-iou",
     ),
+    "keypoints": ("map", "map50", "map75", "mar"),
 }
 
 # Model types in the format whose metrics have not landed: {model type: what is missing}.

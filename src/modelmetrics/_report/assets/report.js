@@ -152,8 +152,8 @@
   }
 
   // ------------------------------------------------------------- per class
-  const CLASS_COLUMNS = ["precision", "recall", "f1", "ap", "ap50", "iou", "accuracy", "support",
-                         "tp", "fp", "fn"];
+  const CLASS_COLUMNS = ["precision", "recall", "f1", "ap", "ap50", "ar", "iou", "accuracy",
+                         "support", "tp", "fp", "fn"];
   // Semantic segmentation leads with the overlap measures (support counts pixels).
   const SEMANTIC_COLUMNS = ["iou", "dice", "precision", "recall", "f1", "support"];
   function renderPerClass() {
@@ -175,6 +175,27 @@
       const tr = el("tr", { "data-class": label });
       tr.appendChild(el("td", {}, label));
       for (const c of columns) tr.appendChild(el("td", {}, fmt(row[c])));
+      body.appendChild(tr);
+    }
+  }
+
+  // ------------------------------------------------------------ per keypoint
+  const KEYPOINT_COLUMNS = ["index", "sigma", "oks", "pairs"];
+  function renderPerKeypoint() {
+    const table = $("per-keypoint-table");
+    clear(table);
+    const perKeypoint = metrics()["per-keypoint"];
+    $("per-keypoint-section").hidden = !perKeypoint;
+    if (!perKeypoint) return;
+    const head = el("tr");
+    head.appendChild(el("th", {}, "keypoint"));
+    for (const c of KEYPOINT_COLUMNS) head.appendChild(el("th", {}, c));
+    table.appendChild(el("thead")).appendChild(head);
+    const body = table.appendChild(el("tbody"));
+    for (const [name, row] of Object.entries(perKeypoint)) {
+      const tr = el("tr", { "data-keypoint": name });
+      tr.appendChild(el("td", {}, name));
+      for (const c of KEYPOINT_COLUMNS) tr.appendChild(el("td", {}, fmt(row[c])));
       body.appendChild(tr);
     }
   }
@@ -295,6 +316,7 @@
   function renderSplit() {
     renderHeadline();
     renderPerClass();
+    renderPerKeypoint();
     renderPR();
     renderConfusion();
     renderDataset();
