@@ -17,6 +17,7 @@ MODULES = [
     "modelmetrics._classification.score_summary",
     "modelmetrics._detection.api",
     "modelmetrics._core.checks",
+    "modelmetrics._analysis.calibration",
     "modelmetrics._core.distributed",
     "modelmetrics._core.jsonable",
     "modelmetrics._detection.instance_api",
