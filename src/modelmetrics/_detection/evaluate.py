@@ -201,17 +201,21 @@ def _slot_groups(slot_start: NDArray[np.int64], n_slots: int) -> NDArray[np.int6
 
 def _kept_detections(
     g: Grouped, score: NDArray[np.float64], max_det: int
-) -> list[NDArray[np.int64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Per group with ground truth, its kept detections in slot order (highest score
     first, ties in group order: the kernel's order, and ``computeOks``'); none
-    elsewhere, where no similarity is needed."""
-    empty = np.empty(0, np.int64)
-    kept = [empty] * (len(g.dt_start) - 1)
-    has_both = np.flatnonzero((np.diff(g.dt_start) > 0) & (np.diff(g.gt_start) > 0))
-    for k in has_both.tolist():
-        rows = g.dt_rows[g.dt_start[k] : g.dt_start[k + 1]]
-        kept[k] = rows[np.argsort(-score[rows], kind="mergesort")[:max_det]]
-    return kept
+    elsewhere, where no similarity is needed. Returns ``(start, rows)``: group ``k``'s
+    detections are ``rows[start[k]:start[k + 1]]``."""
+    n_groups = len(g.dt_start) - 1
+    group_of = np.repeat(np.arange(n_groups, dtype=np.int64), np.diff(g.dt_start))
+    # One stable sort for all groups: by group, then by descending score.
+    order = np.lexsort((-score[g.dt_rows], group_of))
+    rank = np.arange(len(order), dtype=np.int64) - g.dt_start[group_of]
+    keep = (rank < max_det) & (np.diff(g.gt_start) > 0)[group_of]
+    start = np.zeros(n_groups + 1, np.int64)
+    np.cumsum(np.bincount(group_of[keep], minlength=n_groups), out=start[1:])
+    rows: NDArray[np.int64] = g.dt_rows[order][keep]
+    return start, rows
 
 
 def _balanced_bounds(

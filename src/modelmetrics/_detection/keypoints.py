@@ -115,18 +115,17 @@ def oks_by_group(
     gt_start: NDArray[np.int64],
     gt_bbox: NDArray[np.float64],
     gt_area: NDArray[np.float64],
-    slot_det: list[NDArray[np.int64]],
+    kept: tuple[NDArray[np.int64], NDArray[np.int64]],
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """pycocotools' ``computeOks`` for every group: ``(values, start)`` with group ``g``'s
-    matrix (its kept detections ``slot_det[g]``, in slot order, by its ground truths in
-    ``gt_rows`` order) at ``values[start[g]:start[g + 1]]``, row-major.
+    matrix (its kept detections ``rows[kept_start[g]:kept_start[g + 1]]`` of
+    ``kept = (kept_start, rows)``, in slot order, by its ground truths in ``gt_rows``
+    order) at ``values[start[g]:start[g + 1]]``, row-major.
 
     The terms ``-e`` are computed on threads, ``np.exp`` applied to them in parts on
     threads (numpy's exponential, as in pycocotools), then averaged on threads."""
     n_groups = len(gt_start) - 1
-    kept_start = np.zeros(n_groups + 1, np.int64)
-    np.cumsum([len(d) for d in slot_det], out=kept_start[1:])
-    kept_rows = np.concatenate(slot_det) if slot_det else np.empty(0, np.int64)
+    kept_start, kept_rows = kept
     n_kept = np.diff(kept_start)
     n_gt = np.diff(gt_start)
     start = np.zeros(n_groups + 1, np.int64)
