@@ -7,8 +7,10 @@ how many samples or instances each label has. A :class:`LossHistory` records how
 training and validation loss converged. :meth:`ModelReport.to_json` writes the
 export (camelCase top-level keys, kebab-case metric names, strict JSON: NaN and
 infinities become null), :meth:`ModelReport.from_json` reads it back unchanged,
-unknown keys included, and :meth:`ModelReport.to_html` renders one self-contained
-HTML page (no network access needed).
+unknown keys included (and reads SmartML's own "Export All Metrics" file, which has
+no ``modelType``: the type is inferred from its content), and
+:meth:`ModelReport.to_html` renders one self-contained HTML page (no network access
+needed).
 
 The export's JSON Schema ships with the package (:func:`export_schema`). Its
 top-level keys: ``running``, ``successful``, ``error``, ``modelType``, ``metrics``
@@ -16,6 +18,12 @@ top-level keys: ``running``, ``successful``, ``error``, ``modelType``, ``metrics
 ``accuracies`` ``{split: {"accuracy", "threshold"}}``, ``splitLosses``
 ``{split: loss}``, ``losses``, ``validationLosses``, ``lossTimestamps`` (RFC 3339,
 UTC), ``lossConvergence``, ``startTime`` (epoch seconds) and ``duration`` (seconds).
+Optional, written when a split has them and kept by readers: ``plots``
+(classification PR and ROC curves, regression predicted-vs-actual samples and
+residual histogram), ``thresholdCounts`` (per-threshold TP/FP per class, and confusion
+matrices, for the page's threshold slider) and ``operatingPoints`` (per class, the
+best-F1 threshold and the highest recall at a minimum precision). The page's "Export
+All Metrics" button adds ``chosenThresholds`` when the slider was moved.
 
 Model types: classification, regression, detection, instance segmentation and
 semantic segmentation.

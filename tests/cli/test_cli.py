@@ -507,8 +507,8 @@ def test_csv_reader_headers_and_types(tmp_path):
     assert table.names == ["a", "b"]
     assert table.values.dtype == np.int64
     assert table.values.tolist() == [[1, 2], [3, 4]]
-    with pytest.raises(InputError, match=r"\.csv or \.npy"):
-        read_table(write_csv(tmp_path / "d.tsv", None, [[1]]), "x")
+    with pytest.raises(InputError, match=r"\.csv, \.tsv or \.npy"):
+        read_table(write_csv(tmp_path / "d.xlsx", None, [[1]]), "x")
     Path(tmp_path / "e.npy").write_bytes(b"garbage")
     with pytest.raises(InputError, match=r"not a readable \.npy"):
         read_table(tmp_path / "e.npy", "x")

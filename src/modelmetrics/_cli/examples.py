@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+if TYPE_CHECKING:
+    from modelmetrics._report.model_report import ModelReport
+
 __all__ = [
     "CLASSES",
+    "DEMO_LOSSES",
     "DETECTION_CLASSES",
     "KEYPOINT_CLASSES",
+    "REGRESSION_TOLERANCE",
     "SEGMENTATION_CLASSES",
     "SPLIT_SEEDS",
     "classification_example",
     "classification_proba_example",
+    "demo_report",
     "detection_example",
     "detection_split_example",
     "instance_segmentation_split_example",
@@ -290,18 +297,45 @@ def semantic_segmentation_split_example(
 
 
 def loss_history_example(
-    epochs: int = 30, seed: int = 0
+    epochs: int = 30,
+    seed: int = 0,
+    *,
+    first: float = 1.35,
+    last: float = 0.26,
+    last_validation: float = 0.6,
 ) -> tuple[list[float], list[float], list[str]]:
     """Training and validation loss per epoch with RFC 3339 timestamps (nanoseconds).
 
-    The training loss keeps falling; the validation loss bottoms out and then creeps up
-    (the model starts to overfit), so the history plateaus.
+    Both losses start near `first`. The training loss keeps falling to `last`; the
+    validation loss bottoms out 10 % below `last_validation` and then creeps up to
+    it (the model starts to overfit), so the history plateaus. The last entries are
+    exactly `last` and `last_validation`, so a report's chart ends at the split
+    losses it shows; the noise of the others is relative, so any scale looks alike.
     """
+    if not first > last_validation > 0 or not first > last > 0:
+        raise ValueError(
+            f"need first > last_validation > 0 and first > last > 0, got first={first}, "
+            f"last={last}, last_validation={last_validation}"
+        )
     rng = np.random.default_rng(seed)
     t = np.arange(epochs, dtype=np.float64)
-    train = 0.25 + 1.1 * np.exp(-t / 6.0) + rng.normal(0.0, 0.01, epochs)
-    valid = 0.38 + 1.0 * np.exp(-t / 5.0) + 0.004 * np.maximum(t - 14.0, 0.0) ** 1.5
-    valid += rng.normal(0.0, 0.012, epochs)
+    end = epochs - 1
+
+    def decay(tau: float) -> NDArray[np.float64]:  # 1 at the first epoch, 0 at the last
+        tail = float(np.exp(-end / tau))
+        curve: NDArray[np.float64] = (np.exp(-t / tau) - tail) / (1.0 - tail)
+        return curve
+
+    # Geometric decay, so a loss falling 50-fold (regression) levels off by the time
+    # overfitting sets in as one falling 2-fold (classification) does.
+    train = last * (first / last) ** decay(epochs / 6.0)
+    bottom = 0.9 * last_validation
+    turn = round(0.55 * end)  # the epoch where overfitting sets in
+    rise = (np.maximum(t - turn, 0.0) / max(end - turn, 1)) ** 1.5
+    valid = bottom * (1.03 * first / bottom) ** decay(epochs / 9.0)
+    valid += (last_validation - bottom) * rise
+    train[:end] *= 1.0 + rng.normal(0.0, 0.01, end)
+    valid[:end] *= 1.0 + rng.normal(0.0, 0.012, end)
     start_ns = 1_795_150_800 * 1_000_000_000  # 2026-11-20T05:00:00Z
     stamps = []
     for epoch in range(epochs):
@@ -310,3 +344,74 @@ def loss_history_example(
         day = np.datetime64(seconds, "s").astype(str)
         stamps.append(f"{day}.{sub:09d}Z")
     return train.tolist(), valid.tolist(), stamps
+
+
+# The regression demo's accuracy: the share of predicted prices within 10 (thousand)
+# of the true price.
+REGRESSION_TOLERANCE = 10.0
+
+# Split losses for the model types whose demo inputs give none to compute, as
+# (loss before training, {split: loss after it}), at the scale of a common loss of the
+# type: detection and instance segmentation, a YOLO-style sum of box, class (and
+# mask) losses; semantic segmentation, per-pixel cross-entropy over the 5 classes
+# (ln 5 = 1.61 untrained); keypoints, the mean squared error of predicted heatmaps
+# (HRNet's loss). Classification (cross-entropy of the class probabilities) and
+# regression (mean squared error) compute theirs from the predictions.
+DEMO_LOSSES: dict[str, tuple[float, dict[str, float]]] = {
+    "detection": (4.2, {"train": 1.05, "validation": 1.32, "test": 1.38}),
+    "instance-segmentation": (5.6, {"train": 1.45, "validation": 1.82, "test": 1.9}),
+    "semantic-segmentation": (1.61, {"train": 0.18, "validation": 0.29, "test": 0.31}),
+    "keypoints": (0.0025, {"train": 0.00068, "validation": 0.00082, "test": 0.00085}),
+}
+
+
+def _demo_inputs(task: str) -> tuple[Any, Any]:
+    """The labels and the split-example function of a model type."""
+    return {
+        "classification": (list(CLASSES), classification_proba_example),
+        "regression": ("price", regression_split_example),
+        "detection": (DETECTION_CLASSES, detection_split_example),
+        "instance-segmentation": (DETECTION_CLASSES, instance_segmentation_split_example),
+        "semantic-segmentation": (list(SEGMENTATION_CLASSES), semantic_segmentation_split_example),
+        "keypoints": (KEYPOINT_CLASSES, keypoints_split_example),
+    }[task]
+
+
+def demo_report(task: str, *, on_split: Callable[[str], None] | None = None) -> ModelReport:
+    """The demo's report of one model type: train, validation and test splits and a
+    loss history at the type's own scale, ending at the train and validation losses.
+
+    The loss before training is the untrained model's: ``ln 4`` (uniform probabilities
+    over the 4 classes) for classification, the variance of the training prices (a
+    model predicting their mean) for regression, ``DEMO_LOSSES`` for the others. The
+    regression splits get an accuracy within ``REGRESSION_TOLERANCE``. `on_split` is
+    called with each split's name once it is added.
+    """
+    from modelmetrics._report.model_report import SPLITS, LossHistory, ModelReport
+
+    labels, make = _demo_inputs(task)
+    report = ModelReport(task, labels)  # type: ignore[arg-type]
+    given = DEMO_LOSSES.get(task)
+    for split in SPLITS:
+        options: dict[str, Any] = {}
+        if given is not None:
+            options["loss"] = given[1][split]
+        if task == "regression":
+            options["threshold"] = REGRESSION_TOLERANCE
+        report.add_split(split, *make(split), **options)
+        if on_split is not None:
+            on_split(split)
+    if given is not None:
+        first = given[0]
+    elif task == "classification":
+        first = float(np.log(len(CLASSES)))
+    else:
+        first = float(np.var(regression_split_example("train")[0]))
+    last, last_validation = report.split_loss("train"), report.split_loss("validation")
+    assert last is not None  # given or computed above
+    assert last_validation is not None
+    losses, validation, stamps = loss_history_example(
+        first=first, last=last, last_validation=last_validation
+    )
+    report.loss_history = LossHistory.from_arrays(losses, validation, timestamps=stamps)
+    return report

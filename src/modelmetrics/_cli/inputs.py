@@ -1,4 +1,4 @@
-"""Reading the command line's input files: CSV and .npy arrays, PNG label maps.
+"""Reading the command line's input files: CSV, TSV and .npy arrays, PNG label maps.
 
 Every problem is raised as :class:`InputError` naming the file, so the command line
 can print one line and exit with status 1.
@@ -49,11 +49,17 @@ def _number(text: str) -> float | int | None:
         return None
 
 
-def read_table(path: str | os.PathLike[str], what: str) -> Table:
-    """A ``.npy`` array or a CSV file (optional header row) as a :class:`Table`.
+def read_table(path: str | os.PathLike[str], what: str, *, numeric: bool | None = False) -> Table:
+    """A ``.npy`` array or a CSV/TSV file (optional header row) as a :class:`Table`.
 
     CSV cells that all parse as integers become int64, as numbers float64; any other
-    column makes the table strings.
+    column makes the table strings. ``.tsv`` files are tab-separated, ``.csv`` and
+    ``.txt`` comma-separated.
+
+    `numeric` True requires numbers (regression targets), None requires them when
+    the table has more than one column (class probabilities): a cell that is not a
+    number is then an error naming its row (the file's line number, header
+    included, as a spreadsheet numbers it) and column.
     """
     p = Path(path)
     if not p.is_file():
@@ -68,18 +74,28 @@ def read_table(path: str | os.PathLike[str], what: str) -> Table:
             raise InputError(
                 f"{path}: expected a non-empty 1-D or 2-D array, got shape {values.shape}"
             )
+        must = numeric or (numeric is None and values.ndim == 2)
+        if must and values.dtype.kind not in "biuf":
+            raise InputError(f"{path}: {what} must hold numbers, got an array of {values.dtype}")
         return Table(values, None)
-    if suffix not in (".csv", ".txt"):
-        raise InputError(f"{path}: {what} must be a .csv or .npy file")
+    if suffix not in (".csv", ".tsv", ".txt"):
+        raise InputError(f"{path}: {what} must be a .csv, .tsv or .npy file")
+    delimiter = "\t" if suffix == ".tsv" else ","
     try:
         with p.open(newline="", encoding="utf-8") as handle:
-            rows = [row for row in csv.reader(handle) if row and any(c.strip() for c in row)]
+            reader = csv.reader(handle, delimiter=delimiter)
+            lines: list[int] = []  # the file's line number of each row
+            rows: list[list[str]] = []
+            for row in reader:
+                if row and any(c.strip() for c in row):
+                    lines.append(reader.line_num)
+                    rows.append(row)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read CSV ({exc})") from None
+        raise InputError(f"{path}: cannot read {suffix[1:].upper()} ({exc})") from None
     if not rows:
-        raise InputError(f"{path}: the CSV file is empty")
+        raise InputError(f"{path}: the file is empty")
     width = len(rows[0])
-    for line, row in enumerate(rows, start=1):
+    for line, row in zip(lines, rows, strict=True):
         if len(row) != width:
             raise InputError(f"{path}: row {line} has {len(row)} columns, the first has {width}")
     names = None
@@ -89,12 +105,22 @@ def read_table(path: str | os.PathLike[str], what: str) -> Table:
     has_numbers = any(_number(c) is not None for row in body for c in row)
     named = len(first) > 1 or first[0].lower() in _HEADER_WORDS
     if header_like and body and (has_numbers or named):
-        names, rows_clean = first, body
+        names, rows_clean, lines = first, body, lines[1:]
     else:
         rows_clean = [first, *body]
     if not rows_clean:
-        raise InputError(f"{path}: the CSV file has a header but no data rows")
+        raise InputError(f"{path}: the file has a header but no data rows")
     parsed = [[_number(c) for c in row] for row in rows_clean]
+    if numeric or (numeric is None and width > 1):
+        for line, numbers, cells in zip(lines, parsed, rows_clean, strict=True):
+            for column, (value, cell) in enumerate(zip(numbers, cells, strict=True)):
+                if value is None:
+                    where = f"column {column + 1}"
+                    if names is not None:
+                        where += f" ({names[column]!r})"
+                    raise InputError(
+                        f"{path}: row {line}, {where}: expected a number, got {cell!r}"
+                    )
     if all(v is not None for row in parsed for v in row):
         is_int = all(isinstance(v, int) for row in parsed for v in row)
         try:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from modelmetrics import __version__
 from modelmetrics._cli.inputs import InputError, Table, read_label_maps, read_table
 from modelmetrics._cli.progress import Progress
@@ -49,7 +51,7 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
     """Write a JSON export and an HTML report for every available model type."""
     import modelmetrics._cli.examples as ex
     from modelmetrics._report.adapters import ADAPTERS
-    from modelmetrics._report.model_report import SPLITS, LossHistory, ModelReport
+    from modelmetrics._report.model_report import SPLITS
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -57,18 +59,6 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
         raise InputError(
             f"{out_dir}: cannot create the output directory ({exc.strerror})"
         ) from None
-    losses, validation, stamps = ex.loss_history_example()
-    inputs: dict[str, Any] = {
-        "classification": (list(ex.CLASSES), ex.classification_proba_example),
-        "regression": ("price", ex.regression_split_example),
-        "detection": (ex.DETECTION_CLASSES, ex.detection_split_example),
-        "instance-segmentation": (ex.DETECTION_CLASSES, ex.instance_segmentation_split_example),
-        "semantic-segmentation": (
-            list(ex.SEGMENTATION_CLASSES),
-            ex.semantic_segmentation_split_example,
-        ),
-        "keypoints": (ex.KEYPOINT_CLASSES, ex.keypoints_split_example),
-    }
     written = []
     with Progress(len(TASKS) * len(SPLITS), enabled=None if not args.quiet else False) as bar:
         for task in TASKS:
@@ -77,13 +67,12 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
                     bar.advance(task)
                 _info(args, f"modelmetrics demo: {task} is not available yet; skipped")
                 continue
-            labels, make = inputs[task]
-            history = LossHistory.from_arrays(losses, validation, timestamps=stamps)
-            report = ModelReport(task, labels, loss_history=history)  # type: ignore[arg-type]
-            for split in SPLITS:
-                bar.step(f"{task} {split}")
-                report.add_split(split, *make(split))
+            bar.step(task)
+
+            def advance(split: str, task: str = task) -> None:
                 bar.advance(f"{task} {split}")
+
+            report = ex.demo_report(task, on_split=advance)
             json_path, html_path = out_dir / f"{task}.json", out_dir / f"{task}.html"
             report.to_json(json_path)
             report.to_html(html_path, title=f"modelmetrics demo: {task}")
@@ -146,11 +135,11 @@ def _demo_keypoints() -> None:
 
 
 def _demo_regression() -> None:
-    from modelmetrics._cli.examples import regression_example
+    from modelmetrics._cli.examples import REGRESSION_TOLERANCE, regression_example
     from modelmetrics._regression.metrics import regression_metrics
 
     y_true, y_pred = regression_example()
-    tolerance = 10.0
+    tolerance = REGRESSION_TOLERANCE
     metrics = regression_metrics(y_true, y_pred, threshold=tolerance)
     print(f"== Regression: built-in example (house prices, {y_true.shape[0]} samples)")
     for name, value in metrics.as_dict().items():
@@ -198,11 +187,11 @@ def _sigmas_option(text: str) -> list[float]:
 
 
 def _read_arrays(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
-    gt_table = read_table(args.ground_truth, "ground truth")
+    numeric = True if args.task == "regression" else None  # probabilities: numbers
+    gt_table = read_table(args.ground_truth, "ground truth", numeric=numeric)
     bar.advance(f"reading {args.predictions}")
-    pred_table = read_table(args.predictions, "predictions")
-    labels = _table_labels(args.task, args, gt_table, pred_table, args.predictions)
-    return gt_table.values, pred_table.values, labels
+    pred_table = read_table(args.predictions, "predictions", numeric=numeric)
+    return _table_labels(args.task, args, gt_table, pred_table)
 
 
 def _read_coco_pair(args: argparse.Namespace, bar: Progress) -> tuple[Any, Any, Any]:
@@ -279,23 +268,51 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _table_labels(
-    task: str, args: argparse.Namespace, gt: Table, pred: Table, pred_path: str
-) -> Any:
+    task: str, args: argparse.Namespace, gt: Table, pred: Table
+) -> tuple[Any, Any, Any]:
+    """Ground truth, predictions and the labels to evaluate them with.
+
+    Classification labels come from ``--labels`` or the predictions' header. Integer
+    ground truth (and predicted labels) against class names that are not integers are
+    class indices, as PyTorch writes them: ``0`` is the first name.
+    """
     labels = _labels_option(args.labels)
+    gt_values, pred_values = gt.values, pred.values
     if task == "regression":
         if labels is None and gt.names is not None:
             labels = gt.names
-        return labels
-    if pred.values.ndim == 2:
+        return gt_values, pred_values, labels
+    if pred_values.ndim == 2:
         if labels is None and pred.names is not None:
             labels = _labels_option(",".join(pred.names))
-        if labels is not None and len(labels) != pred.values.shape[1]:
+        if labels is not None and len(labels) != pred_values.shape[1]:
             raise InputError(
-                f"{pred_path}: {pred.values.shape[1]} probability columns but {len(labels)} labels"
+                f"{args.predictions}: {pred_values.shape[1]} probability columns but "
+                f"{len(labels)} labels"
             )
-        if gt.values.dtype.kind == "U" and labels is not None:
+    if labels is None or all(isinstance(label, int) for label in labels):
+        if gt_values.dtype.kind == "U" and labels is not None:
             labels = [str(label) for label in labels]
-    return labels
+        return gt_values, pred_values, labels
+    gt_values = _class_names(gt_values, labels, args.ground_truth, "ground truth")
+    if pred_values.ndim == 1:
+        pred_values = _class_names(pred_values, labels, args.predictions, "predictions")
+    return gt_values, pred_values, labels
+
+
+def _class_names(values: Any, names: list[Any], path: str, what: str) -> Any:
+    """Integer class indices `values` as the class `names` (other values unchanged)."""
+    if values.dtype.kind not in "iu":
+        return values
+    bad = (values < 0) | (values >= len(names))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{path}: {what} holds class index {int(values[row])} (entry {row + 1}), but "
+            f"there are {len(names)} classes ({', '.join(map(str, names))}): integer "
+            f"labels are indices 0 to {len(names) - 1} into them"
+        )
+    return np.asarray(names, dtype=str)[values]
 
 
 def _read_detection(gt_path: str, pred_path: str, bar: Progress) -> tuple[Any, Any, Any]:
@@ -399,9 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate",
         parents=[quiet],
         help="evaluate predictions against ground truth; write the JSON export and HTML",
-        description="Evaluate one split. Classification: CSV or .npy of labels; predictions "
-        "are labels or class probabilities (one column per class, CSV header = class "
-        "names). Regression: CSV or .npy of targets. Detection, instance segmentation and "
+        description="Evaluate one split. Classification: CSV, TSV or .npy of labels; "
+        "predictions are labels or class probabilities (one column per class, header = "
+        "class names); integer labels against class names (--labels or the header) are "
+        "class indices, 0 for the first. Regression: CSV, TSV or .npy of targets. "
+        "Detection, instance segmentation and "
         "keypoints: COCO ground truth JSON (keypoints: with keypoints and num_keypoints) and "
         "COCO results JSON. Semantic segmentation: label maps as .npy ((H, W) or (N, H, W); "
         "predictions also class scores) or .png (8/16-bit grayscale or palette), one file "

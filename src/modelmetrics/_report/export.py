@@ -35,7 +35,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
     The text goes to a temporary file in the same directory (a rename is atomic only
     within one file system), is flushed and synced to disk, and is then renamed over
-    `path`. On any failure the temporary file is removed and `path` is untouched.
+    `path`. On any failure the temporary file is removed and `path` is untouched; an
+    ``OSError`` names `path` (its ``filename``), not the hidden temporary file.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -48,16 +49,28 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             break
         except FileExistsError:  # pragma: no cover - 64 random bits collided
             continue
+        except OSError as exc:
+            _name_target(exc, tmp_name, path)
+            raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            _name_target(exc, tmp_name, path)
         raise
+
+
+def _name_target(exc: OSError, tmp_name: str, path: str | os.PathLike[str]) -> None:
+    """Point `exc` at the file the caller asked for instead of the temporary one."""
+    if exc.filename == tmp_name or (exc.filename is None and exc.errno is not None):
+        exc.filename = os.fspath(path)
+        exc.filename2 = None
 
 
 def load_schema() -> dict[str, Any]:

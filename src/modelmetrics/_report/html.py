@@ -1,8 +1,11 @@
 """The HTML report: one self-contained page per export.
 
-The export is embedded as JSON and drawn by a little plain JavaScript into inline SVG
-(loss over time, precision-recall curves, the confusion-matrix heatmap) and tables
-(per class, per keypoint for keypoints, dataset statistics).
+The export is embedded as JSON and drawn by plain JavaScript into inline SVG (loss
+over time, precision-recall, ROC and F1 curves, predicted-vs-actual and residual plots,
+confusion-matrix heatmaps) and tables (per class, at a chosen threshold, operating
+points, per keypoint, every metric, dataset statistics). Sections without data stay
+hidden. The "Export All Metrics" button downloads the embedded JSON, which
+``ModelReport.from_json`` reads back.
 The page loads nothing from the network: the style and script are inlined, and its
 Content-Security-Policy forbids every other source.
 """
@@ -55,51 +58,148 @@ def render_html(
 {_asset("report.css")}</style>
 </head>
 <body data-model-type="{html.escape(model_type)}">
-<header>
+<a class="skip" href="#main">Skip to the metrics</a>
+<header class="top">
+<div class="title">
 <h1>{html.escape(heading)}</h1>
+<p id="status" class="muted"></p>
+</div>
+<div class="actions">
 <label>Split <select id="split-select"></select></label>
-<span id="status" class="muted"></span>
+<button id="export-button" type="button" title="Download every metric of every split as JSON">\
+Export All Metrics</button>
+</div>
 </header>
+<main id="main">
 <section id="headline-section">
-<h2>Headline metrics</h2>
+<h2>Summary</h2>
 <div id="headline-metrics" class="cards"></div>
+<ul id="headline-notes" class="notes"></ul>
 </section>
 <section id="loss-section">
 <h2>Loss over time</h2>
-<div id="loss-chart"></div>
+<div class="controls">
+<label id="loss-x-label">X axis <select id="loss-x">
+<option value="epoch">Epoch</option>
+<option value="time">Elapsed time</option>
+</select></label>
+<label>Smoothing <input id="loss-smoothing" type="range" min="0" max="0.95" step="0.05" value="0"
+ aria-describedby="loss-smoothing-value"></label>
+<output id="loss-smoothing-value">off</output>
+<label><input id="loss-log" type="checkbox"> Log scale</label>
+</div>
+<div id="loss-chart" class="chart"></div>
 <p id="loss-summary" class="muted"></p>
 </section>
-<div class="controls">
-<label>Class filter <input id="class-filter" type="search" placeholder="class name"></label>
+<div id="filter-bar" class="controls sticky">
+<label>Class filter <input id="class-filter" type="search" placeholder="class name"
+ aria-describedby="filter-status"></label>
+<span id="filter-status" class="muted" aria-live="polite"></span>
 </div>
 <section id="per-class-section">
 <h2>Per class</h2>
+<p id="per-class-note" class="muted"></p>
+<div class="scroll" tabindex="0" role="region" aria-label="Per-class metrics">
 <table id="per-class-table"></table>
-</section>
-<section id="per-keypoint-section">
-<h2>Per keypoint</h2>
-<table id="per-keypoint-table"></table>
-<p class="muted">oks: mean OKS term of the keypoint over the matched pairs that label it.</p>
-</section>
-<section id="pr-section">
-<h2>Precision-recall curves</h2>
-<div id="pr-curves"></div>
+</div>
 </section>
 <section id="confusion-section">
 <h2>Confusion matrix</h2>
 <div class="controls">
-<label>View <select id="confusion-view">
+<label>Order <select id="confusion-view">
 <option value="most-confused">Most Confused</option>
 <option value="most-common">Most Common</option>
 </select></label>
-<label>Classes shown <input id="max-classes" type="number" min="1" value="7"></label>
+<label>Classes shown <input id="max-classes" type="number" min="1" value="7" inputmode="numeric"
+ aria-describedby="max-classes-note"></label>
+<span id="max-classes-note" class="muted" aria-live="polite"></span>
+<label>Values <select id="confusion-values">
+<option value="counts">Counts</option>
+<option value="row">Share of the true class (row %)</option>
+</select></label>
 </div>
-<div id="confusion-chart"></div>
+<div id="confusion-chart" class="scroll matrix" tabindex="0" role="region"
+ aria-label="Confusion matrix"></div>
+<p id="confusion-note" class="muted"></p>
+</section>
+<section id="threshold-section">
+<h2>Decision threshold</h2>
+<p id="threshold-rule" class="muted"></p>
+<div class="controls">
+<label id="threshold-class-label">Set the threshold of <select id="threshold-class">
+<option value="">every class</option></select></label>
+<label for="threshold-slider">Threshold</label>
+<input id="threshold-slider" type="range" min="0" max="100" step="1" value="50">
+<output id="threshold-value" for="threshold-slider"></output>
+<button id="threshold-reset" type="button">Back to the report's threshold</button>
+</div>
+<div id="threshold-cards" class="cards compact"></div>
+<div class="scroll" tabindex="0" role="region"
+ aria-label="Per-class metrics at the chosen threshold">
+<table id="threshold-table"></table>
+</div>
+<h3 id="threshold-confusion-title">Confusion matrix at this threshold</h3>
+<div id="threshold-confusion" class="scroll matrix" tabindex="0" role="region"
+ aria-label="Confusion matrix at the chosen threshold"></div>
+<p id="threshold-confusion-note" class="muted"></p>
+</section>
+<section id="operating-section">
+<h2>Operating points</h2>
+<p class="muted">Per class, from every distinct score: the threshold with the best F1, and the
+threshold with the highest recall whose precision is at least the minimum chosen.</p>
+<div class="controls"><label>Minimum precision <select id="min-precision"></select></label></div>
+<div class="scroll" tabindex="0" role="region" aria-label="Operating points">
+<table id="operating-table"></table>
+</div>
+</section>
+<section id="pr-section">
+<h2>Precision-recall curves</h2>
+<p id="pr-note" class="muted"></p>
+<div id="pr-curves" class="chart"></div>
+</section>
+<section id="roc-section">
+<h2>ROC curves</h2>
+<p class="muted">One class against the rest; the dashed diagonal is a random ranking.</p>
+<div id="roc-curves" class="chart"></div>
+</section>
+<section id="f1-section">
+<h2>F1 by score threshold</h2>
+<p class="muted">F1 of each class when only detections scoring at least the threshold count;
+dots mark the best F1.</p>
+<div id="f1-curves" class="chart"></div>
+</section>
+<section id="regression-section">
+<h2>Predictions against actual values</h2>
+<div class="controls">
+<label id="target-label">Target <select id="target-select"></select></label>
+</div>
+<p id="scatter-note" class="muted"></p>
+<div id="scatter-chart" class="chart"></div>
+<h3>Residuals (predicted &minus; actual)</h3>
+<div id="residual-chart" class="chart"></div>
+</section>
+<section id="per-keypoint-section">
+<h2>Per keypoint</h2>
+<div class="scroll" tabindex="0" role="region" aria-label="Per-keypoint similarity">
+<table id="per-keypoint-table"></table>
+</div>
+<p class="muted">Mean OKS term: the keypoint's mean object keypoint similarity term over the
+matched pairs that label it; pairs: how many such pairs.</p>
+</section>
+<section id="all-metrics-section">
+<h2>All metrics</h2>
+<div class="scroll" tabindex="0" role="region" aria-label="All metrics of the split">
+<table id="all-metrics-table"></table>
+</div>
 </section>
 <section id="dataset-section">
 <h2>Dataset statistics</h2>
+<div class="scroll" tabindex="0" role="region" aria-label="Dataset statistics">
 <table id="dataset-table"></table>
+</div>
 </section>
+</main>
+<div id="tooltip" role="tooltip" hidden></div>
 <script type="application/json" id="report-data">{_script_json(export)}</script>
 <script type="application/json" id="report-config">{_script_json(config)}</script>
 <script>

@@ -58,7 +58,31 @@ _KNOWN_KEYS = (
     "startTime",
     "duration",
 )
-_REQUIRED_KEYS = ("modelType", "metrics", "datasetStats")
+_REQUIRED_KEYS = ("metrics", "datasetStats")
+# Optional top-level keys holding per-split data for the HTML page, and the
+# SplitEvaluation attribute each comes from. Not in _KNOWN_KEYS: a reader keeps them
+# as it keeps any unknown key, so exports without them stay valid and unchanged.
+_PAGE_DATA = (
+    ("plots", "plots"),
+    ("thresholdCounts", "threshold_counts"),
+    ("operatingPoints", "operating_points"),
+)
+# Labels of a confusion matrix that are not classes: always shown, last, never
+# folded into "other" (detection's unmatched column and row).
+_PINNED_LABELS = ("background",)
+
+# Metric names that tell a model type apart, for exports without ``modelType`` (such as
+# SmartML's "Export All Metrics" file), in the order they are tried.
+_TELLING_METRICS = (
+    ("per-keypoint", "keypoints"),
+    ("mean-iou", "semantic-segmentation"),
+    ("map", "detection"),
+    ("mean-squared-error", "regression"),
+    ("mean-absolute-error", "regression"),
+    ("r2-score", "regression"),
+    ("accuracy", "classification"),
+    ("confusion-matrix", "classification"),
+)
 
 
 def export_schema() -> dict[str, Any]:
@@ -265,7 +289,10 @@ class ModelReport:
         """The split's confusion matrix ranked, filtered and capped for display.
 
         See :func:`modelmetrics.classification.confusion_view`; classes beyond
-        `max_classes` are summed into an ``other`` row and column.
+        `max_classes` are summed into an ``other`` row and column. Detection's
+        ``background`` row and column (missed objects, unmatched detections) are not
+        classes: always shown last, never filtered out, folded or counted in
+        `max_classes`.
 
         Raises
         ------
@@ -279,13 +306,18 @@ class ModelReport:
             )
         labels = np.empty(len(cm["labels"]), dtype=object)
         labels[:] = cm["labels"]
-        return confusion_view(
-            np.asarray(cm["matrix"]),
-            labels,
-            order=order,
-            classes=classes,
-            max_classes=max_classes,
-        )
+        matrix = np.asarray(cm["matrix"])
+        view = confusion_view(
+            matrix, labels, order=order, classes=classes, max_classes=max_classes
+        )  # validates the arguments, and is the answer without pinned labels
+        pinned = [
+            i
+            for i, label in enumerate(cm["labels"])
+            if label in _PINNED_LABELS and self.model_type in ("detection", "instance-segmentation")
+        ]
+        if not pinned:
+            return view
+        return _pinned_view(matrix, list(cm["labels"]), pinned, order, classes, max_classes)
 
     # -------------------------------------------------------------------- export
 
@@ -313,7 +345,19 @@ class ModelReport:
             "startTime": self.start_time,
             "duration": self.duration,
         }
-        out.update(self._extra)
+        # Optional per-split data for the page, written only when a split has it (an
+        # export read back keeps them among its unknown keys, in their place).
+        extra = dict(self._extra)
+        for key, attribute in _PAGE_DATA:
+            values = {
+                s: getattr(self._evaluations[s], attribute)
+                for s in splits
+                if getattr(self._evaluations[s], attribute) is not None
+            }
+            if values:
+                earlier = extra.pop(key, None)
+                out[key] = {**earlier, **values} if isinstance(earlier, Mapping) else values
+        out.update(extra)
         jsonable: dict[str, Any] = to_jsonable(out)
         return jsonable
 
@@ -340,17 +384,37 @@ class ModelReport:
         return page
 
     @classmethod
-    def from_json(cls, source: str | os.PathLike[str]) -> ModelReport:
+    def from_json(
+        cls, source: str | os.PathLike[str], *, model_type: str | None = None
+    ) -> ModelReport:
         """Read an export: JSON text, or the path of a file holding it.
 
         Unknown keys are kept and written back by :meth:`to_json`, so a report read
         and written again gives the same JSON.
 
+        An export without ``modelType`` (SmartML's "Export All Metrics" file has
+        none) gets the type its content shows: the task named in ``datasetStats``
+        (``{"train": {"regression": {...}}}``), else its metric names (``per-keypoint``:
+        keypoints; ``mean-iou``: semantic segmentation; ``map``: detection, which
+        instance segmentation shares; the regression errors; ``accuracy`` or a
+        confusion matrix: classification). SmartML's ``"error": false`` reads as no
+        error (None) and ``true`` as an error without a message.
+
+        Parameters
+        ----------
+        source : str or path-like
+            JSON text, or the path of a file holding it.
+        model_type : str, default=None
+            The model type, for an export that has no ``modelType`` (it then takes
+            precedence over the inferred one); it must agree with ``modelType``
+            where the export has one.
+
         Raises
         ------
         ValueError
-            If the text is not JSON, or a required key is missing or has the wrong
-            type (the message names the key).
+            If the text is not JSON, a required key is missing or has the wrong
+            type (the message names the key), or the model type is neither given
+            nor inferable.
         """
         if isinstance(source, str) and source.lstrip().startswith("{"):
             text = source
@@ -360,17 +424,27 @@ class ModelReport:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not a JSON report: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(data, model_type=model_type)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModelReport:
+    def from_dict(cls, data: Mapping[str, Any], *, model_type: str | None = None) -> ModelReport:
         """Build a report from an export's parsed JSON (see :meth:`from_json`)."""
         if not isinstance(data, Mapping):
             raise ValueError(f"a report export is a JSON object, got {type(data).__name__}")
         for key in _REQUIRED_KEYS:
             if key not in data:
                 raise ValueError(f"report export: missing key {key!r}")
-        model_type = check_model_type(data["modelType"])
+        if model_type is not None:
+            model_type = check_model_type(model_type)
+        if "modelType" in data:
+            written = check_model_type(data["modelType"])
+            if model_type is not None and model_type != written:
+                raise ValueError(
+                    f"model_type={model_type!r} but the export's modelType is {written!r}"
+                )
+            model_type = written
+        elif model_type is None:
+            model_type = _infer_model_type(data)
         report = cls.__new__(cls)
         report._adapter = None  # looked up when a split is added
         convergence = _mapping(data, "lossConvergence") if data.get("lossConvergence") else {}
@@ -385,7 +459,7 @@ class ModelReport:
         report.duration = _number(data, "duration", 0.0)
         report.running = bool(data.get("running", False))
         report.successful = bool(data.get("successful", True))
-        report.error = data.get("error")
+        report.error = _error(data.get("error"))
         metrics = _mapping(data, "metrics")
         stats = _mapping(data, "datasetStats")
         accuracies = _mapping(data, "accuracies")
@@ -407,6 +481,66 @@ class ModelReport:
 
     def __repr__(self) -> str:
         return f"ModelReport({self.model_type!r}, splits={self.splits})"
+
+
+def _infer_model_type(data: Mapping[str, Any]) -> str:
+    """The model type an export without ``modelType`` shows (see ``from_json``)."""
+    stats = _mapping(data, "datasetStats")
+    tasks = {task for split in stats.values() if isinstance(split, Mapping) for task in split}
+    if len(tasks) == 1 and next(iter(tasks)) in MODEL_TYPES:
+        return str(next(iter(tasks)))
+    metrics = _mapping(data, "metrics")
+    names = {name for split in metrics.values() if isinstance(split, Mapping) for name in split}
+    for name, model_type in _TELLING_METRICS:
+        if name in names:
+            return model_type
+    shown = ", ".join(sorted(names)[:8]) or "none"
+    raise ValueError(
+        "report export: no 'modelType', and neither its datasetStats tasks "
+        f"({', '.join(sorted(map(str, tasks))) or 'none'}) nor its metric names ({shown}) "
+        "tell the model type; pass model_type="
+    )
+
+
+def _error(value: object) -> str | None:
+    """The export's ``error``: a message or None (SmartML writes a boolean)."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "the export marks an error without a message"
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"report export: 'error' must be a string, null or a boolean, got {value!r}")
+
+
+def _pinned_view(
+    cm: np.ndarray[Any, Any],
+    labels: list[Any],
+    pinned: list[int],
+    order: str,
+    classes: ArrayLike | None,
+    max_classes: int | None,
+) -> ConfusionView:
+    """:func:`confusion_view` with the `pinned` rows/columns kept apart, in place at
+    the end: ranked, filtered and capped are the other labels only."""
+    if order == "most-confused":
+        score = cm.sum(axis=0) + cm.sum(axis=1) - 2 * np.diagonal(cm)
+    else:
+        score = cm.sum(axis=1)
+    wanted = None if classes is None else set(np.asarray(classes).reshape(-1).tolist())
+    candidates = [
+        i for i in range(len(labels)) if i not in pinned and (wanted is None or labels[i] in wanted)
+    ]
+    ranked = sorted(candidates, key=lambda i: -score[i])  # stable: ties keep order
+    shown = ranked if max_classes is None else ranked[:max_classes]
+    rest = [i for i in range(len(labels)) if i not in shown and i not in pinned]
+    groups = [[i] for i in shown] + ([rest] if rest else []) + [[i] for i in pinned]
+    out = np.zeros((len(groups), len(groups)), dtype=cm.dtype)
+    for r, row_group in enumerate(groups):
+        for c, col_group in enumerate(groups):
+            out[r, c] = cm[np.ix_(row_group, col_group)].sum()
+    names = [labels[i] for i in shown] + (["other"] if rest else []) + [labels[i] for i in pinned]
+    return ConfusionView(names, out, order, [labels[i] for i in rest])
 
 
 def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

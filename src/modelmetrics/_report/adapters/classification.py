@@ -16,6 +16,13 @@ from modelmetrics._report.adapters.common import (
     check_loss,
     threshold_or_default,
 )
+from modelmetrics._report.adapters.thresholds import (
+    MAX_CONFUSION_CELLS,
+    at_or_above,
+    curve_points,
+    operating_points,
+    threshold_grid,
+)
 
 __all__ = ["ClassificationAdapter"]
 
@@ -107,12 +114,120 @@ class ClassificationAdapter(ModelTypeAdapter):
         else:
             hit = (pred_col == true_col) & (proba[np.arange(len(pred_col)), pred_col] >= thr)
             acc = float(np.average(hit, weights=weights))
+        class_names = [str(label) for label in names.tolist()]
+        counts = ops = None
+        if weights is None:  # weighted counts would not be the integers the page shows
+            counts, ops = _threshold_data(true_col, proba, class_names, thr)
         return SplitEvaluation(
             metrics=to_jsonable(out),
             dataset_stats={self.task: _counts(true_col, names.tolist())},
             loss=computed if given_loss is None else given_loss,
             accuracy={"accuracy": acc, "threshold": thr},
+            plots=_curves(true_col, by_class, class_names, weights),
+            threshold_counts=to_jsonable(counts),
+            operating_points=to_jsonable(ops),
         )
+
+
+# Points kept per plotted curve (evenly spaced along it, both ends kept).
+CURVE_POINTS = 200
+
+
+def _thin(*arrays: NDArray[Any]) -> list[list[float]]:
+    """The arrays at the same at most CURVE_POINTS positions, rounded to 5 decimals."""
+    n = len(arrays[0])
+    spots = np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(np.intp)
+    keep: NDArray[np.intp] = np.unique(spots)
+    return [np.round(a[keep].astype(np.float64), 5).tolist() for a in arrays]
+
+
+def _curves(
+    true_col: NDArray[np.intp],
+    by_class: NDArray[np.float64],
+    names: list[str],
+    weights: Any,
+) -> dict[str, Any] | None:
+    """One-vs-rest precision-recall and ROC curves per class (each thinned to at most
+    CURVE_POINTS points) with the ROC AUC; classes without both positives and
+    negatives have none."""
+    from modelmetrics.classification import precision_recall_curve, roc_auc_score, roc_curve
+
+    pr: dict[str, Any] = {}
+    roc: dict[str, Any] = {}
+    for j, name in enumerate(names):
+        positives = true_col == j
+        if not positives.any() or positives.all():
+            continue
+        precision, recall, _ = precision_recall_curve(positives, by_class[j], sample_weight=weights)
+        fpr, tpr, _ = roc_curve(positives, by_class[j], sample_weight=weights)
+        auc = float(roc_auc_score(positives, by_class[j], sample_weight=weights))
+        pr[name] = dict(zip(("precision", "recall"), _thin(precision, recall), strict=True))
+        roc[name] = {**dict(zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True)), "auc": auc}
+    if not pr:
+        return None
+    return {"pr-curves": pr, "roc-curves": roc}
+
+
+def _threshold_data(
+    true_col: NDArray[np.intp], proba: NDArray[np.float64], names: list[str], threshold: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per-threshold counts and operating points of the accuracy's decision rule.
+
+    Two classes: the second is predicted when its probability is >= the threshold
+    (``"positive-class"``). More: the most probable class is predicted when its
+    probability is >= the threshold, else no class (``"top-class"``; the confusion
+    matrices get a last ``below threshold`` column, and a row of zeros to stay square).
+    """
+    n, k = proba.shape
+    support = np.bincount(true_col, minlength=k)
+    if k == 2:
+        score = proba[:, 1]
+        grid = threshold_grid(threshold, score)
+        hit = true_col == 1
+        tp1 = at_or_above(score[hit], grid)[0]
+        fp1 = at_or_above(score[~hit], grid)[0]
+        # Class 0 is predicted below the threshold: its TP are the negatives left.
+        tp = np.stack([support[0] - fp1, tp1])
+        fp = np.stack([support[1] - tp1, fp1])
+        matrices = np.stack(
+            [np.stack([tp[0], fp[1]], axis=1), np.stack([fp[0], tp[1]], axis=1)], axis=1
+        )  # [threshold, true, predicted]
+        s, c_tp, c_fp = curve_points(score, hit)
+        ops = {names[0]: None, names[1]: operating_points(s, c_tp, c_fp, int(support[1]))}
+        rule: dict[str, Any] = {"rule": "positive-class", "positive-class": names[1]}
+        labels = list(names)
+    else:
+        pred = np.argmax(proba, axis=1)
+        score = proba[np.arange(n), pred]
+        grid = threshold_grid(threshold, score)
+        g = len(grid)
+        right = pred == true_col
+        tp = at_or_above(score[right], grid, pred[right], k)
+        fp = at_or_above(score[~right], grid, pred[~right], k)
+        ops = {}
+        for j, name in enumerate(names):
+            mine = pred == j
+            s, c_tp, c_fp = curve_points(score[mine], right[mine])
+            ops[name] = operating_points(s, c_tp, c_fp, int(support[j]))
+        rule = {"rule": "top-class"}
+        labels = [*names, "below threshold"]
+        matrices = None
+        if (k + 1) ** 2 * g <= MAX_CONFUSION_CELLS:
+            cells = at_or_above(score, grid, true_col * k + pred, k * k).reshape(k, k, g)
+            square = np.zeros((g, k + 1, k + 1), np.int64)
+            square[:, :k, :k] = cells.transpose(2, 0, 1)
+            square[:, :k, k] = support[None, :] - square[:, :k, :k].sum(axis=2)
+            matrices = square
+    out: dict[str, Any] = {
+        **rule,
+        "thresholds": grid.tolist(),
+        "support": dict(zip(names, support.tolist(), strict=True)),
+        "tp": dict(zip(names, tp.tolist(), strict=True)),
+        "fp": dict(zip(names, fp.tolist(), strict=True)),
+    }
+    if matrices is not None:
+        out["confusion"] = {"labels": labels, "matrices": matrices.tolist()}
+    return out, ops
 
 
 def _probabilities(values: NDArray[Any]) -> NDArray[np.float64]:

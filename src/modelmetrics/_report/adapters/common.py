@@ -40,8 +40,8 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "mean-error",
         "max-error",
     ),
-    "detection": ("map", "map50", "map75", "mar-100"),
-    "instance-segmentation": ("map", "map50", "map75", "mar-100"),
+    "detection": ("map", "map50", "map75", "matched-iou", "mar-100"),
+    "instance-segmentation": ("map", "map50", "map75", "matched-iou", "mar-100"),
     "semantic-segmentation": (
         "mean-iou",
         "pixel-accuracy",
@@ -72,12 +72,26 @@ class SplitEvaluation:
     accuracy : dict or None
         ``{"accuracy": float, "threshold": float or None}``, or None when the model
         type has no accuracy for these inputs.
+    plots : dict or None
+        Data for the page's plots that are not metrics (classification PR and ROC
+        curves, regression predicted-vs-actual samples and residuals); exported
+        under ``plots``.
+    threshold_counts : dict or None
+        Per-threshold counts for re-thresholding in the page (see
+        :mod:`modelmetrics._report.adapters.thresholds`); exported under
+        ``thresholdCounts``.
+    operating_points : dict or None
+        ``{class: {"best-f1", "recall-at-precision"}}``; exported under
+        ``operatingPoints``.
     """
 
     metrics: dict[str, Any]
     dataset_stats: dict[str, dict[str, int]]
     loss: float | None = None
     accuracy: dict[str, float | None] | None = field(default=None)
+    plots: dict[str, Any] | None = None
+    threshold_counts: dict[str, Any] | None = None
+    operating_points: dict[str, Any] | None = None
 
 
 class ModelTypeAdapter(ABC):

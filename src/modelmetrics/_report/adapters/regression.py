@@ -66,7 +66,42 @@ class RegressionAdapter(ModelTypeAdapter):
             dataset_stats={self.task: {name: int(y_true.shape[0]) for name in names}},
             loss=to_jsonable(metrics.mean_squared_error) if given_loss is None else given_loss,
             accuracy=accuracy,
+            plots=_plots(y_true, np.asarray(predictions), names, threshold),
         )
+
+
+# Points of the predicted-vs-actual plot (evenly spaced over the samples) and bins of
+# the residual histogram (over every sample).
+SCATTER_POINTS = 500
+RESIDUAL_BINS = 30
+
+
+def _plots(
+    y_true: Any, y_pred: Any, names: list[str], threshold: float | None
+) -> dict[str, Any] | None:
+    """Per target: a sample of (actual, predicted) pairs and the histogram of the
+    residuals ``predicted - actual``; None when the values are not finite numbers."""
+    actual = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    predicted = np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred), -1)
+    if actual.shape != predicted.shape or not actual.size:
+        return None
+    if not (np.isfinite(actual).all() and np.isfinite(predicted).all()):
+        return None
+    n = actual.shape[0]
+    keep = np.unique(np.linspace(0, n - 1, min(n, SCATTER_POINTS)).round().astype(np.intp))
+    out: dict[str, Any] = {}
+    for j, name in enumerate(names):
+        residual = predicted[:, j] - actual[:, j]
+        counts, edges = np.histogram(residual, bins=RESIDUAL_BINS)
+        out[name] = {
+            "samples": n,
+            "actual": [float(f"{v:.6g}") for v in actual[keep, j].tolist()],
+            "predicted": [float(f"{v:.6g}") for v in predicted[keep, j].tolist()],
+            "residual-edges": [float(f"{v:.6g}") for v in edges.tolist()],
+            "residual-counts": counts.tolist(),
+            "tolerance": threshold,
+        }
+    return {"regression": out}
 
 
 def _target_names(labels: Any, n_outputs: int) -> list[str]:
