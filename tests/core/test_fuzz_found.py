@@ -202,3 +202,20 @@ def test_weighted_multilabel_support_without_any_set_label_is_float():
     for a, b in zip(ours, ref, strict=True):
         assert a.dtype == b.dtype
         assert np.array_equal(a, b)
+
+
+def test_integer_weighted_multilabel_support_without_any_set_label_is_int():
+    # Found by the parity suite's random search: with integer weights and no label set,
+    # scikit-learn's matrix stays int64 (its true negatives take the weights' dtype, its
+    # empty bincounts are int64); one set label makes it float64.
+    sk = pytest.importorskip("sklearn.metrics")
+    for y_true in (np.zeros((2, 4), np.int64), np.array([[1, 0, 0, 0], [0, 0, 0, 0]])):
+        y_pred = np.zeros((2, 4), np.int64)
+        ours = precision_recall_fscore_support(y_true, y_pred, average=None,
+                                               sample_weight=[0, 1], zero_division=0.0)  # fmt: skip
+        ref = sk.precision_recall_fscore_support(
+            y_true, y_pred, average=None, sample_weight=[0, 1], zero_division=0.0
+        )
+        for a, b in zip(ours, ref, strict=True):
+            assert a.dtype == b.dtype
+            assert np.array_equal(a, b)

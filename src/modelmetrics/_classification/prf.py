@@ -84,15 +84,18 @@ def tally_label_sums(tally: LabelTally, labels: ArrayLike | None) -> LabelSums:
     return _through_mcm(tp, pred, true)
 
 
-def _through_mcm(tp: NDArray[Any], pred: NDArray[Any], true: NDArray[Any]) -> LabelSums:
+def _through_mcm(
+    tp: NDArray[Any], pred: NDArray[Any], true: NDArray[Any], extra_dtype: Any = None
+) -> LabelSums:
     """Round-trip the sums through the multilabel confusion matrix layout.
 
     scikit-learn reads ``pred = tp + fp`` and ``true = tp + fn`` back from the matrix,
     where ``fp = pred - tp``: with float weights that is not always ``pred`` itself.
+    `extra_dtype` is that of the matrix's other entries (the true negatives).
     """
     fp = pred - tp
     fn = true - tp
-    dtype = np.result_type(tp, fp, fn)
+    dtype = np.result_type(tp, fp, fn, *([extra_dtype] if extra_dtype is not None else []))
     tp = tp.astype(dtype, copy=False)
     return LabelSums(
         tp=tp, pred=tp + fp.astype(dtype, copy=False), true=tp + fn.astype(dtype, copy=False)
@@ -140,10 +143,15 @@ def multilabel_label_sums(
     sums = []
     for m in (both, yp, yt):
         rows, cols = np.nonzero(m)
-        # float64 also when nothing is set: numpy's bincount of an empty array is
-        # int64 even with weights, scikit-learn's weighted sums are float64.
-        sums.append(np.bincount(cols, weights=w[rows], minlength=n_cols).astype(np.float64))
-    return _through_mcm(*sums)
+        # numpy's bincount of no index is int64 even with weights, and scikit-learn
+        # keeps that dtype: float64 sums only where something is set.
+        if len(rows):
+            sums.append(np.bincount(cols, weights=w[rows], minlength=n_cols))
+        else:
+            sums.append(np.zeros(n_cols, np.int64))
+    # The true negatives, sum(weights) - tp - fp - fn, bring the weights' dtype into
+    # scikit-learn's confusion matrix.
+    return _through_mcm(*sums, extra_dtype=weight.dtype)
 
 
 def _warn_prf(average: str | None, modifier: str, msg_start: str, result_size: int) -> None:
