@@ -11,6 +11,7 @@ from modelmetrics import _kernels
 
 # Every extension module the build must produce; a missing one fails here.
 COMPILED_MODULES = [
+    "_bootstrap",
     "_coco",
     "_columns",
     "_confusion",
@@ -20,14 +21,18 @@ COMPILED_MODULES = [
     "_ranking",
     "_regression",
     "_semantic",
+    "_tide",
 ]
 PUBLIC_MODULES = [
+    "modelmetrics.analysis",
     "modelmetrics.classification",
     "modelmetrics.coco",
     "modelmetrics.detection",
     "modelmetrics.distributed",
     "modelmetrics.exceptions",
     "modelmetrics.instance_segmentation",
+    "modelmetrics.keypoints",
+    "modelmetrics.lvis",
     "modelmetrics.mask",
     "modelmetrics.regression",
     "modelmetrics.report",

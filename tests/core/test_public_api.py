@@ -44,6 +44,10 @@ DOCUMENTED = {
         "evaluate_keypoints",
     ],
     "modelmetrics.lvis": ["LVIS", "LVISEval", "LVISResults", "Params"],
+    "modelmetrics.analysis": [
+        "Calibration", "ClassificationCalibration", "ReliabilityDiagram", "TideErrors",
+        "bootstrap", "classification_calibration", "compare", "detection_calibration", "tide",
+    ],
     "modelmetrics.coco": ["COCO", "COCOeval", "COCOevalAccumulator", "Params"],
     "modelmetrics.mask": ["area", "decode", "encode", "frPyObjects", "iou", "merge", "toBbox"],
     "modelmetrics.segmentation": [

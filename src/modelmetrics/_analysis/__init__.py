@@ -1,1 +1,4 @@
-"""Why a score is what it is: error analysis of evaluated models (see :mod:`modelmetrics.analysis`)."""
+"""Why a score is what it is: error analysis of evaluated models.
+
+See :mod:`modelmetrics.analysis`, which re-exports the public names.
+"""

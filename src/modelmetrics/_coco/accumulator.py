@@ -85,7 +85,9 @@ class COCOevalAccumulator(Accumulator[COCOeval]):
 
     def reset(self) -> None:
         """Forget every image; keep the parameters."""
-        self._state = EvaluatedColumns(len(self.params.areaRng), len(self.params.iouThrs))
+        self._state = EvaluatedColumns(
+            len(self.params.areaRng), len(self.params.iouThrs), per_image=True
+        )
         self._images: set[int] = set()
 
     def _config(self) -> tuple[Any, ...]:

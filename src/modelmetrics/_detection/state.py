@@ -20,7 +20,9 @@ column           dtype                        bytes per kept detection
 
 that is 68 bytes per kept detection with COCO's settings (72 with an eleventh IoU
 threshold), plus per category ``A`` int64 ground-truth counts and one flag. Nothing of
-the ground truth is kept per annotation.
+the ground truth is kept per annotation. With ``per_image`` (for resampling images: the
+bootstrap of :mod:`modelmetrics._analysis.bootstrap`) the same counts are also kept per
+(category, image) group with a record (16 + 8 * A + 1 bytes each), and every image id.
 
 Shards are folded together by concatenating columns and adding counts. ``accumulate``
 then orders the columns by (category, image id, rank): the order in which pycocotools
@@ -87,16 +89,22 @@ class EvaluatedColumns:
     ----------
     n_areas, n_thresholds : int
         Shape of each detection's code block (area ranges x IoU thresholds).
+    per_image : bool, default=False
+        Also keep the per-group counts and the image ids (for resampling images).
     """
 
-    def __init__(self, n_areas: int, n_thresholds: int) -> None:
+    def __init__(self, n_areas: int, n_thresholds: int, *, per_image: bool = False) -> None:
         self.n_areas = n_areas
         self.n_thresholds = n_thresholds
+        self.per_image = per_image
         self.labels = np.empty(0, np.int64)  # sorted category ids seen
         self.npig = np.zeros((0, n_areas), np.int64)
         self.has_records = np.zeros(0, bool)
         self.n_images = 0
         self._chunks: list[tuple[NDArray[Any], ...]] = []
+        # Per (category, image) group: category id, image id, npig (A), has a record.
+        self._group_chunks: list[tuple[NDArray[Any], ...]] = []
+        self._image_chunks: list[NDArray[Any]] = []
 
     @property
     def n_detections(self) -> int:
@@ -106,7 +114,8 @@ class EvaluatedColumns:
     @property
     def nbytes(self) -> int:
         """Bytes held by the columns and counts."""
-        held = sum(a.nbytes for c in self._chunks for a in c)
+        held = sum(a.nbytes for c in (*self._chunks, *self._group_chunks) for a in c)
+        held += sum(a.nbytes for a in self._image_chunks)
         return held + self.labels.nbytes + self.npig.nbytes + self.has_records.nbytes
 
     def add_evaluated(self, ev: Evaluation) -> None:
@@ -118,8 +127,19 @@ class EvaluatedColumns:
         cat_ids = _int_ids(settings.accumulated_category_ids, "category")
         img_ids = _int_ids(settings.image_ids, "image")
         self.n_images += n_img
+        if self.per_image:
+            self._image_chunks.append(np.asarray(settings.image_ids).reshape(-1))
         if n_cat == 0:
             return
+        if self.per_image and len(ev.grouped.keys):
+            self._group_chunks.append(
+                (
+                    cat_ids[ev.group_categories()],
+                    img_ids[ev.group_images()],
+                    ev.group_npig.astype(np.int64),
+                    ev.group_nonempty.astype(bool),
+                )
+            )
         npig = ev.category_npig()
         records = ev.category_has_records()
         # Duplicated category ids (possible with useCats off) fold into one row.
@@ -159,13 +179,60 @@ class EvaluatedColumns:
     def _compact(self) -> None:
         if len(self._chunks) > _MAX_CHUNKS:
             self._chunks = [tuple(np.concatenate(col) for col in zip(*self._chunks, strict=True))]
+        if len(self._group_chunks) > _MAX_CHUNKS:
+            self._group_chunks = [
+                tuple(np.concatenate(col) for col in zip(*self._group_chunks, strict=True))
+            ]
+        if len(self._image_chunks) > _MAX_CHUNKS:
+            self._image_chunks = [np.concatenate(self._image_chunks)]
+
+    def image_ids(self) -> NDArray[Any]:
+        """Every image id evaluated, in the order added (an image once per update)."""
+        if not self._image_chunks:
+            return np.empty(0, np.int64)
+        return np.concatenate(self._image_chunks)
+
+    def detection_columns(self) -> tuple[NDArray[Any], ...]:
+        """The kept detections' category ids, image ids, ranks, scores and codes, in
+        no particular order."""
+        if not self._chunks:
+            return (
+                np.empty(0, np.int64),
+                np.empty(0, np.int64),
+                np.empty(0, np.int32),
+                np.empty(0),
+                np.empty((0, self.n_areas, self.n_thresholds), np.uint8),
+            )
+        if len(self._chunks) > 1:
+            self._chunks = [tuple(np.concatenate(c) for c in zip(*self._chunks, strict=True))]
+        return self._chunks[0]
+
+    def group_columns(self) -> tuple[NDArray[Any], ...]:
+        """Per (category, image) group with a record: category id, image id,
+        non-ignored ground truths per area range (n, A) and whether it has a record."""
+        if not self._group_chunks:
+            return (
+                np.empty(0, np.int64),
+                np.empty(0, np.int64),
+                np.zeros((0, self.n_areas), np.int64),
+                np.zeros(0, bool),
+            )
+        if len(self._group_chunks) > 1:
+            self._group_chunks = [
+                tuple(np.concatenate(c) for c in zip(*self._group_chunks, strict=True))
+            ]
+        return self._group_chunks[0]
 
     def merge(self, other: EvaluatedColumns) -> None:
         """Fold `other`'s columns and counts into this state."""
         if (other.n_areas, other.n_thresholds) != (self.n_areas, self.n_thresholds):
             raise ValueError("cannot merge states of different area ranges or IoU thresholds")
+        if other.per_image != self.per_image:
+            raise ValueError("cannot merge states with and without per-image counts")
         self._add_counts(other.labels, other.npig, other.has_records)
         self._chunks.extend(other._chunks)
+        self._group_chunks.extend(other._group_chunks)
+        self._image_chunks.extend(other._image_chunks)
         self.n_images += other.n_images
         self._compact()
 

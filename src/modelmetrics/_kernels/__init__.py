@@ -4,6 +4,7 @@ Kernels trust their callers: inputs are validated, C-contiguous arrays of the ri
 dtype, and outputs are preallocated. Public modules import kernels from here.
 """
 
+from modelmetrics._kernels._bootstrap import CocoBootstrap
 from modelmetrics._kernels._coco import (
     MaskTable,
     OksGroups,
@@ -78,11 +79,13 @@ from modelmetrics._kernels._regression import (
 from modelmetrics._kernels._semantic import count as semantic_count
 from modelmetrics._kernels._semantic import count_images as semantic_count_images
 from modelmetrics._kernels._semantic import ext_size as semantic_ext_size
+from modelmetrics._kernels._tide import classify as tide_classify
 
 __all__ = [
     "N_STATS",
     "RLE_MAX_AREA",
     "STATS",
+    "CocoBootstrap",
     "CocoJson",
     "MaskTable",
     "OksGroups",
@@ -143,5 +146,6 @@ __all__ = [
     "sort_keys",
     "split_by_label",
     "split_by_label_weighted",
+    "tide_classify",
     "weighted_hits",
 ]

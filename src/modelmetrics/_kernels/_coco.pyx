@@ -506,7 +506,6 @@ def group_order(const int64_t[::1] group, int64_t[::1] start, int64_t[::1] order
     _need(in_range, "group key out of range")
 
 
-
 def balanced_bounds(
     const int64_t[::1] dt_start, const int64_t[::1] gt_start, int64_t max_det, Py_ssize_t parts
 ):

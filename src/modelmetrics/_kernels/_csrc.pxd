@@ -334,3 +334,69 @@ cdef extern from "mm_oks.h" nogil:
     void mm_oks_similarity(const mm_oks_groups *inp, Py_ssize_t first, Py_ssize_t last,
                            const double *exp_terms, double *oks)
     double mm_np_sum(const double *a, Py_ssize_t n)
+
+cdef extern from "mm_tide.h" nogil:
+    enum:
+        MM_TIDE_OK
+        MM_TIDE_ENOMEM
+    ctypedef struct mm_tide_input:
+        Py_ssize_t n_images
+        const int64_t *det_start
+        const int64_t *det_class
+        const int64_t *gt_start
+        const int64_t *gt_class
+        const int64_t *crowd_start
+        const int64_t *crowd_class
+        int64_t any_class
+        int boxes
+        const double *dt_box
+        const double *gt_box
+        const double *crowd_box
+        const double *iou
+        const int64_t *iou_start
+        const double *crowd_iou
+        const int64_t *crowd_iou_start
+        double pos
+        double bg
+    ctypedef struct mm_tide_output:
+        int64_t *det_match
+        uint8_t *det_ignored
+        uint8_t *det_error
+        int64_t *det_target
+        uint8_t *gt_used
+    int mm_tide_classify(const mm_tide_input *inp, Py_ssize_t first_image,
+                         Py_ssize_t last_image, mm_tide_output *out)
+
+cdef extern from "mm_bootstrap.h" nogil:
+    enum:
+        MM_BOOT_ENOMEM
+        MM_BOOT_MAX_PATTERNS
+    ctypedef struct mm_boot_input:
+        Py_ssize_t n_images
+        Py_ssize_t n_cat
+        Py_ssize_t n_area
+        Py_ssize_t n_thr
+        Py_ssize_t n_maxdet
+        const int64_t *maxdet
+        Py_ssize_t n_rec
+        const double *rec_thr
+        int rec_sorted
+        const int64_t *cat_start
+        const int64_t *cat_tp_end
+        const int64_t *ev_start
+        const int32_t *slot_image
+        const int32_t *slot_rank
+        const uint8_t *slot_code
+        const uint8_t *slot_any_tp
+        const int32_t *slot_pattern
+        Py_ssize_t n_pattern
+        const uint64_t *pattern_fp
+        const uint8_t *slot_first_m
+        const uint64_t *slot_tp_mask
+        const uint64_t *slot_fp_mask
+        const int64_t *group_start
+        const int32_t *group_image
+        const int64_t *group_npig
+        const uint8_t *group_nonempty
+    int mm_coco_bootstrap(const mm_boot_input *inp, const int32_t *weights, Py_ssize_t n_res,
+                          double *prec_sum, double *recall)
