@@ -151,7 +151,8 @@ def multilabel_label_sums(
             sums.append(np.zeros(n_cols, np.int64))
     # The true negatives, sum(weights) - tp - fp - fn, bring the weights' dtype into
     # scikit-learn's confusion matrix.
-    return _through_mcm(*sums, extra_dtype=weight.dtype)
+    tp_sum, pred_sum, true_sum = sums
+    return _through_mcm(tp_sum, pred_sum, true_sum, extra_dtype=weight.dtype)
 
 
 def _warn_prf(average: str | None, modifier: str, msg_start: str, result_size: int) -> None:
