@@ -7,9 +7,11 @@ For a deeper search run ``HYPOTHESIS_PROFILE=thorough python -m pytest``.
 
 import contextlib
 import faulthandler
+import importlib
 import os
 import sys
 from collections.abc import Iterator
+from types import ModuleType
 
 try:
     import resource
@@ -79,3 +81,37 @@ def _address_space_limit(limit: int) -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+# torch is optional (pip install ".[test]" must not pull a CUDA build): tests that need it
+# skip without it, except where MODELMETRICS_REQUIRE_TORCH=1 (CI, which installs the CPU
+# wheel): there a missing torch or torchmetrics fails the test instead of hiding it.
+REQUIRE_TORCH = os.environ.get("MODELMETRICS_REQUIRE_TORCH") == "1"
+
+
+def import_torch_module(name: str, *, required_in_ci: bool = True) -> ModuleType:
+    """``pytest.importorskip(name)``, but a failure under ``MODELMETRICS_REQUIRE_TORCH=1``
+    (unless `required_in_ci` is False: a package CI cannot install)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        if REQUIRE_TORCH and required_in_ci:
+            pytest.fail(f"MODELMETRICS_REQUIRE_TORCH=1 but {name} cannot be imported: {exc}")
+        pytest.skip(f"{name} is not installed ({exc})")
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    """The torch module (see :func:`import_torch_module`)."""
+    return import_torch_module("torch")
+
+
+@pytest.fixture(scope="session")
+def torchmetrics_detection() -> ModuleType:
+    """torchmetrics, whose detection metrics also need torchvision. No CPU build of
+    torchvision is available to CI (only CUDA wheels, which do not load with the CPU
+    torch), so a missing torchvision skips even in CI: the skip names it."""
+    import_torch_module("torch")
+    module = import_torch_module("torchmetrics")
+    import_torch_module("torchvision", required_in_ci=False)
+    return module

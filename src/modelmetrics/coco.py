@@ -39,10 +39,18 @@ when first used, which evaluation never does.
 
 ``COCOevalAccumulator`` evaluates shards of images separately (other processes or
 machines) and merges them: ``eval`` and ``stats`` stay ``==`` to one ``COCOeval``.
+
+``CocoEvaluator`` is torchvision's reference evaluator (``references/detection/coco_eval.py``):
+``update`` a model's outputs batch by batch (numpy arrays or torch tensors, torch never
+imported), ``synchronize_between_processes``, ``accumulate``, ``summarize``; its
+``coco_eval[iou_type]`` results are ``==`` to torchvision's. Batches are kept as compact
+columns (masks as compressed RLEs) and evaluated once, at ``accumulate``; an image given
+twice keeps its first predictions, as torchvision's merge does.
 """
 
 from modelmetrics._coco.accumulator import COCOevalAccumulator
 from modelmetrics._coco.api import COCO
 from modelmetrics._coco.eval import COCOeval, Params
+from modelmetrics._coco.evaluator import CocoEvaluator
 
-__all__ = ["COCO", "COCOeval", "COCOevalAccumulator", "Params"]
+__all__ = ["COCO", "COCOeval", "COCOevalAccumulator", "CocoEvaluator", "Params"]

@@ -18,6 +18,7 @@ MODULES = [
     "modelmetrics._detection.api",
     "modelmetrics._core.checks",
     "modelmetrics._analysis.calibration",
+    "modelmetrics._coco.evaluator",
     "modelmetrics._core.distributed",
     "modelmetrics._core.jsonable",
     "modelmetrics._detection.instance_api",

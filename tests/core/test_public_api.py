@@ -48,7 +48,7 @@ DOCUMENTED = {
         "Calibration", "ClassificationCalibration", "ReliabilityDiagram", "TideErrors",
         "bootstrap", "classification_calibration", "compare", "detection_calibration", "tide",
     ],
-    "modelmetrics.coco": ["COCO", "COCOeval", "COCOevalAccumulator", "Params"],
+    "modelmetrics.coco": ["COCO", "COCOeval", "COCOevalAccumulator", "CocoEvaluator", "Params"],
     "modelmetrics.mask": ["area", "decode", "encode", "frPyObjects", "iou", "merge", "toBbox"],
     "modelmetrics.segmentation": [
         "SegmentationAccumulator", "SegmentationMetrics", "segmentation_metrics",
