@@ -716,29 +716,61 @@ class COCO:
                     raise invalid_field(*fast.error)
                 self._cols = fast.columns
             else:
-                self._cols = extract_columns(self._raw().get("annotations", []), results=False)
+                anns = self._raw().get("annotations", [])
+                cols = extract_columns(anns, results=False, bbox_optional=True)
+                # Detections built without loadRes (torchmetrics: COCO(), dataset =
+                # {...}, createIndex()) carry their own scores, which COCOeval reads.
+                self._cols = dataclasses.replace(cols, score=_own_scores(anns))
         assert self._cols is not None
         return self._cols
 
 
-def annotation_columns(coco: COCO) -> AnnotationColumns:
+def annotation_columns(coco: COCO, *, boxes: bool = True) -> AnnotationColumns:
     """The detection engine's view of `coco`'s annotations: columns, read once and kept.
 
     For ground truth from a file, the columns the compiled reader read; for dicts, the
-    checked fields of every annotation (``extract_columns``).
+    checked fields of every annotation (``extract_columns``). Annotations may lack a
+    ``bbox`` (a NaN box) only where the caller says boxes are not read (`boxes` False:
+    pycocotools' segm evaluation).
 
     Raises
     ------
     ValueError
         Naming the annotation and field of the first value evaluation cannot use.
     """
-    return coco._columns()
+    cols = coco._columns()
+    if boxes:
+        missing = np.flatnonzero(np.isnan(cols.bbox[:, 0]))
+        if len(missing):
+            raise invalid_field(int(missing[0]), "bbox", "is missing")
+    return cols
 
 
 def annotation_masks(coco: COCO, side: str) -> _kernels.MaskTable:
     """Every annotation's ``segmentation`` as ``annToRLE`` converts it, in column order
     (`side` names the dataset in error messages)."""
     return coco._mask_table(side)
+
+
+def _own_scores(anns: Sequence[Any]) -> NDArray[np.float64] | None:
+    """The ``score`` of every annotation when the first has one, else None.
+
+    Raises
+    ------
+    ValueError
+        Naming an annotation whose score is missing, not a number or not finite.
+    """
+    if not anns or not isinstance(anns[0], dict) or "score" not in anns[0]:
+        return None
+    scores = np.empty(len(anns), np.float64)
+    for i, ann in enumerate(anns):
+        value = ann.get("score") if isinstance(ann, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise invalid_field(i, "score", f"must be a number, got {value!r}")
+        if not np.isfinite(value):
+            raise invalid_field(i, "score", f"must be finite, got {value!r}")
+        scores[i] = value
+    return scores
 
 
 def _unknown_ids(values: NDArray[Any], known_ids: Sequence[Any]) -> list[int]:

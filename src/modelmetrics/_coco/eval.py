@@ -375,8 +375,10 @@ class COCOeval:
     def _columns(self) -> tuple[AnnotationColumns, AnnotationColumns]:
         assert self.cocoGt is not None
         assert self.cocoDt is not None
-        gt = self._keypoints[1] if self._keypoints else annotation_columns(self.cocoGt)
-        return gt, annotation_columns(self.cocoDt)
+        # pycocotools reads boxes except for segm (torchmetrics' segm data has none).
+        boxes = self.params.iouType != "segm"
+        gt = self._keypoints[1] if self._keypoints else annotation_columns(self.cocoGt, boxes=boxes)
+        return gt, annotation_columns(self.cocoDt, boxes=boxes)
 
     def _keypoint_inputs(self, p: Params) -> tuple[Keypoints, AnnotationColumns]:
         assert self.cocoGt is not None

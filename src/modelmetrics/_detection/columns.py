@@ -68,7 +68,9 @@ def _number(value: Any, index: int, field: str) -> float:
     return float(value)
 
 
-def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
+def extract_columns(
+    anns: Sequence[dict[str, Any]], *, results: bool, bbox_optional: bool = False
+) -> AnnotationColumns:
     """Read the fields evaluation needs from annotation dicts, validating them.
 
     For detection results (``results=True``) the area is the box area and ids are
@@ -76,11 +78,16 @@ def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> Annotat
     Plain JSON values take a compiled path; anything else (numpy scalars, string ids)
     the Python one, with the same results and errors.
 
+    With `bbox_optional`, an annotation without ``bbox`` gets a NaN box (pycocotools
+    reads boxes only for ``iouType="bbox"``; torchmetrics' segm annotations have none):
+    the evaluation that needs boxes checks for them.
+
     Raises
     ------
     ValueError
         Naming the annotation index and field of the first invalid value.
     """
+    assert not (results and bbox_optional), "results always need their box"
     if isinstance(anns, list):
         n = len(anns)
         image_id = np.empty(n, np.int64)
@@ -105,12 +112,25 @@ def extract_columns(anns: Sequence[dict[str, Any]], *, results: bool) -> Annotat
                 id=ann_id,
                 score=score if results else None,
             )
-        if status != "fallback":
+        if status != "fallback" and not (bbox_optional and status[1:] == ("bbox", "is missing")):
             raise invalid_field(*status)
-    return _extract_python(anns, results=results)
+    return _extract_python(anns, results=results, bbox_optional=bbox_optional)
 
 
-def _extract_python(anns: Sequence[dict[str, Any]], *, results: bool) -> AnnotationColumns:
+def _checked_box(box: Any, i: int) -> tuple[float, float, float, float]:
+    if not isinstance(box, list | tuple | np.ndarray) or len(box) != 4:
+        raise invalid_field(i, "bbox", f"must be [x, y, width, height], got {box!r}")
+    x, y, w, h = (_number(v, i, "bbox") for v in box)
+    if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(w) and math.isfinite(h)):
+        raise invalid_field(i, "bbox", f"must be finite, got {box!r}")
+    if w < 0 or h < 0:
+        raise invalid_field(i, "bbox", f"has a negative width or height: {box!r}")
+    return x, y, w, h
+
+
+def _extract_python(
+    anns: Sequence[dict[str, Any]], *, results: bool, bbox_optional: bool = False
+) -> AnnotationColumns:
     n = len(anns)
     image_ids: list[Any] = [None] * n
     category_ids: list[Any] = [None] * n
@@ -126,17 +146,14 @@ def _extract_python(anns: Sequence[dict[str, Any]], *, results: bool) -> Annotat
         try:
             image_ids[i] = ann["image_id"]
             category_ids[i] = ann["category_id"]
-            box = ann["bbox"]
+            absent = bbox_optional and "bbox" not in ann
+            box = None if absent else ann["bbox"]
         except KeyError as exc:
             raise invalid_field(i, exc.args[0], "is missing") from None
-        if not isinstance(box, list | tuple | np.ndarray) or len(box) != 4:
-            raise invalid_field(i, "bbox", f"must be [x, y, width, height], got {box!r}")
-        x, y, w, h = (_number(v, i, "bbox") for v in box)
-        if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(w) and math.isfinite(h)):
-            raise invalid_field(i, "bbox", f"must be finite, got {box!r}")
-        if w < 0 or h < 0:
-            raise invalid_field(i, "bbox", f"has a negative width or height: {box!r}")
-        bbox[i] = (x, y, w, h)
+        if absent:
+            bbox[i] = np.nan  # only a box evaluation needs it (and says so)
+        else:
+            bbox[i] = _checked_box(box, i)
         if results:
             assert score is not None
             if "score" not in ann:

@@ -126,7 +126,8 @@ def evaluate(
     of every group (LVIS's selection).
     """
     g = group(gt, dt, settings, row_filter)
-    assert dt.score is not None  # group() checked it
+    # group() checked that detections have scores; none are needed without detections.
+    score = dt.score if dt.score is not None else np.empty(0, np.float64)
     n_img = settings.n_images
     n_groups = len(g.keys)
     iou_thr = np.ascontiguousarray(settings.iou_thresholds, dtype=np.float64)
@@ -147,7 +148,7 @@ def evaluate(
     run = partial(
         _kernels.coco_evaluate,
         iou_thr, area_rng, max_det,
-        g.dt_start, g.dt_rows, dt.bbox, dt.area, dt.score, g.dt_id,
+        g.dt_start, g.dt_rows, dt.bbox, dt.area, score, g.dt_id,
         g.gt_start, g.gt_rows, gt.bbox, gt.area, g.gt_id, gt.crowd, gt.ignore,
         slot_start, slot_score, slot_det, slot_code, group_npig, group_nonempty,
     )  # fmt: skip
@@ -156,7 +157,7 @@ def evaluate(
     if keypoints is not None:
         pair_ious = oks_by_group(
             keypoints, g.gt_rows, g.gt_start, gt.bbox, gt.area,
-            _kept_detections(g, dt.score, max_det),
+            _kept_detections(g, score, max_det),
         )  # fmt: skip
     bounds = _balanced_bounds(g.dt_start, g.gt_start, n_groups, max_det)
     run_parallel(
