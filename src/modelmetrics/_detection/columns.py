@@ -164,6 +164,7 @@ def _extract_python(
             score[i] = s
             # loadRes's own expression on the original values, so that float32 rows
             # (loadNumpyAnnotations) round their area as pycocotools does.
+            assert box is not None  # results always have their box
             area[i] = box[2] * box[3]
             ids[i] = i + 1
         else:
