@@ -39,7 +39,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "coco-val2014-100"
-SRC = Path(__file__).resolve().parents[2] / "src"
 
 Batch = dict[int, dict[str, Any]]
 Plan = list[list[Batch]]  # per process, its batches in order
@@ -150,9 +149,10 @@ def _check(gt_dict: dict[str, Any], plan: Plan, iou_types: list[str], configure:
 
 
 def _env() -> dict[str, str]:
-    """The environment for a child interpreter that imports this checkout's package."""
-    path = os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path}
+    """The environment for a child interpreter: this one's, so that the child imports
+    the package this process imports (installed, or a source tree on PYTHONPATH; a
+    checkout's src/ holds no compiled modules unless they were copied there)."""
+    return dict(os.environ)
 
 
 def _flat(plan: Plan) -> list[int]:
