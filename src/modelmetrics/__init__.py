@@ -1,8 +1,11 @@
 """modelmetrics: fast, exact performance metrics for trained models.
 
 Public modules: :mod:`modelmetrics.classification`, :mod:`modelmetrics.regression`,
-:mod:`modelmetrics.detection`, :mod:`modelmetrics.coco` and :mod:`modelmetrics.report`
-(segmentation as it lands). Thread control lives here, and
+:mod:`modelmetrics.detection`, :mod:`modelmetrics.instance_segmentation`,
+:mod:`modelmetrics.keypoints`, :mod:`modelmetrics.segmentation`, the drop-ins
+:mod:`modelmetrics.coco`, :mod:`modelmetrics.mask` and :mod:`modelmetrics.lvis`,
+:mod:`modelmetrics.analysis`, :mod:`modelmetrics.report` and
+:mod:`modelmetrics.distributed`. Thread control lives here, and
 :func:`init_as_pycocotools` and :func:`init_as_lvis`, which make code that imports
 pycocotools or lvis-api use modelmetrics.
 """
