@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -85,3 +90,45 @@ def environment(extra: Sequence[str] = ()) -> str:
         with contextlib.suppress(PackageNotFoundError):
             versions.append(f"{dist} {version(dist)}")
     return f"Python {platform.python_version()}, {platform.machine()}; " + ", ".join(versions)
+
+
+def pinned_child_runs(
+    command: Callable[[str, str], list[str]],
+    libs: Sequence[str],
+    cpus: Sequence[int],
+    repeats: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Run ``command(lib, out_path)`` in a fresh process pinned to `cpus`, `repeats` times
+    per library (alternating, so that drift in the machine's load spreads over all), and
+    collect the JSON each child writes to its out path."""
+    runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
+    for _ in range(repeats):
+        for lib in libs:
+            with tempfile.NamedTemporaryFile(suffix=".json") as out:
+                subprocess.run(
+                    command(lib, out.name),
+                    check=True,
+                    preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+                )
+                runs[lib].append(json.loads(Path(out.name).read_text()))
+    return runs
+
+
+def print_stage_table(
+    runs: dict[str, list[dict[str, Any]]], libs: Sequence[str], n_cpus: int, speedup: float
+) -> None:
+    """The control's line and the median of each stage per library (load,
+    evaluate+accumulate, end-to-end in ms; peak RSS in MiB), with the fastest peer's
+    ratio to modelmetrics (above 1: modelmetrics is faster or smaller)."""
+    valid = n_cpus == 1 or speedup >= 0.9 * n_cpus
+    print(f"control: sha256 in {n_cpus} threads vs 1, pinned: {speedup:.2f}x "
+          f"({'valid' if valid else 'INVALID: the machine is busy'})")  # fmt: skip
+    print("| stage | " + " | ".join(libs) + " | fastest peer / modelmetrics |")
+    print("|---|" + "---|" * (len(libs) + 1))
+    for stage in ("load", "evaluate+accumulate", "end-to-end", "rss"):
+        med = {lib: statistics.median(r[stage] for r in runs[lib]) for lib in libs}
+        scale, unit = (1.0, " MiB") if stage == "rss" else (1000.0, " ms")
+        peers = [med[lib] for lib in libs if lib != "modelmetrics"]
+        ratio = min(peers) / med["modelmetrics"]
+        cells = " | ".join(f"{scale * med[lib]:,.0f}{unit}" for lib in libs)
+        print(f"| {stage} | {cells} | {ratio:.2f}x |")

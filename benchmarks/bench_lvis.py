@@ -30,15 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -204,6 +199,7 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
+    from _timing import pinned_child_runs, print_stage_table
     from bench_coco_engine import parse_cpus, spawn  # the COCO engine benchmark's tools
 
     if args.iou_type == "bbox":
@@ -223,33 +219,17 @@ def main() -> None:
     cpus = parse_cpus(args.cpus)
     control = spawn(["--control", str(len(cpus))], cpus, len(cpus), 120.0)
     speedup = control.get("speedup", float("nan"))
-    valid = len(cpus) == 1 or speedup >= 0.9 * len(cpus)
-    runs: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
-    for _ in range(args.repeats):
-        for lib in libs:  # alternate, so that drift in the load spreads over all
-            with tempfile.NamedTemporaryFile(suffix=".json") as out:
-                subprocess.run(
-                    [sys.executable, __file__, "--child", lib, str(folder), out.name,
-                     args.iou_type],
-                    check=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus),
-                )  # fmt: skip
-                runs[lib].append(json.loads(Path(out.name).read_text()))
+    runs = pinned_child_runs(
+        lambda lib, out: [sys.executable, __file__, "--child", lib, str(folder), out,
+                          args.iou_type],
+        libs, cpus, args.repeats,
+    )  # fmt: skip
     gt = json.loads((folder / "gt.json").read_text())
     n_dt = len(json.loads((folder / "dt.json").read_text()))
     print(f"# LVIS {args.iou_type}, {args.images} images, {len(gt['categories'])} categories, "
           f"{len(gt['annotations'])} objects, {n_dt} detections; cpus "
           f"{args.cpus}, median of {args.repeats} fresh processes")  # fmt: skip
-    print(f"control: sha256 in {len(cpus)} threads vs 1, pinned: {speedup:.2f}x "
-          f"({'valid' if valid else 'INVALID: the machine is busy'})")  # fmt: skip
-    print("| stage | " + " | ".join(libs) + " | fastest peer / modelmetrics |")
-    print("|---|" + "---|" * (len(libs) + 1))
-    for stage in ("load", "evaluate+accumulate", "end-to-end", "rss"):
-        med = {lib: statistics.median(r[stage] for r in runs[lib]) for lib in libs}
-        scale, unit = (1.0, " MiB") if stage == "rss" else (1000.0, " ms")
-        peers = [med[lib] for lib in libs if lib != "modelmetrics"]
-        ratio = min(peers) / med["modelmetrics"]
-        cells = " | ".join(f"{scale * med[lib]:,.0f}{unit}" for lib in libs)
-        print(f"| {stage} | {cells} | {ratio:.2f}x |")
+    print_stage_table(runs, libs, len(cpus), speedup)
     print("summaries (first run of each):")
     for lib in libs:
         print(f"  {lib}: " + ", ".join(f"{k} {v:.6f}" for k, v in runs[lib][0]["summary"].items()))
