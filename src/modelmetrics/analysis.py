@@ -26,6 +26,7 @@ from modelmetrics._analysis.bootstrap import bootstrap, compare
 from modelmetrics._analysis.calibration import (
     Calibration,
     ClassificationCalibration,
+    ClassificationCalibrationAccumulator,
     ReliabilityDiagram,
     classification_calibration,
     detection_calibration,
@@ -35,6 +36,7 @@ from modelmetrics._analysis.tide import TideErrors, tide
 __all__ = [
     "Calibration",
     "ClassificationCalibration",
+    "ClassificationCalibrationAccumulator",
     "ReliabilityDiagram",
     "TideErrors",
     "bootstrap",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import json
 from typing import Any
 
 import numpy as np
@@ -212,3 +213,93 @@ def test_detection_bad_input() -> None:
         detection_calibration(gt)
     with pytest.raises(ValueError, match="iou_type"):
         detection_calibration(gt, case["results"], "mask")
+
+
+# -- shards --------------------------------------------------------------------------------
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal values, NaN equal to NaN (empty equal-mass bins have NaN bounds)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 200),
+    k=st.sampled_from([1, 2, 4]),  # 1: binary scores
+    n_shards=st.integers(1, 5),
+    strategy=st.sampled_from(["uniform", "quantile"]),
+)
+def test_accumulator_shards_equal_one_pass(
+    seed: int, n: int, k: int, n_shards: int, strategy: str
+) -> None:
+    from modelmetrics.analysis import ClassificationCalibrationAccumulator
+
+    p, y = _probabilities(seed, n, max(k, 2), 1.0)
+    scores = p[:, 1] if k == 1 else p
+    y = (y == 1).astype(int) if k == 1 else y
+    one = classification_calibration(y, scores, n_bins=7, strategy=strategy)
+    cuts = np.sort(np.random.default_rng(seed).integers(0, n + 1, n_shards - 1))
+    shards = [
+        ClassificationCalibrationAccumulator(n_bins=7, strategy=strategy).update(y[lo:hi], s)
+        for lo, hi, s in (
+            (lo, hi, scores[lo:hi]) for lo, hi in zip([0, *cuts], [*cuts, n], strict=True)
+        )
+    ]
+    merged = shards[0]
+    for shard in shards[1:]:
+        merged.merge(shard)
+    assert _same(merged.compute().as_dict(), one.as_dict())
+
+
+def test_accumulator_bad_input() -> None:
+    from modelmetrics.analysis import ClassificationCalibrationAccumulator
+
+    acc = ClassificationCalibrationAccumulator(n_bins=5)
+    with pytest.raises(ValueError, match="no samples"):
+        acc.compute()
+    acc.update([0, 1], [[0.6, 0.4], [0.3, 0.7]])
+    with pytest.raises(ValueError, match="y_score must have 2 columns"):
+        acc.update([0, 1], [0.4, 0.7])
+    with pytest.raises(ValueError, match="n_bins"):
+        ClassificationCalibrationAccumulator(n_bins=0)
+    other = ClassificationCalibrationAccumulator(n_bins=5).update([1], [[0.1, 0.2, 0.7]])
+    with pytest.raises(ValueError, match="columns"):
+        acc.merge(other)
+    with pytest.raises(ValueError, match="different settings"):
+        acc.merge(ClassificationCalibrationAccumulator(n_bins=6))
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=datasets(), threshold=st.sampled_from([0.5, 0.75]),
+       strategy=st.sampled_from(["uniform", "quantile"]), split=st.integers(0, 5))  # fmt: skip
+def test_detection_from_merged_shards_equals_one_pass(
+    case: dict[str, Any], threshold: float, strategy: str, split: int
+) -> None:
+    from modelmetrics.coco import COCOevalAccumulator
+
+    gt = COCO(copy.deepcopy(case["gt"]))
+    dt = gt.loadRes(copy.deepcopy(case["results"])) if case["results"] else None
+    assume(dt is not None)
+    one = detection_calibration(gt, dt, iou_threshold=threshold, n_bins=10, strategy=strategy)
+    ids = sorted(gt.getImgIds())
+    first = COCOevalAccumulator().update(gt, dt, imgIds=ids[:split])
+    second = COCOevalAccumulator().update(gt, dt, imgIds=ids[split:])
+    merged = second.merge(first)
+    got = detection_calibration(merged, iou_threshold=threshold, n_bins=10, strategy=strategy)
+    assert _same(got.as_dict(), one.as_dict())
+
+
+def test_detection_from_an_accumulator_bad_input() -> None:
+    from modelmetrics.coco import COCOevalAccumulator
+
+    ann = {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "area": 25}
+    gt = COCO({"images": [{"id": 1}], "annotations": [ann], "categories": [{"id": 1}]})
+    dt = gt.loadRes([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}])
+    acc = COCOevalAccumulator().update(gt, dt)
+    with pytest.raises(ValueError, match="iouThrs"):
+        detection_calibration(acc, iou_threshold=0.52)
+    with pytest.raises(ValueError, match="cocoDt"):
+        detection_calibration(acc, dt)
+    assert detection_calibration(acc).ece == 0.5

@@ -17,22 +17,32 @@ Bins are equal-width (``"uniform"``: ``[k/n, (k+1)/n)``, with a confidence of ex
 a last bin ``[1, 1]`` of its own, as torchmetrics bins them) or equal-mass
 (``"quantile"``: the confidences in stable sorted order cut into ``n_bins`` runs of sizes
 differing by at most one).
+
+Shards: :class:`ClassificationCalibrationAccumulator` keeps the confidence and hit
+columns in arrival order, so merged shards (in order) bin exactly the one-pass columns;
+:func:`detection_calibration` reads a ``COCOevalAccumulator``'s merged matches, ordered
+by category, image and rank as a one-pass evaluation is, so both give ``==`` results.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from modelmetrics._core.accumulator import Accumulator
 from modelmetrics._core.arrays import as_array, check_consistent_length, check_finite
 from modelmetrics._core.checks import check_int, check_option, check_real
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "Calibration",
     "ClassificationCalibration",
+    "ClassificationCalibrationAccumulator",
     "ReliabilityDiagram",
     "calibration_of",
     "classification_calibration",
@@ -235,6 +245,18 @@ def classification_calibration(
     (0.15, 0.15)
     """
     bins, strategy = check_bins(n_bins, strategy)
+    label_list, column, scores = _classification_columns(y_true, y_score, labels, None)
+    return _classification_result(label_list, column, scores, bins, strategy)
+
+
+def _classification_columns(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    labels: ArrayLike | list[Any] | None,
+    n_columns: int | None,
+) -> tuple[list[Any] | None, NDArray[np.int64], NDArray[np.float64]]:
+    """Validated scores (float64) and each sample's true column (binary scores: the
+    0/1 truth and labels None); `n_columns` is the width earlier batches had."""
     scores = as_array("y_score", y_score)
     if scores.dtype.kind not in "fiub":
         raise TypeError(f"y_score must hold numbers, got dtype {scores.dtype}")
@@ -249,12 +271,16 @@ def classification_calibration(
     check_finite("y_score", scores)
     if scores.size and (scores.min() < 0 or scores.max() > 1):
         raise ValueError("y_score must be probabilities in [0, 1]; apply a softmax to logits")
+    width = 0 if scores.ndim == 1 else scores.shape[1]
+    if n_columns is not None and width != n_columns:
+        raise ValueError(
+            f"y_score must have {n_columns or 'no'} columns like the earlier batches, "
+            f"got shape {scores.shape}"
+        )
     if scores.ndim == 1:
         if labels is not None:
             raise ValueError("labels applies to (n_samples, n_classes) scores only")
-        positive = _binary_truth(truth)
-        top = calibration_of(np.ascontiguousarray(scores), positive, bins, strategy)
-        return ClassificationCalibration(top_label=top, classes={}, classwise_ece=float("nan"))
+        return None, _binary_truth(truth).astype(np.int64), np.ascontiguousarray(scores)
     n_classes = scores.shape[1]
     if n_classes < 2:
         raise ValueError(f"y_score needs at least 2 columns, got {n_classes}")
@@ -269,6 +295,19 @@ def classification_calibration(
     except (KeyError, TypeError):
         unknown = next(v for v in truth.tolist() if v not in position)
         raise ValueError(f"y_true holds {unknown!r}, which is not one of labels") from None
+    return label_list, column, scores
+
+
+def _classification_result(
+    label_list: list[Any] | None,
+    column: NDArray[np.int64],
+    scores: NDArray[np.float64],
+    bins: int,
+    strategy: str,
+) -> ClassificationCalibration:
+    if label_list is None:  # binary scores: `column` is the 0/1 truth
+        top = calibration_of(np.ascontiguousarray(scores), column.astype(bool), bins, strategy)
+        return ClassificationCalibration(top_label=top, classes={}, classwise_ece=float("nan"))
     predicted = np.argmax(scores, axis=1) if len(scores) else np.empty(0, np.int64)
     confidence = scores[np.arange(len(scores)), predicted] if len(scores) else np.empty(0)
     top = calibration_of(np.ascontiguousarray(confidence), predicted == column, bins, strategy)
@@ -278,6 +317,82 @@ def classification_calibration(
     }
     classwise = float(np.mean([c.ece for c in classes.values()]))
     return ClassificationCalibration(top_label=top, classes=classes, classwise_ece=classwise)
+
+
+class ClassificationCalibrationAccumulator(Accumulator[ClassificationCalibration]):
+    """:func:`classification_calibration` over batches and shards.
+
+    Keeps each batch's scores and true columns (equal-mass bins need them all); merged
+    accumulators hold their batches in merge order, so shards merged in data order
+    give ``==`` the one-pass result.
+
+    Parameters
+    ----------
+    n_bins : int, default=15
+        Number of bins.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width or equal-mass bins.
+    labels : array-like of shape (n_classes,), default=None
+        The class of each score column (as in :func:`classification_calibration`).
+
+    Examples
+    --------
+    >>> from modelmetrics.analysis import ClassificationCalibrationAccumulator
+    >>> a = ClassificationCalibrationAccumulator(n_bins=5).update([0, 1], [[0.9, 0.1],
+    ...                                                                   [0.2, 0.8]])
+    >>> b = ClassificationCalibrationAccumulator(n_bins=5).update([1, 0], [[0.6, 0.4],
+    ...                                                                   [0.7, 0.3]])
+    >>> round(a.merge(b).compute().ece, 4)
+    0.15
+    """
+
+    def __init__(
+        self, n_bins: int = 15, strategy: str = "uniform", labels: ArrayLike | None = None
+    ) -> None:
+        self.n_bins, self.strategy = check_bins(n_bins, strategy)
+        self.labels = None if labels is None else as_array("labels", labels).tolist()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every sample; keep the settings."""
+        self._columns: list[NDArray[np.int64]] = []
+        self._scores: list[NDArray[np.float64]] = []
+        self._width: int | None = None  # score columns (0: binary) once a batch came
+
+    def _config(self) -> tuple[Any, ...]:
+        labels = None if self.labels is None else tuple(self.labels)
+        return (self.n_bins, self.strategy, labels)
+
+    def update(self, y_true: ArrayLike, y_score: ArrayLike) -> Self:
+        """Add a batch: true labels and probabilities, as
+        :func:`classification_calibration` takes them."""
+        _, column, scores = _classification_columns(y_true, y_score, self.labels, self._width)
+        if self._width is None:
+            self._width = 0 if scores.ndim == 1 else scores.shape[1]
+        self._columns.append(column)
+        self._scores.append(scores)
+        return self
+
+    def _merge_state(self, other: Self) -> None:
+        if self._width is not None and other._width is not None and self._width != other._width:
+            raise ValueError(
+                f"cannot merge scores of {other._width} columns into {self._width} columns"
+            )
+        if self._width is None:
+            self._width = other._width
+        self._columns.extend(other._columns)
+        self._scores.extend(other._scores)
+
+    def compute(self) -> ClassificationCalibration:
+        """The calibration of every sample added, in order."""
+        if self._width is None:
+            raise ValueError("no samples were added to this accumulator")
+        width = self._width
+        column = np.concatenate(self._columns) if self._columns else np.empty(0, np.int64)
+        shape = (0,) if width == 0 else (0, width)
+        scores = np.concatenate(self._scores) if self._scores else np.empty(shape)
+        labels = None if width == 0 else self.labels or list(range(width))
+        return _classification_result(labels, column, scores, self.n_bins, self.strategy)
 
 
 def detection_calibration(
@@ -298,10 +413,12 @@ def detection_calibration(
 
     Parameters
     ----------
-    cocoGt : modelmetrics.coco.COCO, str, path or modelmetrics.coco.COCOeval
+    cocoGt : modelmetrics.coco.COCO, str, path, COCOeval or COCOevalAccumulator
         Ground truth (a path is read with ``COCO``), or a ``COCOeval`` whose ground
         truth, detections, ``iouType`` and image/category/max-detections parameters
-        are used (its evaluation is left as it is).
+        are used (its evaluation is left as it is), or a ``COCOevalAccumulator`` of
+        merged shards: its matches at `iou_threshold` (one of its ``iouThrs``) in its
+        ``"all"`` area range are read, ``==`` the one-pass result.
     cocoDt : modelmetrics.coco.COCO, str, path or list of dict, default=None
         Detections (a path or list is loaded with ``cocoGt.loadRes``); None with a
         ``COCOeval``.
@@ -325,11 +442,16 @@ def detection_calibration(
         [0, 1], scores outside [0, 1] with uniform bins, ``n_bins < 1`` or an unknown
         strategy.
     """
+    from modelmetrics._coco.accumulator import COCOevalAccumulator
     from modelmetrics._coco.api import COCO
     from modelmetrics._coco.eval import COCOeval, evaluation_of
 
     bins, strategy = check_bins(n_bins, strategy)
     threshold = check_real("iou_threshold", iou_threshold, low=0.0, high=1.0)
+    if isinstance(cocoGt, COCOevalAccumulator):
+        if cocoDt is not None:
+            raise ValueError("cocoDt must be None when cocoGt is a COCOevalAccumulator")
+        return _accumulator_calibration(cocoGt, threshold, bins, strategy)
     source = cocoGt if isinstance(cocoGt, COCOeval) else None
     if source is not None:
         if cocoDt is not None:
@@ -354,10 +476,52 @@ def detection_calibration(
     ev.params.areaRng, ev.params.areaRngLbl = [[0.0, float("inf")]], ["all"]
     ev.evaluate()
     evaluation = evaluation_of(ev)
+    st = evaluation.settings
+    slot_group = np.repeat(
+        np.arange(len(evaluation.grouped.keys), dtype=np.int64), np.diff(evaluation.slot_start)
+    )
+    category = np.asarray(st.accumulated_category_ids)[evaluation.group_categories()[slot_group]]
+    image = np.asarray(st.image_ids)[evaluation.slot_image]
     code = evaluation.slot_code[:, 0, 0]  # 0 false positive, 1 true positive, 2 ignored
-    counted = code != 2
-    scores = checked_confidence("the detection scores", evaluation.slot_score[counted], strategy)
+    return _matched_calibration(
+        image, category, evaluation.slot_rank, evaluation.slot_score, code, bins, strategy
+    )
+
+
+def _matched_calibration(
+    image: NDArray[Any],
+    category: NDArray[Any],
+    rank: NDArray[Any],
+    score: NDArray[np.float64],
+    code: NDArray[np.uint8],
+    bins: int,
+    strategy: str,
+) -> Calibration:
+    """Bin the non-ignored detections in (category, image, rank) order: pycocotools'
+    ``evalImgs`` order, on which one evaluation and merged shards agree (float sums and
+    the ties of equal-mass bins depend on it)."""
+    order = np.lexsort((rank, image, category))
+    counted = order[code[order] != 2]
+    scores = checked_confidence("the detection scores", score[counted], strategy)
     return calibration_of(scores, code[counted] == 1, bins, strategy)
+
+
+def _accumulator_calibration(acc: Any, threshold: float, bins: int, strategy: str) -> Calibration:
+    p = acc.params
+    if p.iouType not in ("bbox", "segm", "keypoints"):
+        raise ValueError(f"cocoGt.params.iouType is not supported: {p.iouType!r}")
+    found = np.flatnonzero(np.asarray(p.iouThrs, np.float64) == threshold)
+    if not len(found):
+        raise ValueError(
+            f"iou_threshold {threshold} is not one of the accumulator's iouThrs "
+            f"{[float(t) for t in p.iouThrs]}"
+        )
+    labels = list(p.areaRngLbl)
+    if "all" not in labels:
+        raise ValueError("the accumulator's params.areaRngLbl has no 'all' range")
+    category, image, rank, score, code = acc._state.detection_columns()
+    codes = code[:, labels.index("all"), int(found[0])]
+    return _matched_calibration(image, category, rank, score, codes, bins, strategy)
 
 
 def _binary_truth(truth: NDArray[Any]) -> NDArray[np.bool_]:
