@@ -37,16 +37,34 @@ static int mm_ctz64(uint64_t x)
 #define MM_CTZ64(x) mm_ctz64(x)
 #endif
 
+
+/* Resamples are processed MM_BOOT_LANES at a time: one pass over a category's slots
+ * serves every resample of the block, each slot's image weights being one contiguous
+ * vector (the block's weights are transposed to image-major order), so the loads,
+ * pattern tests and event bookkeeping are shared and the arithmetic runs in SIMD
+ * lanes. Counts are doubles: exact below 2^53, and the precision is computed in
+ * doubles anyway. A slot whose image no resample of the block drew adds nothing and
+ * is skipped; one drawn by some lanes only adds, in the others, an event that repeats
+ * the previous true-positive count with at least as many false positives: its
+ * precision is not higher and the threshold walk stops at the first event of a count,
+ * so it changes no lane's result. */
+#define L MM_BOOT_LANES
+
 typedef struct {
-    int64_t *fp;       /* P: weighted false positives so far (up to the pending ones) */
-    int64_t *tp;       /* M x P: weighted true positives per maxDets setting */
-    int64_t *npig;     /* A */
+    double *fp;        /* P x L: weighted false positives so far (up to the pending ones) */
+    double *tp;        /* M x P x L: weighted true positives per maxDets setting */
+    double *npig;      /* A x L */
     int64_t *n_ev;     /* P */
-    int64_t *ev_tp;    /* events: cumulative true positives after the event */
-    int64_t *ev_fp;    /* events: false positives before it */
-    double *best;
+    double *ev_tp;     /* events x L: cumulative true positives after the event */
+    double *ev_fp;     /* events x L: false positives before it; then the precision */
     int64_t *k_reach;  /* R: smallest true-positive count reaching each recall threshold */
-    int64_t *pat_bits; /* n_pattern x P: -1 where the pattern is a false positive */
+    double *wt;        /* n_images x L: the block's weights, image-major */
+    /* Per category, the images of its slots, each with the first maxDets setting any
+     * of its slots is kept at: a lane's first setting with a detection drawn is the
+     * smallest of those of its drawn images (read per image, not per slot). */
+    int64_t *cat_img_start; /* K + 1 */
+    int32_t *cat_img;
+    uint8_t *cat_img_m;
 } boot_scratch;
 
 static void scratch_free(boot_scratch *s)
@@ -57,9 +75,11 @@ static void scratch_free(boot_scratch *s)
     free(s->n_ev);
     free(s->ev_tp);
     free(s->ev_fp);
-    free(s->best);
     free(s->k_reach);
-    free(s->pat_bits);
+    free(s->wt);
+    free(s->cat_img_start);
+    free(s->cat_img);
+    free(s->cat_img_m);
 }
 
 /* Smallest k >= 1 with k / npig >= x in doubles (pycocotools' recall), or INT64_MAX. */
@@ -72,130 +92,178 @@ static int64_t first_count_reaching(double x, double npig, int64_t n_max)
     return k > n_max ? INT64_MAX : k;
 }
 
-/* Sum over the recall thresholds of one curve's sampled interpolated precision. */
-static double sample_sum(const mm_boot_input *in, const int64_t *k_reach, const int64_t *ev_tp,
-                         const int64_t *ev_fp, int64_t n_ev, double *best)
+/* One curve's events, every lane: the precision at each event, then its running
+ * maximum from the right (pycocotools' interpolation), in place of ev_fp. */
+static void interpolate(const double *restrict ev_tp, double *restrict prec, int64_t n_ev)
+{
+    for (int64_t e = 0; e < n_ev; e++)
+        for (int b = 0; b < L; b++) {
+            const double t = ev_tp[e * L + b], f = prec[e * L + b];
+            prec[e * L + b] = t / ((f + t) + MM_BOOT_EPS);
+        }
+    for (int64_t e = n_ev - 2; e >= 0; e--)
+        for (int b = 0; b < L; b++) {
+            const double v = prec[e * L + b], run = prec[(e + 1) * L + b];
+            prec[e * L + b] = v > run ? v : run;
+        }
+}
+
+/* Sum over the recall thresholds of lane b's sampled interpolated precision. */
+static double sample_sum(const mm_boot_input *in, const int64_t *k_reach, const double *ev_tp,
+                         const double *best, int64_t n_ev, int b)
 {
     if (n_ev == 0) return 0.0;
-    for (int64_t e = 0; e < n_ev; e++) {
-        const double t = (double)ev_tp[e], f = (double)ev_fp[e];
-        best[e] = t / ((f + t) + MM_BOOT_EPS);
-    }
-    double run = best[n_ev - 1];
-    for (int64_t e = n_ev - 2; e >= 0; e--) {
-        const double v = best[e];
-        run = v > run ? v : run;
-        best[e] = run;
-    }
-    const int64_t n_tp = ev_tp[n_ev - 1];
+    const int64_t n_tp = (int64_t)ev_tp[(n_ev - 1) * L + b];
     double sum = 0.0;
     int64_t e = 0;
     for (ptrdiff_t r = 0; r < in->n_rec; r++) {
-        const int64_t k = k_reach[r];
-        if (k > n_tp) break; /* pycocotools stops at the first threshold not reached */
+        const double k = (double)k_reach[r];
+        if (k > (double)n_tp) break;
         if (!in->rec_sorted) e = 0;
-        while (ev_tp[e] < k) e++;
-        sum += best[e];
+        while (ev_tp[e * L + b] < k) e++;
+        sum += best[e * L + b];
     }
     return sum;
 }
 
-static void one_category(const mm_boot_input *in, const int32_t *restrict w, ptrdiff_t k,
-                         boot_scratch *s, double *prec, double *rec)
+/* A true positive of plane p, weighted by the lanes' weights `wv`: its true positives
+ * counted and its event (true positives after it, false positives before it) added. */
+static void add_event(const mm_boot_input *in, boot_scratch *s, ptrdiff_t p, ptrdiff_t fm,
+                      const double *restrict wv, double (*pw)[L], const double *pat_fp,
+                      const int64_t *ev_start)
+{
+    const ptrdiff_t P = in->n_area * in->n_thr, M = in->n_maxdet;
+    for (ptrdiff_t m = fm; m < M - 1; m++)
+        for (int b = 0; b < L; b++) s->tp[(m * P + p) * L + b] += wv[b];
+    const int64_t e = ev_start[p] + s->n_ev[p]++;
+    double f[L];
+    for (int b = 0; b < L; b++) f[b] = s->fp[p * L + b];
+    for (ptrdiff_t d = 0; d < in->n_pattern; d++)
+        if (pat_fp[d * P + p] != 0.0)
+            for (int b = 0; b < L; b++) f[b] += pw[d][b];
+    double *restrict tp_last = s->tp + ((M - 1) * P + p) * L;
+    for (int b = 0; b < L; b++) {
+        tp_last[b] += wv[b];
+        s->ev_tp[e * L + b] = tp_last[b];
+        s->ev_fp[e * L + b] = f[b];
+    }
+}
+
+/* One category on a block of `nb` resamples (lanes >= nb have zero weights). */
+static void one_category(const mm_boot_input *in, ptrdiff_t k, boot_scratch *s, int nb,
+                         const double *pat_fp, double *prec, double *rec, ptrdiff_t prec_row,
+                         ptrdiff_t rec_row)
 {
     const ptrdiff_t A = in->n_area, T = in->n_thr, M = in->n_maxdet, P = A * T;
-    int has_records = 0;
-    for (ptrdiff_t a = 0; a < A; a++) s->npig[a] = 0;
+    const double *restrict wt = s->wt;
+    int has[L];
+    double *restrict npig = s->npig;
+    for (int b = 0; b < L; b++) has[b] = 0;
+    for (ptrdiff_t i = 0; i < A * L; i++) npig[i] = 0.0;
     for (int64_t g = in->group_start[k]; g < in->group_start[k + 1]; g++) {
-        const int64_t wi = w[in->group_image[g]];
-        if (wi == 0) continue;
-        has_records |= in->group_nonempty[g] != 0;
-        for (ptrdiff_t a = 0; a < A; a++) s->npig[a] += wi * in->group_npig[g * A + a];
+        const double *restrict wv = wt + (ptrdiff_t)in->group_image[g] * L;
+        const int nonempty = in->group_nonempty[g] != 0;
+        for (int b = 0; b < L; b++) has[b] |= (wv[b] != 0.0) & nonempty;
+        for (ptrdiff_t a = 0; a < A; a++) {
+            const double n = (double)in->group_npig[g * A + a];
+            for (int b = 0; b < L; b++) npig[a * L + b] += wv[b] * n;
+        }
     }
-    if (!has_records) {
-        for (ptrdiff_t i = 0; i < P; i++) prec[i] = NAN;
-        for (ptrdiff_t i = 0; i < P * M; i++) rec[i] = NAN;
+    int any = 0;
+    for (int b = 0; b < nb; b++) any |= has[b];
+    if (!any) {
+        for (int b = 0; b < nb; b++) {
+            for (ptrdiff_t i = 0; i < P; i++) prec[b * prec_row + i] = NAN;
+            for (ptrdiff_t i = 0; i < P * M; i++) rec[b * rec_row + i] = NAN;
+        }
         return;
     }
-    memset(s->fp, 0, (size_t)P * sizeof *s->fp);
-    memset(s->tp, 0, (size_t)(M * P) * sizeof *s->tp);
+    double *restrict fp = s->fp;
+    double *restrict tp = s->tp;
+    double *restrict tp_last = s->tp + (M - 1) * P * L;
+    double *restrict ev_tp = s->ev_tp;
+    double *restrict ev_fp = s->ev_fp;
+    memset(fp, 0, (size_t)(P * L) * sizeof *fp);
+    memset(tp, 0, (size_t)(M * P * L) * sizeof *tp);
     memset(s->n_ev, 0, (size_t)P * sizeof *s->n_ev);
     const int64_t *ev_start = in->ev_start + k * (P + 1);
-    const int64_t s0 = in->cat_start[k], s1 = in->cat_start[k + 1], tp_end = in->cat_tp_end[k];
-    int64_t *restrict fp = s->fp;
-    int64_t *restrict tp_last = s->tp + (M - 1) * P;
+    const int64_t s0 = in->cat_start[k], tp_end = in->cat_tp_end[k];
     const int32_t *restrict slot_image = in->slot_image;
     const int32_t *restrict slot_pattern = in->slot_pattern;
     const uint8_t *restrict first_m = in->slot_first_m;
-    /* False positives of the common patterns, in registers, added to fp[] when read;
-     * the first maxDets setting with a detection drawn (nd[m] > 0 iff m >= min_m). No
-     * branch on the weight: whether an image was drawn is unpredictable. */
-    int64_t pw0 = 0, pw1 = 0, pw2 = 0, pw3 = 0;
-    ptrdiff_t min_m = M;
-    const int64_t *restrict bits = s->pat_bits;
-#define FP_AT(p) (fp[p] + (pw0 & bits[p]) + (pw1 & bits[P + (p)]) + \
-                  (pw2 & bits[2 * P + (p)]) + (pw3 & bits[3 * P + (p)]))
+    /* Weights of the slots of each common pattern (false positives in the pattern's
+     * planes); a true positive reads a plane's false positives as fp[] plus these. */
+    double pw[MM_BOOT_MAX_PATTERNS][L];
+    memset(pw, 0, sizeof pw);
+    /* The first maxDets setting with a detection drawn, per lane (M: none). */
+    ptrdiff_t min_m[L];
+    for (int b = 0; b < L; b++) min_m[b] = M;
+    for (int64_t i = s->cat_img_start[k]; i < s->cat_img_start[k + 1]; i++) {
+        const double *restrict wv = wt + (ptrdiff_t)s->cat_img[i] * L;
+        const ptrdiff_t fm = s->cat_img_m[i];
+        for (int b = 0; b < L; b++) min_m[b] = (wv[b] != 0.0) & (fm < min_m[b]) ? fm : min_m[b];
+    }
     for (int64_t j = s0; j < tp_end; j++) {
-        const int64_t wi = w[slot_image[j]];
+        const double *restrict wv = wt + (ptrdiff_t)slot_image[j] * L;
         const ptrdiff_t fm = first_m[j];
-        min_m = (wi != 0) & (fm < min_m) ? fm : min_m;
         const int32_t pat = slot_pattern[j];
-        pw0 += wi & -(int64_t)(pat == 0);
-        pw1 += wi & -(int64_t)(pat == 1);
-        pw2 += wi & -(int64_t)(pat == 2);
-        pw3 += wi & -(int64_t)(pat == 3);
-        if (pat >= 0 || wi == 0) continue;
-        if (in->slot_tp_mask != NULL) {
-            for (uint64_t mask = in->slot_tp_mask[j]; mask; mask &= mask - 1) {
-                const ptrdiff_t p = MM_CTZ64(mask);
-                for (ptrdiff_t m = fm; m < M - 1; m++) s->tp[m * P + p] += wi;
-                tp_last[p] += wi;
-                const int64_t e = ev_start[p] + s->n_ev[p]++;
-                s->ev_tp[e] = tp_last[p];
-                s->ev_fp[e] = FP_AT(p);
+        if (pat >= 0) {
+            for (int b = 0; b < L; b++) pw[pat][b] += wv[b];
+            continue;
+        }
+        int drawn = 0;
+        for (int b = 0; b < L; b++) drawn |= wv[b] != 0.0;
+        if (!drawn) continue;
+        if (in->slot_tp_mask != NULL) { /* A * T <= 64: visit the set bits only */
+            for (uint64_t mask = in->slot_tp_mask[j]; mask; mask &= mask - 1)
+                add_event(in, s, MM_CTZ64(mask), fm, wv, pw, pat_fp, ev_start);
+            for (uint64_t mask = in->slot_fp_mask[j]; mask; mask &= mask - 1) {
+                double *restrict fp_p = fp + (ptrdiff_t)MM_CTZ64(mask) * L;
+                for (int b = 0; b < L; b++) fp_p[b] += wv[b];
             }
-            for (uint64_t mask = in->slot_fp_mask[j]; mask; mask &= mask - 1)
-                fp[MM_CTZ64(mask)] += wi;
             continue;
         }
         const uint8_t *restrict codes = in->slot_code + j * P;
-        if (in->slot_any_tp[j]) {
-            for (ptrdiff_t p = 0; p < P; p++) {
-                if (codes[p] != 1) continue;
-                for (ptrdiff_t m = fm; m < M - 1; m++) s->tp[m * P + p] += wi;
-                tp_last[p] += wi;
-                const int64_t e = ev_start[p] + s->n_ev[p]++;
-                s->ev_tp[e] = tp_last[p];
-                s->ev_fp[e] = FP_AT(p);
-            }
-        }
-        for (ptrdiff_t p = 0; p < P; p++) fp[p] += wi & -(int64_t)(codes[p] == 0);
+        if (in->slot_any_tp[j])
+            for (ptrdiff_t p = 0; p < P; p++)
+                if (codes[p] == 1) add_event(in, s, p, fm, wv, pw, pat_fp, ev_start);
+        for (ptrdiff_t p = 0; p < P; p++)
+            if (codes[p] == 0)
+                for (int b = 0; b < L; b++) fp[p * L + b] += wv[b];
     }
-    /* After the last true positive only the detection counts matter. */
-    for (int64_t j = tp_end; j < s1; j++) {
-        const ptrdiff_t fm = first_m[j];
-        min_m = (w[slot_image[j]] != 0) & (fm < min_m) ? fm : min_m;
-    }
-#undef FP_AT
-    for (ptrdiff_t a = 0; a < A; a++) {
-        if (s->npig[a] == 0) { /* pycocotools skips the category here: -1 */
-            for (ptrdiff_t t = 0; t < T; t++) prec[a * T + t] = NAN;
-            for (ptrdiff_t i = 0; i < M * T; i++) rec[a * M * T + i] = NAN;
+    for (ptrdiff_t p = 0; p < P; p++)
+        interpolate(ev_tp + ev_start[p] * L, ev_fp + ev_start[p] * L, s->n_ev[p]);
+    for (int b = 0; b < nb; b++) {
+        double *prec_b = prec + b * prec_row, *rec_b = rec + b * rec_row;
+        if (!has[b]) {
+            for (ptrdiff_t i = 0; i < P; i++) prec_b[i] = NAN;
+            for (ptrdiff_t i = 0; i < P * M; i++) rec_b[i] = NAN;
             continue;
         }
-        const double npig = (double)s->npig[a];
-        int64_t n_max = 0; /* the most true positives any curve of this area has */
-        for (ptrdiff_t t = 0; t < T; t++)
-            if (tp_last[a * T + t] > n_max) n_max = tp_last[a * T + t];
-        for (ptrdiff_t r = 0; r < in->n_rec; r++)
-            s->k_reach[r] = first_count_reaching(in->rec_thr[r], npig, n_max);
-        for (ptrdiff_t t = 0; t < T; t++) {
-            const ptrdiff_t p = a * T + t;
-            for (ptrdiff_t m = 0; m < M; m++)
-                rec[(a * M + m) * T + t] = m >= min_m ? (double)s->tp[m * P + p] / npig : 0.0;
-            prec[p] = M - 1 >= min_m ? sample_sum(in, s->k_reach, s->ev_tp + ev_start[p],
-                                             s->ev_fp + ev_start[p], s->n_ev[p], s->best)
+        for (ptrdiff_t a = 0; a < A; a++) {
+            if (npig[a * L + b] == 0.0) { /* pycocotools skips the category here: -1 */
+                for (ptrdiff_t t = 0; t < T; t++) prec_b[a * T + t] = NAN;
+                for (ptrdiff_t i = 0; i < M * T; i++) rec_b[a * M * T + i] = NAN;
+                continue;
+            }
+            const double n_gt = npig[a * L + b];
+            double n_max = 0.0; /* the most true positives any curve of this area has */
+            for (ptrdiff_t t = 0; t < T; t++) {
+                const double v = tp_last[(a * T + t) * L + b];
+                n_max = v > n_max ? v : n_max;
+            }
+            for (ptrdiff_t r = 0; r < in->n_rec; r++)
+                s->k_reach[r] = first_count_reaching(in->rec_thr[r], n_gt, (int64_t)n_max);
+            for (ptrdiff_t t = 0; t < T; t++) {
+                const ptrdiff_t p = a * T + t;
+                for (ptrdiff_t m = 0; m < M; m++)
+                    rec_b[(a * M + m) * T + t] =
+                        m >= min_m[b] ? tp[(m * P + p) * L + b] / n_gt : 0.0;
+                prec_b[p] = M - 1 >= min_m[b]
+                                ? sample_sum(in, s->k_reach, ev_tp + ev_start[p] * L,
+                                             ev_fp + ev_start[p] * L, s->n_ev[p], b)
                                 : 0.0;
+            }
         }
     }
 }
@@ -204,34 +272,67 @@ int mm_coco_bootstrap(const mm_boot_input *in, const int32_t *weights, ptrdiff_t
                       double *prec_sum, double *recall)
 {
     const ptrdiff_t K = in->n_cat, A = in->n_area, T = in->n_thr, M = in->n_maxdet;
-    const ptrdiff_t P = A * T;
+    const ptrdiff_t P = A * T, N = in->n_images;
     /* The caller guarantees 1 <= M <= 255 and n_pattern <= MM_BOOT_MAX_PATTERNS. */
     if (P <= 0 || M <= 0 || M > 255 || in->n_pattern > MM_BOOT_MAX_PATTERNS) return 0;
     int64_t max_ev = 1;
     for (ptrdiff_t k = 0; k < K; k++)
         if (in->ev_start[k * (P + 1) + P] > max_ev) max_ev = in->ev_start[k * (P + 1) + P];
     boot_scratch s = {0};
-    s.fp = malloc((size_t)P * sizeof *s.fp);
-    s.tp = malloc((size_t)(P * M) * sizeof *s.tp);
-    s.npig = malloc((size_t)A * sizeof *s.npig);
+    double *pat_fp = calloc((size_t)(MM_BOOT_MAX_PATTERNS * P), sizeof *pat_fp);
+    s.fp = malloc((size_t)(P * L) * sizeof *s.fp);
+    s.tp = malloc((size_t)(P * M * L) * sizeof *s.tp);
+    s.npig = malloc((size_t)(A * L) * sizeof *s.npig);
     s.n_ev = malloc((size_t)P * sizeof *s.n_ev);
-    s.ev_tp = malloc((size_t)max_ev * sizeof *s.ev_tp);
-    s.ev_fp = malloc((size_t)max_ev * sizeof *s.ev_fp);
-    s.best = malloc((size_t)max_ev * sizeof *s.best);
+    s.ev_tp = malloc((size_t)(max_ev * L) * sizeof *s.ev_tp);
+    s.ev_fp = malloc((size_t)(max_ev * L) * sizeof *s.ev_fp);
     s.k_reach = malloc((size_t)(in->n_rec > 0 ? in->n_rec : 1) * sizeof *s.k_reach);
-    s.pat_bits = calloc((size_t)(MM_BOOT_MAX_PATTERNS * P), sizeof *s.pat_bits);
-    if (!s.fp || !s.tp || !s.npig || !s.n_ev || !s.ev_tp || !s.ev_fp ||
-        !s.best || !s.k_reach || !s.pat_bits) {
+    s.wt = malloc((size_t)((N > 0 ? N : 1) * L) * sizeof *s.wt);
+    const int64_t n_slots = in->cat_start[K];
+    s.cat_img_start = malloc((size_t)(K + 1) * sizeof *s.cat_img_start);
+    s.cat_img = malloc((size_t)(n_slots > 0 ? n_slots : 1) * sizeof *s.cat_img);
+    s.cat_img_m = malloc((size_t)(n_slots > 0 ? n_slots : 1) * sizeof *s.cat_img_m);
+    int64_t *seen = malloc((size_t)(N > 0 ? N : 1) * sizeof *seen); /* image -> entry */
+    if (!pat_fp || !s.fp || !s.tp || !s.npig || !s.n_ev || !s.ev_tp || !s.ev_fp ||
+        !s.k_reach || !s.wt || !s.cat_img_start || !s.cat_img || !s.cat_img_m || !seen) {
+        free(seen);
+        free(pat_fp);
         scratch_free(&s);
         return MM_BOOT_ENOMEM;
     }
-    for (ptrdiff_t d = 0; d < in->n_pattern && d < MM_BOOT_MAX_PATTERNS; d++)
+    for (ptrdiff_t i = 0; i < N; i++) seen[i] = -1;
+    int64_t n_entries = 0;
+    for (ptrdiff_t k = 0; k < K; k++) {
+        s.cat_img_start[k] = n_entries;
+        for (int64_t j = in->cat_start[k]; j < in->cat_start[k + 1]; j++) {
+            const int32_t img = in->slot_image[j];
+            const uint8_t fm = in->slot_first_m[j];
+            if (seen[img] < s.cat_img_start[k]) { /* first slot of the image here */
+                seen[img] = n_entries;
+                s.cat_img[n_entries] = img;
+                s.cat_img_m[n_entries++] = fm;
+            } else if (fm < s.cat_img_m[seen[img]]) {
+                s.cat_img_m[seen[img]] = fm;
+            }
+        }
+    }
+    s.cat_img_start[K] = n_entries;
+    free(seen);
+    for (ptrdiff_t d = 0; d < in->n_pattern; d++)
         for (ptrdiff_t p = 0; p < P && p < 64; p++)
-            s.pat_bits[d * P + p] = (in->pattern_fp[d] >> p) & 1 ? -1 : 0;
-    for (ptrdiff_t b = 0; b < n_res; b++)
+            pat_fp[d * P + p] = (double)((in->pattern_fp[d] >> p) & 1);
+    for (ptrdiff_t r0 = 0; r0 < n_res; r0 += L) {
+        const int nb = (int)(n_res - r0 < L ? n_res - r0 : L);
+        for (ptrdiff_t i = 0; i < N; i++)
+            for (int b = 0; b < L; b++)
+                s.wt[i * L + b] = b < nb ? (double)weights[(r0 + b) * N + i] : 0.0;
         for (ptrdiff_t k = 0; k < K; k++)
-            one_category(in, weights + b * in->n_images, k, &s, prec_sum + (b * K + k) * P,
-                         recall + (b * K + k) * P * M);
+            one_category(in, k, &s, nb, pat_fp, prec_sum + (r0 * K + k) * P,
+                         recall + (r0 * K + k) * P * M, K * P, K * P * M);
+    }
+    free(pat_fp);
     scratch_free(&s);
     return 0;
 }
+
+#undef L

@@ -20,6 +20,8 @@
 
 #define MM_BOOT_ENOMEM 1
 #define MM_BOOT_MAX_PATTERNS 4
+/* Resamples processed together in one pass over the slots. */
+#define MM_BOOT_LANES 8
 
 typedef struct {
     ptrdiff_t n_images;        /* length of a weight row */
