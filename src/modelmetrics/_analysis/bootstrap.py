@@ -563,7 +563,7 @@ def bootstrap(
     ...                  for i in range(1, 5)])
     >>> ci = bootstrap(gt, dt, n=200, seed=0)
     >>> round(ci["map"]["value"], 3), ci["map"]["low"] <= ci["map"]["high"]
-    (0.5, True)
+    (0.422, True)
     """
     n, seed, level = _check_common(iou_type, n, seed, level)
     sample = _state(cocoGt, "cocoGt")
