@@ -1031,6 +1031,10 @@ static int read_object(rd *r, obj *o, int gt)
         int code = K_OTHER;
         if (read_key(r, &code))
             return r->status;
+        /* A ground truth carrying scores may be used as detections (COCO(); dataset =
+         * ...; createIndex(), as torchmetrics builds them): its dicts are read. */
+        if (gt && code == K_SCORE)
+            return FALLBACK(r->p, "an annotation has a score");
         if (code == K_OTHER || !(fields & BIT(code))) {
             if (skip_value(r))
                 return r->status;

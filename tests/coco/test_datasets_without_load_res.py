@@ -74,7 +74,7 @@ def test_a_box_evaluation_names_the_annotation_without_a_box() -> None:
                                 "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}],
                "categories": [{"id": 1}]},
         "results": [{"image_id": 1, "category_id": 1, "score": 0.5,
-                     "segmentation": {"size": [4, 4], "counts": "04000"}}],
+                     "segmentation": {"size": [4, 4], "counts": "02208"}}],
     }  # fmt: skip
     gt, dt = _as_dataset(case, "segm")
     with pytest.raises(ValueError, match="annotation 0: field 'bbox' is missing"):
@@ -84,3 +84,50 @@ def test_a_box_evaluation_names_the_annotation_without_a_box() -> None:
     del missing_score["annotations"][1]["score"]
     with pytest.raises(ValueError, match="annotation 1: field 'score'"):
         _run(mm, mm, gt, missing_score, "segm")
+
+
+def test_scores_in_a_ground_truth_file_are_read_as_from_its_dicts(tmp_path: Any) -> None:
+    """A file whose annotations carry scores is read through its dicts: usable as
+    detections (== the dict path), and as ground truth even with null scores."""
+    import json
+
+    box = {"image_id": 1, "category_id": 1, "area": 25.0, "iscrowd": 0}
+    doc = {
+        "images": [{"id": 1}],
+        "categories": [{"id": 1}],
+        "annotations": [
+            {**box, "id": 1, "bbox": [0, 0, 5, 5], "score": 0.7},
+            {**box, "id": 2, "bbox": [20, 20, 5, 5], "score": 0.9},
+        ],
+    }
+    path = tmp_path / "scored.json"
+    path.write_text(json.dumps(doc))
+    gt = {**doc, "annotations": [{k: v for k, v in a.items() if k != "score"}
+                                 for a in doc["annotations"][:1]]}  # fmt: skip
+    from_file = mm.COCOeval(mm.COCO(gt), mm.COCO(str(path)), "bbox")
+    from_dict = mm.COCOeval(mm.COCO(gt), mm.COCO(copy.deepcopy(doc)), "bbox")
+    for ev in (from_file, from_dict):
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev.evaluate()
+            ev.accumulate()
+            ev.summarize()
+    assert np.array_equal(from_file.stats, from_dict.stats)
+    assert from_file.stats[1] == 0.5  # the 0.9 false positive ranks first
+    doc["annotations"][0]["score"] = None
+    path.write_text(json.dumps(doc))
+    as_gt = mm.COCO(str(path))
+    dt = as_gt.loadRes([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "score": 1.0}])
+    ev = mm.COCOeval(as_gt, dt, "bbox")
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    with contextlib.redirect_stdout(io.StringIO()):
+        ref_gt = pc_coco.COCO(str(path))
+        ref = pc_eval.COCOeval(ref_gt, ref_gt.loadRes([dict(dt.anns[1])]), "bbox")
+        ref.evaluate()
+        ref.accumulate()
+        ref.summarize()
+    assert np.array_equal(ev.stats, ref.stats)  # both boxes are ground truth
+    with pytest.raises(ValueError, match="annotation 0: field 'score' must be a number"):
+        mm.COCOeval(as_gt, mm.COCO(str(path)), "bbox").evaluate()

@@ -720,7 +720,8 @@ class COCO:
                 cols = extract_columns(anns, results=False, bbox_optional=True)
                 # Detections built without loadRes (torchmetrics: COCO(), dataset =
                 # {...}, createIndex()) carry their own scores, which COCOeval reads.
-                self._cols = dataclasses.replace(cols, score=_own_scores(anns))
+                scores, error = _own_scores(anns)
+                self._cols = dataclasses.replace(cols, score=scores, score_error=error)
         assert self._cols is not None
         return self._cols
 
@@ -752,25 +753,21 @@ def annotation_masks(coco: COCO, side: str) -> _kernels.MaskTable:
     return coco._mask_table(side)
 
 
-def _own_scores(anns: Sequence[Any]) -> NDArray[np.float64] | None:
-    """The ``score`` of every annotation when the first has one, else None.
-
-    Raises
-    ------
-    ValueError
-        Naming an annotation whose score is missing, not a number or not finite.
-    """
+def _own_scores(anns: Sequence[Any]) -> tuple[NDArray[np.float64] | None, str | None]:
+    """The ``score`` of every annotation when the first has one, else None; with the
+    reason when some annotation's score is missing, not a number or not finite (the
+    scores are then None: fine for a ground truth, an error for detections)."""
     if not anns or not isinstance(anns[0], dict) or "score" not in anns[0]:
-        return None
+        return None, None
     scores = np.empty(len(anns), np.float64)
     for i, ann in enumerate(anns):
         value = ann.get("score") if isinstance(ann, dict) else None
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            raise invalid_field(i, "score", f"must be a number, got {value!r}")
+            return None, str(invalid_field(i, "score", f"must be a number, got {value!r}"))
         if not np.isfinite(value):
-            raise invalid_field(i, "score", f"must be finite, got {value!r}")
+            return None, str(invalid_field(i, "score", f"must be finite, got {value!r}"))
         scores[i] = value
-    return scores
+    return scores, None
 
 
 def _unknown_ids(values: NDArray[Any], known_ids: Sequence[Any]) -> list[int]:

@@ -378,7 +378,10 @@ class COCOeval:
         # pycocotools reads boxes except for segm (torchmetrics' segm data has none).
         boxes = self.params.iouType != "segm"
         gt = self._keypoints[1] if self._keypoints else annotation_columns(self.cocoGt, boxes=boxes)
-        return gt, annotation_columns(self.cocoDt, boxes=boxes)
+        dt = annotation_columns(self.cocoDt, boxes=boxes)
+        if dt.score_error is not None:  # scores named but unusable, before any mask is read
+            raise ValueError(dt.score_error)
+        return gt, dt
 
     def _keypoint_inputs(self, p: Params) -> tuple[Keypoints, AnnotationColumns]:
         assert self.cocoGt is not None

@@ -44,6 +44,9 @@ class AnnotationColumns:
     ignore: NDArray[np.uint8]
     id: NDArray[Any]
     score: NDArray[np.float64] | None
+    # Why `score` is None although the annotations name scores (raised only when they
+    # are used as detections: a ground truth needs none).
+    score_error: str | None = None
 
     def __len__(self) -> int:
         return int(self.bbox.shape[0])

@@ -221,7 +221,9 @@ def group(
     gt_rows, gt_keys = _select(gt, img_ids, cat_ids, use_cats, keep.ground_truth)
     dt_rows, dt_keys = _select(dt, img_ids, cat_ids, use_cats, keep.detections)
     if dt.score is None and len(dt):  # no detections need no scores
-        raise ValueError("cocoDt holds no scores: create it with cocoGt.loadRes(...)")
+        raise ValueError(
+            dt.score_error or "cocoDt holds no scores: create it with cocoGt.loadRes(...)"
+        )
     keys = _union(gt_keys, dt_keys)
     return Grouped(
         keys=keys,
