@@ -19,7 +19,20 @@ torchmetrics' ``MulticlassCalibrationError(norm="l1")`` on the same bins.
 by resampling images, and :func:`compare` a paired bootstrap of two models' differences
 on the same images; both accumulate each resample from one evaluation with image
 weights (no matching again), from COCO data, a ``COCOeval`` or merged
-``COCOevalAccumulator`` shards.
+``COCOevalAccumulator`` shards. :func:`slice_metrics` gives the metrics on named slices
+(image subsets, objects by size relative to the image), equal to pycocotools on each.
+
+:func:`classification_bootstrap`, :func:`regression_bootstrap` and
+:func:`segmentation_bootstrap` give the intervals for the other model types (resampling
+samples, or images for semantic segmentation; each resample's metrics from weighted
+per-item sums), :func:`classification_compare`, :func:`regression_compare` and
+:func:`segmentation_compare` the paired comparisons; :func:`metric_direction` and
+:func:`metric_is_higher_better` say which way each metric name is better.
+
+:func:`image_diagnostics` gives per-image detection counts (pycocotools' ``evalImgs``),
+F1, matched pairs and leave-one-out mAP contributions, with ``worst(k, by=...)``;
+:func:`confident_mistakes` and :func:`largest_residuals` rank a classifier's and a
+regressor's worst samples (semantic segmentation: ``SegmentationMetrics.worst_images``).
 """
 
 from modelmetrics._analysis.bootstrap import bootstrap, compare
@@ -31,17 +44,53 @@ from modelmetrics._analysis.calibration import (
     classification_calibration,
     detection_calibration,
 )
+from modelmetrics._analysis.per_image import (
+    ConfidentMistakes,
+    ImageDiagnostics,
+    LargestResiduals,
+    MatchedPairs,
+    confident_mistakes,
+    image_diagnostics,
+    largest_residuals,
+)
+from modelmetrics._analysis.resampling import (
+    classification_bootstrap,
+    classification_compare,
+    metric_direction,
+    metric_is_higher_better,
+    regression_bootstrap,
+    regression_compare,
+    segmentation_bootstrap,
+    segmentation_compare,
+)
+from modelmetrics._analysis.slices import slice_metrics
 from modelmetrics._analysis.tide import TideErrors, tide
 
 __all__ = [
     "Calibration",
     "ClassificationCalibration",
     "ClassificationCalibrationAccumulator",
+    "ConfidentMistakes",
+    "ImageDiagnostics",
+    "LargestResiduals",
+    "MatchedPairs",
     "ReliabilityDiagram",
     "TideErrors",
     "bootstrap",
+    "classification_bootstrap",
     "classification_calibration",
+    "classification_compare",
     "compare",
+    "confident_mistakes",
     "detection_calibration",
+    "image_diagnostics",
+    "largest_residuals",
+    "metric_direction",
+    "metric_is_higher_better",
+    "regression_bootstrap",
+    "regression_compare",
+    "segmentation_bootstrap",
+    "segmentation_compare",
+    "slice_metrics",
     "tide",
 ]

@@ -47,6 +47,13 @@ DOCUMENTED = {
     "modelmetrics.analysis": [
         "Calibration", "ClassificationCalibration", "ReliabilityDiagram", "TideErrors",
         "bootstrap", "classification_calibration", "compare", "detection_calibration", "tide",
+        "slice_metrics",
+        "ConfidentMistakes", "ImageDiagnostics", "LargestResiduals", "MatchedPairs",
+        "confident_mistakes", "image_diagnostics", "largest_residuals",
+        "ClassificationCalibrationAccumulator", "classification_bootstrap",
+        "classification_compare", "regression_bootstrap", "regression_compare",
+        "segmentation_bootstrap", "segmentation_compare", "metric_direction",
+        "metric_is_higher_better",
     ],
     "modelmetrics.coco": ["COCO", "COCOeval", "COCOevalAccumulator", "CocoEvaluator", "Params"],
     "modelmetrics.mask": ["area", "decode", "encode", "frPyObjects", "iou", "merge", "toBbox"],
