@@ -507,6 +507,18 @@ def test_csv_reader_headers_and_types(tmp_path):
     assert table.names == ["a", "b"]
     assert table.values.dtype == np.int64
     assert table.values.tolist() == [[1, 2], [3, 4]]
+    # pandas' DataFrame(probabilities).to_csv(index=False): class indices as the header.
+    rows = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]
+    probs = read_table(write_csv(tmp_path / "p.csv", ["0", "1", "2"], rows), "x", numeric=True)
+    assert probs.names == ["0", "1", "2"]
+    assert probs.values.tolist() == [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]
+    # A first row of integers above integers (or repeated) stays a row.
+    ints = read_table(write_csv(tmp_path / "i.csv", None, [[0, 1], [1, 0]]), "x")
+    assert ints.names is None
+    assert ints.values.tolist() == [[0, 1], [1, 0]]
+    onehot = read_table(write_csv(tmp_path / "o.csv", None, [[0, 0, 1], [0.5, 0.5, 0]]), "x")
+    assert onehot.names is None
+    assert len(onehot.values) == 2
     with pytest.raises(InputError, match=r"\.csv, \.tsv or \.npy"):
         read_table(write_csv(tmp_path / "d.xlsx", None, [[1]]), "x")
     Path(tmp_path / "e.npy").write_bytes(b"garbage")

@@ -104,7 +104,15 @@ def read_table(path: str | os.PathLike[str], what: str, *, numeric: bool | None 
     header_like = all(_number(c) is None for c in first)
     has_numbers = any(_number(c) is not None for row in body for c in row)
     named = len(first) > 1 or first[0].lower() in _HEADER_WORDS
-    if header_like and body and (has_numbers or named):
+    # pandas writes class indices as the header of a probability table ("0,1,2"): a
+    # first row of distinct integers above rows of decimals is that header, not a row.
+    index_header = (
+        len(first) > 1
+        and len(set(first)) == len(first)
+        and all(isinstance(_number(c), int) for c in first)
+        and any(isinstance(_number(c), float) for row in body for c in row)
+    )
+    if (header_like and body and (has_numbers or named)) or index_header:
         names, rows_clean, lines = first, body, lines[1:]
     else:
         rows_clean = [first, *body]
