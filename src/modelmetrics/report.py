@@ -22,8 +22,12 @@ Optional, written when a split has them and kept by readers: ``plots``
 (classification PR and ROC curves, regression predicted-vs-actual samples and
 residual histogram), ``thresholdCounts`` (per-threshold TP/FP per class, and confusion
 matrices, for the page's threshold slider) and ``operatingPoints`` (per class, the
-best-F1 threshold and the highest recall at a minimum precision). The page's "Export
-All Metrics" button adds ``chosenThresholds`` when the slider was moved.
+best-F1 threshold and the highest recall at a minimum precision), and ``analysis``
+(``add_split(..., analysis=True)``: bootstrap intervals of the headline metrics, TIDE's
+error types, calibration, the worst images, mistakes or residuals, and with
+``analysis={"state": True}`` the per-image state that ``modelmetrics compare A.json
+B.json`` reads). The page's "Export All Metrics" button adds ``chosenThresholds`` when
+the slider was moved.
 
 Model types: classification, regression, detection, instance segmentation and
 semantic segmentation.

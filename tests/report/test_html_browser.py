@@ -835,3 +835,100 @@ def test_extreme_widths(driver, demo_dir, width):
         _open(driver, demo_dir / f"{task}.html", width)
         assert driver.execute_script(LAYOUT_PROBLEMS) == [], task
     assert _errors(driver) == []
+
+
+# ------------------------------------------------------------------- analysis
+
+# Analysis sections each type's page shows with ``add_split(..., analysis=...)``.
+ANALYSIS_SECTIONS = {
+    "classification": {"calibration", "worst"},
+    "regression": {"worst"},
+    "detection": {"errors", "calibration", "worst"},
+    "instance-segmentation": {"errors", "calibration", "worst"},
+    "semantic-segmentation": {"worst"},
+    "keypoints": {"calibration"},
+}
+
+
+@pytest.fixture(scope="module")
+def analysis_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("analysis")
+    for task in MODEL_TYPES:
+        report = ex.demo_report(task, analysis={"n": 200, "state": True})
+        report.to_json(out / f"{task}.json")
+        report.to_html(out / f"{task}.html")
+    return out
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("task", MODEL_TYPES)
+def test_analysis_sections_show_with_analysis_only_and_fit(
+    driver, analysis_dir, demo_dir, tmp_path, task, width
+):
+    _open(driver, analysis_dir / f"{task}.html", width)
+    assert _errors(driver) == []
+    assert driver.execute_script(LAYOUT_PROBLEMS) == []
+    for section in ("errors", "calibration", "worst"):
+        assert _shown(driver, f"{section}-section") == (section in ANALYSIS_SECTIONS[task]), section
+    for section in ALL_SECTIONS:  # the other sections are as without analysis
+        assert _shown(driver, f"{section}-section") == (section in SECTIONS[task]), section
+    export = json.loads((analysis_dir / f"{task}.json").read_text())
+    intervals = export["analysis"]["test"]["intervals"]
+    whiskers = driver.find_elements("css selector", "#headline-metrics .card .interval")
+    shown = [w.find_element("xpath", "..").get_attribute("data-metric") for w in whiskers]
+    assert shown == [m for m in HEADLINE[task] if m in intervals]
+    assert shown  # every type has intervals of its headline metrics
+    for w, metric in zip(whiskers, shown, strict=True):
+        assert float(w.get_attribute("data-low")) == intervals[metric]["low"]
+        assert float(w.get_attribute("data-high")) == intervals[metric]["high"]
+    for split in SPLITS:
+        _select(driver, "split-select", split)
+        assert driver.execute_script(LAYOUT_PROBLEMS) == [], split
+    _select(driver, "split-select", "test")
+    assert _errors(driver) == []
+    _artifact(tmp_path, driver, f"{task}-analysis-{width}.png")
+    # The same page without analysis has none of it.
+    _open(driver, demo_dir / f"{task}.html", width)
+    for section in ("errors", "calibration", "worst"):
+        assert not _shown(driver, f"{section}-section"), section
+    assert driver.find_elements("css selector", ".card .interval") == []
+
+
+def test_error_type_bars_and_reliability_bins_are_the_exports(driver, analysis_dir):
+    export = json.loads((analysis_dir / "detection.json").read_text())["analysis"]["test"]
+    _open(driver, analysis_dir / "detection.html")
+    bars = driver.find_elements("css selector", "#errors-svg rect.bar")
+    tide = export["tide"]
+    assert [b.get_attribute("data-type") for b in bars] == list(tide["main-errors"])
+    for bar in bars:
+        kind = bar.get_attribute("data-type")
+        assert float(bar.get_attribute("data-dap")) == tide["main-errors"][kind]
+        assert int(bar.get_attribute("data-count")) == tide["counts"][kind]
+    # Keyboard: a bar takes the focus and says its count.
+    driver.execute_script("arguments[0].focus()", bars[0])
+    tip = driver.find_element("id", "tooltip")
+    assert tip.is_displayed()
+    assert f"{tide['counts']['Cls']} error" in tip.text
+    calibration = export["calibration"]
+    title = driver.find_element("id", "calibration-title").text
+    assert f"ECE {calibration['ece']:.4f}" in title
+    rects = driver.find_elements("css selector", "#calibration-svg rect.bar")
+    counts = [n for n in calibration["diagram"]["count"] if n > 0]
+    assert sorted(int(r.get_attribute("data-count")) for r in rects) == sorted(counts)
+    assert driver.find_elements("css selector", "#calibration-svg line.guide")  # the diagonal
+    rows = driver.find_elements("css selector", "#worst-table tbody tr")
+    assert len(rows) == len(export["worst-images"])
+    first = rows[0].find_elements("css selector", "td")[0].text
+    assert first == str(export["worst-images"][0]["image-id"])
+
+
+def test_classification_analysis_page(driver, analysis_dir):
+    export = json.loads((analysis_dir / "classification.json").read_text())["analysis"]["test"]
+    _open(driver, analysis_dir / "classification.html", 390)
+    assert "Most confident mistakes" in driver.find_element("id", "worst-title").text
+    cells = driver.find_elements("css selector", "#worst-table tbody tr:first-child td")
+    mistake = export["mistakes"][0]
+    assert cells[0].text == str(mistake["index"])
+    assert cells[1].text == mistake["y-true"]
+    top = export["calibration"]["top-label"]
+    assert f"ECE {top['ece']:.4f}" in driver.find_element("id", "calibration-title").text

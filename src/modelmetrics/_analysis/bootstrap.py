@@ -49,10 +49,26 @@ from modelmetrics._coco.api import COCO, annotation_columns
 from modelmetrics._coco.eval import COCOeval, evaluation_of
 from modelmetrics._core.checks import check_int, check_option, check_real, check_that
 from modelmetrics._core.parallel import get_num_threads, run_parallel
-from modelmetrics._detection.accumulate import Curves, accumulate
+from modelmetrics._detection.accumulate import (
+    CategorySlots,
+    Curves,
+    accumulate,
+    accumulate_categories,
+    empty_curves,
+)
 from modelmetrics._detection.evaluate import Evaluation
 
-__all__ = ["CocoSample", "bootstrap", "compare", "draw_weights", "interval"]
+__all__ = [
+    "CocoSample",
+    "SampleColumns",
+    "bootstrap",
+    "columns_of_evaluation",
+    "compare",
+    "curves_of_columns",
+    "draw_weights",
+    "interval",
+    "sample_of_columns",
+]
 
 # Resamples drawn (and kept in memory) at a time.
 _BLOCK = 64
@@ -132,8 +148,36 @@ def _sample(
     )
 
 
-def sample_of_evaluation(ev: Evaluation) -> CocoSample:
-    """The resampling state of one evaluation (every category and image of it)."""
+@dataclass(frozen=True, eq=False)
+class SampleColumns:
+    """The raw per-image state of one evaluation, as :func:`_sample` consumes it.
+
+    Images are positions in `image_ids` (sorted, distinct). Slots (kept detections) are
+    in the evaluation's order: category, image, rank. ``slot_code`` is (n_slots, A, T),
+    ``group_npig`` (n_groups, A). Plain arrays, so the state can be stored (the report's
+    JSON export) and a :class:`CocoSample` rebuilt from it with
+    :func:`sample_of_columns`.
+    """
+
+    image_ids: NDArray[Any]
+    category_ids: list[Any]
+    iou_thresholds: NDArray[np.float64]
+    recall_thresholds: NDArray[np.float64]
+    area_labels: list[str]
+    max_detections: list[int]
+    slot_category: NDArray[np.int64]
+    slot_image: NDArray[np.int32]
+    slot_rank: NDArray[np.int32]
+    slot_score: NDArray[np.float64]
+    slot_code: NDArray[np.uint8]
+    group_category: NDArray[np.int64]
+    group_image: NDArray[np.int32]
+    group_npig: NDArray[np.int64]
+    group_nonempty: NDArray[np.uint8]
+
+
+def columns_of_evaluation(ev: Evaluation) -> SampleColumns:
+    """The raw resampling state of one evaluation (every category and image of it)."""
     st = ev.settings
     ids = np.asarray(st.image_ids)
     order = np.argsort(ids, kind="stable")
@@ -143,16 +187,80 @@ def sample_of_evaluation(ev: Evaluation) -> CocoSample:
     pos[order] = np.arange(len(ids), dtype=np.int32)
     slot_group = np.repeat(np.arange(len(ev.grouped.keys), dtype=np.int64), np.diff(ev.slot_start))
     g_cat = ev.group_categories()
-    slots = (g_cat[slot_group], pos[ev.slot_image], ev.slot_rank, ev.slot_score, ev.slot_code)
-    groups = (g_cat, pos[ev.group_images()], ev.group_npig, ev.group_nonempty)
-    settings = (
-        st.iou_thresholds,
-        st.recall_thresholds,
-        list(st.area_labels),
-        [int(m) for m in st.max_detections],
+    return SampleColumns(
+        image_ids=ids[order],
+        category_ids=list(st.accumulated_category_ids),
+        iou_thresholds=np.asarray(st.iou_thresholds, np.float64),
+        recall_thresholds=np.asarray(st.recall_thresholds, np.float64),
+        area_labels=list(st.area_labels),
+        max_detections=[int(m) for m in st.max_detections],
+        slot_category=np.asarray(g_cat[slot_group], np.int64),
+        slot_image=pos[ev.slot_image],
+        slot_rank=np.asarray(ev.slot_rank, np.int32),
+        slot_score=np.asarray(ev.slot_score, np.float64),
+        slot_code=np.asarray(ev.slot_code, np.uint8),
+        group_category=np.asarray(g_cat, np.int64),
+        group_image=pos[ev.group_images()],
+        group_npig=np.asarray(ev.group_npig, np.int64),
+        group_nonempty=np.asarray(ev.group_nonempty, np.uint8),
     )
-    cat_ids = list(st.accumulated_category_ids)
-    return _sample(ids[order], cat_ids, slots, groups, settings, accumulate(ev, st))
+
+
+def curves_of_columns(cols: SampleColumns) -> Curves:
+    """pycocotools' ``accumulate`` of the state, rebuilt from the columns alone (equal
+    to the evaluation's when it listed its images in sorted order, as COCOeval does)."""
+    K, A = len(cols.category_ids), len(cols.area_labels)
+    T, R, M = len(cols.iou_thresholds), len(cols.recall_thresholds), len(cols.max_detections)
+    curves = empty_curves(T, R, K, A, M)
+    if not (K and A and M and T):
+        return curves
+    order = np.lexsort((cols.slot_rank, cols.slot_image, cols.slot_category))
+    cat = cols.slot_category[order]
+    start = np.searchsorted(cat, np.arange(K + 1))
+    npig = np.zeros((K, A), np.int64)
+    np.add.at(npig, cols.group_category, cols.group_npig)
+    has = np.zeros(K, bool)
+    has[cols.group_category[cols.group_nonempty.astype(bool)]] = True
+    categories = [
+        CategorySlots(k, int(start[k]), int(start[k + 1]), np.ascontiguousarray(npig[k]))
+        for k in range(K)
+        if has[k]
+    ]
+    slots = (
+        np.ascontiguousarray(cols.slot_score[order]),
+        np.ascontiguousarray(cols.slot_rank[order]),
+        np.ascontiguousarray(cols.slot_code[order]),
+        np.ones(len(order), np.uint8),
+    )
+    accumulate_categories(
+        curves,
+        categories,
+        cols.recall_thresholds,
+        np.arange(A, dtype=np.int64),
+        np.asarray(cols.max_detections, np.int64),
+        slots,
+    )
+    return curves
+
+
+def sample_of_columns(cols: SampleColumns, curves: Curves | None = None) -> CocoSample:
+    """The :class:`CocoSample` of a raw state; `curves` rebuilt from it when None."""
+    slots = (cols.slot_category, cols.slot_image, cols.slot_rank, cols.slot_score, cols.slot_code)
+    groups = (cols.group_category, cols.group_image, cols.group_npig, cols.group_nonempty)
+    settings = (
+        cols.iou_thresholds,
+        cols.recall_thresholds,
+        list(cols.area_labels),
+        list(cols.max_detections),
+    )
+    if curves is None:
+        curves = curves_of_columns(cols)
+    return _sample(cols.image_ids, cols.category_ids, slots, groups, settings, curves)
+
+
+def sample_of_evaluation(ev: Evaluation) -> CocoSample:
+    """The resampling state of one evaluation (every category and image of it)."""
+    return sample_of_columns(columns_of_evaluation(ev), accumulate(ev, ev.settings))
 
 
 def sample_of_accumulator(acc: COCOevalAccumulator) -> CocoSample:

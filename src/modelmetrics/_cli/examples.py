@@ -377,7 +377,12 @@ def _demo_inputs(task: str) -> tuple[Any, Any]:
     }[task]
 
 
-def demo_report(task: str, *, on_split: Callable[[str], None] | None = None) -> ModelReport:
+def demo_report(
+    task: str,
+    *,
+    on_split: Callable[[str], None] | None = None,
+    analysis: bool | dict[str, Any] = False,
+) -> ModelReport:
     """The demo's report of one model type: train, validation and test splits and a
     loss history at the type's own scale, ending at the train and validation losses.
 
@@ -385,7 +390,8 @@ def demo_report(task: str, *, on_split: Callable[[str], None] | None = None) -> 
     over the 4 classes) for classification, the variance of the training prices (a
     model predicting their mean) for regression, ``DEMO_LOSSES`` for the others. The
     regression splits get an accuracy within ``REGRESSION_TOLERANCE``. `on_split` is
-    called with each split's name once it is added.
+    called with each split's name once it is added; `analysis` goes to each
+    ``add_split``.
     """
     from modelmetrics._report.model_report import SPLITS, LossHistory, ModelReport
 
@@ -398,7 +404,7 @@ def demo_report(task: str, *, on_split: Callable[[str], None] | None = None) -> 
             options["loss"] = given[1][split]
         if task == "regression":
             options["threshold"] = REGRESSION_TOLERANCE
-        report.add_split(split, *make(split), **options)
+        report.add_split(split, *make(split), analysis=analysis, **options)
         if on_split is not None:
             on_split(split)
     if given is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -245,9 +246,16 @@ def _evaluate(args: argparse.Namespace) -> int:
                     flag = "--" + name.replace("_", "-")
                     raise InputError(f"{flag} applies to --task semantic-segmentation only")
                 options[name] = getattr(args, name)
+        analysis = {"state": True} if args.analysis else False
         try:
             report = ModelReport(task, labels).add_split(
-                args.split, gt, pred, loss=args.loss, threshold=args.threshold, **options
+                args.split,
+                gt,
+                pred,
+                loss=args.loss,
+                threshold=args.threshold,
+                analysis=analysis,
+                **options,
             )
         except (ValueError, TypeError) as exc:
             raise InputError(f"{gt_path}, {pred_path}: {exc}") from None
@@ -386,6 +394,124 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------- compare
+
+
+def _read_export(path: str) -> dict[str, Any]:
+    import json
+
+    from modelmetrics._report.model_report import ModelReport
+
+    if not Path(path).is_file():
+        raise InputError(f"{path}: report export not found")
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        ModelReport.from_dict(data)  # the export's own checks, naming the key
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: {exc}") from None
+    out: dict[str, Any] = data
+    return out
+
+
+def _number(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+_BETTER_NOTE = {"higher": "", "lower": " (lower is better)", "zero": " (nearer 0 is better)"}
+
+
+def _compare_table(result: dict[str, Any], chosen: str) -> list[str]:
+    level = f"{100 * result['level']:g}%"
+    rows = [["metric", "A", "B", "B - A", f"{level} interval", "P(B better)"]]
+    for name, e in result["metrics"].items():
+        interval = f"[{_number(e['low'])}, {_number(e['high'])}]"
+        arrow = _BETTER_NOTE[e["direction"]]
+        mark = "* " if name == chosen else "  "
+        rows.append(
+            [mark + name + arrow, _number(e["a"]), _number(e["b"]), _signed(e["delta"]),
+             interval, _number(e["p-better"], 3)]
+        )  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _signed(value: Any) -> str:
+    text = _number(value)
+    return text if text == "-" or text.startswith("-") else "+" + text
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """Exit code 0 (no regression), 1 (the chosen metric regressed), 2 (bad input)."""
+    try:
+        return _run_compare(args)
+    except InputError as exc:
+        print(f"modelmetrics: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else "?"
+        print(f"modelmetrics: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from modelmetrics._analysis.bootstrap import MAX_RESAMPLES
+    from modelmetrics._report.compare import compare_exports, regressed
+    from modelmetrics._report.export import atomic_write_text, dumps_strict
+
+    if not (args.tolerance >= 0 and math.isfinite(args.tolerance)):
+        raise InputError(f"--tolerance must be a finite number >= 0, got {args.tolerance}")
+    if not 1 <= args.n <= MAX_RESAMPLES:
+        raise InputError(f"--n must be between 1 and {MAX_RESAMPLES}, got {args.n}")
+    if args.seed < 0:
+        raise InputError(f"--seed must be >= 0, got {args.seed}")
+    if not 0.0 < args.level < 1.0:
+        raise InputError(f"--level must be in (0, 1), got {args.level}")
+    a, b = _read_export(args.a), _read_export(args.b)
+    try:
+        result = compare_exports(
+            a, b, split=args.split, n=args.n, seed=args.seed, level=args.level,
+            names=(args.a, args.b),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    metrics = result["metrics"]
+    chosen = args.metric
+    if chosen is None:
+        chosen = next(iter(metrics), None)
+    if chosen not in metrics:
+        raise InputError(
+            f"--metric {chosen!r} is not a compared metric (one of: {', '.join(metrics)})"
+        )
+    worse = regressed(metrics[chosen], args.tolerance)
+    result.update(a=args.a, b=args.b, metric=chosen, tolerance=args.tolerance, regressed=worse)
+    if args.json is not None:
+        atomic_write_text(args.json, dumps_strict(result) + "\n")
+    print(
+        f"{result['model-type']}, split {result['split']}: A = {args.a}, B = {args.b}; "
+        f"{result['n']} paired resamples (seed {result['seed']})"
+    )
+    for line in _compare_table(result, chosen):
+        print(line)
+    e = metrics[chosen]
+    verdict = "REGRESSED" if worse else "ok"
+    better = {"higher": "higher", "lower": "lower", "zero": "nearer 0"}[e["direction"]]
+    print(
+        f"{chosen}: B - A = {_signed(e['delta'])}, tolerance {args.tolerance:g} "
+        f"({better} is better): {verdict}"
+    )
+    if args.json is not None:
+        _info(args, f"wrote {args.json}")
+    return 1 if worse else 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -452,6 +578,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--ignore-index", type=int, help="semantic segmentation: target label to skip (e.g. 255)"
     )
     evaluate.add_argument("--loss", type=float, help="the split's loss, if known")
+    evaluate.add_argument(
+        "--analysis",
+        action="store_true",
+        help="add the error analysis and the per-image state that 'compare' reads",
+    )
     evaluate.add_argument("--output", metavar="FILE", help="write the JSON export here")
     evaluate.add_argument("--html", metavar="FILE", help="write the HTML report here")
     evaluate.set_defaults(handler=_evaluate)
@@ -472,11 +603,44 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("export", metavar="METRICS_JSON")
     report.add_argument("--html", required=True, metavar="FILE", help="write the HTML report here")
     report.set_defaults(handler=_report)
+
+    compare = commands.add_parser(
+        "compare",
+        parents=[quiet],
+        help="compare two exports on the same data; exit 1 when a metric regresses",
+        description="Paired bootstrap comparison of model B against model A on the same "
+        "data: for every headline metric its value in A and B, the difference B - A with "
+        "its interval, and the share of resamples where B is better. Both exports need "
+        "the split's per-image state (modelmetrics evaluate --analysis, or "
+        "ModelReport.add_split(..., analysis={'state': True})). Exit code 1 when the chosen "
+        "metric of B is worse than A's by more than the tolerance (higher is better for "
+        "scores, lower for errors), 0 otherwise, 2 for bad input.",
+    )
+    compare.add_argument("a", metavar="A_JSON", help="the reference export (model A)")
+    compare.add_argument("b", metavar="B_JSON", help="the candidate export (model B)")
+    compare.add_argument("--split", default="test", help="the split compared (test)")
+    compare.add_argument(
+        "--metric", help="the metric that decides the exit code (default: the first headline one)"
+    )
+    compare.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        help="how much worse B may be before it counts as a regression (0)",
+    )
+    compare.add_argument("--n", type=int, default=1000, help="bootstrap resamples (1000)")
+    compare.add_argument("--seed", type=int, default=0, help="seed of the resampling (0)")
+    compare.add_argument(
+        "--level", type=float, default=0.95, help="coverage of the intervals (0.95)"
+    )
+    compare.add_argument("--json", metavar="FILE", help="also write the comparison as JSON here")
+    compare.set_defaults(handler=_compare)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 bad input, 2 usage)."""
+    """Run the command line; returns the exit code (0 ok, 1 bad input, 2 usage;
+    ``compare``: 1 when the chosen metric regressed, 2 for bad input)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ from modelmetrics._core.accumulator import Accumulator
 from modelmetrics._detection.accumulate import accumulate
 from modelmetrics._detection.api import _image_id
 from modelmetrics._detection.box_inputs import BoxFormat
+from modelmetrics._detection.evaluate import Evaluation
 from modelmetrics._detection.keypoint_inputs import (
     check_keypoint_names,
     check_sigmas,
@@ -137,6 +138,22 @@ def evaluate_keypoints(
     [('a', 1, 1.0), ('b', 1, 0.8825), ('c', 0, nan)]
     """
     match = MatchSettings.checked(iou_threshold, score_threshold, max_detections)
+    return evaluated_keypoints(
+        ground_truth, predictions, match, sigmas, box_format, classes, keypoint_names
+    )[0]
+
+
+def evaluated_keypoints(
+    ground_truth: Any,
+    predictions: Any,
+    match: MatchSettings,
+    sigmas: ArrayLike | None,
+    box_format: BoxFormat,
+    classes: Sequence[Any] | None,
+    keypoint_names: Sequence[str] | None,
+) -> tuple[KeypointMetrics, Evaluation]:
+    """:func:`evaluate_keypoints` with checked `match`, and the evaluation it ran
+    (for the report's analysis, which reuses it)."""
     sig = check_sigmas(sigmas)
     names = check_keypoint_names(keypoint_names, len(sig))
     kin = keypoint_inputs(ground_truth, predictions, sig, box_format)
@@ -151,7 +168,8 @@ def evaluate_keypoints(
         else default_keypoint_names(sigmas is not None, kin.keypoint_names)
     )
     per_keypoint = keypoint_similarity(terms, sig, shown)
-    return assemble_keypoint_metrics(ev.settings, curves, per_class, per_keypoint, match)
+    metrics = assemble_keypoint_metrics(ev.settings, curves, per_class, per_keypoint, match)
+    return metrics, ev
 
 
 class KeypointAccumulator(Accumulator[KeypointMetrics]):

@@ -2,10 +2,12 @@
 
 The export is embedded as JSON and drawn by plain JavaScript into inline SVG (loss
 over time, precision-recall, ROC and F1 curves, predicted-vs-actual and residual plots,
-confusion-matrix heatmaps) and tables (per class, at a chosen threshold, operating
-points, per keypoint, every metric, dataset statistics). Sections without data stay
-hidden. The "Export All Metrics" button downloads the embedded JSON, which
-``ModelReport.from_json`` reads back.
+confusion-matrix heatmaps; from the analysis TIDE's error types, the reliability diagram
+and interval whiskers on the summary cards) and tables (per class, at a chosen
+threshold, operating points, per keypoint, the worst cases, every metric, dataset
+statistics). Sections without data stay hidden. The "Export All Metrics" button
+downloads the embedded JSON, which ``ModelReport.from_json`` reads back (the analysis'
+per-image ``state``, which the page does not draw, is left out of the page).
 The page loads nothing from the network: the style and script are inlined, and its
 Content-Security-Policy forbids every other source.
 """
@@ -35,6 +37,22 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def _without_state(export: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`export` without the analysis' per-image state (large, and not drawn)."""
+    analysis = export.get("analysis")
+    if not isinstance(analysis, Mapping) or not any(
+        isinstance(v, Mapping) and "state" in v for v in analysis.values()
+    ):
+        return export
+    stripped = {
+        split: {k: v for k, v in value.items() if k != "state"}
+        if isinstance(value, Mapping)
+        else value
+        for split, value in analysis.items()
+    }
+    return {**export, "analysis": stripped}
+
+
 def render_html(
     export: Mapping[str, Any], *, headline: Sequence[str] = (), title: str | None = None
 ) -> str:
@@ -43,6 +61,7 @@ def render_html(
     `headline` names the metrics shown first, in order; `title` defaults to the model
     type.
     """
+    export = _without_state(export)
     model_type = str(export.get("modelType", "model"))
     heading = title if title is not None else f"Model report: {model_type}"
     config = {"headline": list(headline)}
@@ -185,6 +204,24 @@ dots mark the best F1.</p>
 </div>
 <p class="muted">Mean OKS term: the keypoint's mean object keypoint similarity term over the
 matched pairs that label it; pairs: how many such pairs.</p>
+</section>
+<section id="errors-section">
+<h2>Error types</h2>
+<p id="errors-note" class="muted"></p>
+<div id="errors-chart" class="chart"></div>
+<p id="errors-special" class="muted"></p>
+</section>
+<section id="calibration-section">
+<h2 id="calibration-title">Reliability diagram</h2>
+<p id="calibration-note" class="muted"></p>
+<div id="calibration-chart" class="chart"></div>
+</section>
+<section id="worst-section">
+<h2 id="worst-title">Worst cases</h2>
+<p id="worst-note" class="muted"></p>
+<div class="scroll" tabindex="0" role="region" aria-labelledby="worst-title">
+<table id="worst-table"></table>
+</div>
 </section>
 <section id="all-metrics-section">
 <h2>All metrics</h2>

@@ -22,6 +22,7 @@ from modelmetrics._report.adapters import (
     check_model_type,
     get_adapter,
 )
+from modelmetrics._report.analysis import check_analysis
 from modelmetrics._report.export import atomic_write_text, dumps_strict, load_schema, to_jsonable
 from modelmetrics._report.loss_history import Convergence, LossHistory
 
@@ -66,6 +67,7 @@ _PAGE_DATA = (
     ("plots", "plots"),
     ("thresholdCounts", "threshold_counts"),
     ("operatingPoints", "operating_points"),
+    ("analysis", "analysis"),
 )
 # Labels of a confusion matrix that are not classes: always shown, last, never
 # folded into "other" (detection's unmatched column and row).
@@ -181,6 +183,7 @@ class ModelReport:
         *,
         loss: float | None = None,
         threshold: float | None = None,
+        analysis: bool | Mapping[str, Any] = False,
         **options: Any,
     ) -> ModelReport:
         """Evaluate one split and add it to the report.
@@ -227,6 +230,7 @@ class ModelReport:
         check_option("name", name, SPLITS)
         if name in self._evaluations:
             raise ValueError(f"split {name!r} was already added to this report")
+        chosen = check_analysis(analysis)
         if self._adapter is None:  # read from an export
             self._adapter = get_adapter(self.model_type)
         evaluation = self._adapter.evaluate(
@@ -236,6 +240,8 @@ class ModelReport:
             threshold=threshold,
             loss=loss,
             options=options,
+            # Only when asked for: an adapter written before the analysis still works.
+            **({} if chosen is None else {"analysis": chosen}),
         )
         self._evaluations[name] = evaluation
         self.duration = max(0.0, time.time() - self.start_time)

@@ -436,6 +436,24 @@ class SegmentationAccumulator(Accumulator[SegmentationMetrics]):
             class_names=self._class_names,
         )
 
+    def image_counts(self) -> _Int64:
+        """Per image added (in order) and class: its true positives, predicted pixels and
+        target pixels, shape ``(n_images, 3, num_classes)``.
+
+        Raises
+        ------
+        ValueError
+            If per-image counts are not kept (``per_image=False``).
+        """
+        if not self._per_image:
+            raise ValueError("per-image counts are not kept; pass per_image=True")
+        if not self._image_stats:
+            return np.zeros((0, 3, self._num_classes), dtype=np.int64)
+        stats: _Int64 = np.concatenate(self._image_stats)
+        self._image_stats = [stats]
+        copied: _Int64 = stats.copy()
+        return copied
+
     def reset(self) -> None:
         """Forget every pixel, keeping the configuration."""
         self._ext = np.zeros_like(self._ext)

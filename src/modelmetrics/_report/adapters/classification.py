@@ -23,6 +23,7 @@ from modelmetrics._report.adapters.thresholds import (
     operating_points,
     threshold_grid,
 )
+from modelmetrics._report.analysis import AnalysisOptions, classification_analysis
 
 __all__ = ["ClassificationAdapter"]
 
@@ -37,6 +38,9 @@ class ClassificationAdapter(ModelTypeAdapter):
     class is true and has probability >= `threshold` (for two classes: the second
     label is positive when its probability is >= `threshold`). With labels only,
     accuracy is plain accuracy and its threshold is None.
+
+    With `analysis`: the calibration of the probabilities and the state (see
+    :mod:`modelmetrics._report.analysis`).
     """
 
     model_type = "classification"
@@ -51,6 +55,7 @@ class ClassificationAdapter(ModelTypeAdapter):
         threshold: float | None,
         loss: float | None,
         options: Mapping[str, Any],
+        analysis: AnalysisOptions | None = None,
     ) -> SplitEvaluation:
         from modelmetrics.classification import (
             accuracy_at_threshold,
@@ -74,11 +79,24 @@ class ClassificationAdapter(ModelTypeAdapter):
             )
             rows = counted.confusion_matrix.sum(axis=1).tolist()
             stats = {str(c): int(n) for c, n in zip(counted.labels.tolist(), rows, strict=True)}
+            extra = None
+            if analysis is not None:
+                classes = np.asarray(metrics.labels)
+                extra = classification_analysis(
+                    (y_true, y_pred, labels),
+                    [str(c) for c in classes.tolist()],
+                    _columns_of(y_true, classes),
+                    _columns_of(y_pred, classes, "predictions"),
+                    None,
+                    weights,
+                    analysis,
+                )
             return SplitEvaluation(
                 metrics=to_jsonable(out),
                 dataset_stats={self.task: stats},
                 loss=given_loss,
                 accuracy={"accuracy": to_jsonable(metrics.accuracy), "threshold": None},
+                analysis=extra,
             )
         proba = _probabilities(y_pred)
         names = np.arange(proba.shape[1]) if labels is None else np.asarray(labels)
@@ -118,6 +136,11 @@ class ClassificationAdapter(ModelTypeAdapter):
         counts = ops = None
         if weights is None:  # weighted counts would not be the integers the page shows
             counts, ops = _threshold_data(true_col, proba, class_names, thr)
+        extra = None
+        if analysis is not None:
+            extra = classification_analysis(
+                (y_true, proba, names), class_names, true_col, None, proba, weights, analysis
+            )
         return SplitEvaluation(
             metrics=to_jsonable(out),
             dataset_stats={self.task: _counts(true_col, names.tolist())},
@@ -126,6 +149,7 @@ class ClassificationAdapter(ModelTypeAdapter):
             plots=_curves(true_col, by_class, class_names, weights),
             threshold_counts=to_jsonable(counts),
             operating_points=to_jsonable(ops),
+            analysis=extra,
         )
 
 
@@ -254,8 +278,11 @@ def _counts(columns: NDArray[np.intp], labels: Sequence[Any]) -> dict[str, int]:
     return {str(label): int(n) for label, n in zip(labels, counts.tolist(), strict=True)}
 
 
-def _columns_of(y_true: NDArray[Any], names: NDArray[Any]) -> NDArray[np.intp]:
-    """Position of each label of `y_true` in `names`; ValueError naming unknown labels."""
+def _columns_of(
+    y_true: NDArray[Any], names: NDArray[Any], name: str = "ground_truth"
+) -> NDArray[np.intp]:
+    """Position of each label of `y_true` in `names`; ValueError naming unknown labels
+    (and `name`, the argument holding them)."""
     order = np.argsort(names, kind="stable")
     ordered = names[order]
     try:
@@ -267,5 +294,5 @@ def _columns_of(y_true: NDArray[Any], names: NDArray[Any]) -> NDArray[np.intp]:
         pos = found.astype(np.intp)
     if not found.all():
         unknown = sorted({str(v) for v in y_true[~found].tolist()})
-        raise ValueError(f"ground_truth has labels {unknown} not among labels {names.tolist()}")
+        raise ValueError(f"{name} has labels {unknown} not among labels {names.tolist()}")
     return np.asarray(order[pos], dtype=np.intp)

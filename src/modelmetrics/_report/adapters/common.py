@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from modelmetrics._core.checks import check_option, check_real
+from modelmetrics._report.analysis import AnalysisOptions
 
 __all__ = [
     "HEADLINE",
@@ -83,6 +84,9 @@ class SplitEvaluation:
     operating_points : dict or None
         ``{class: {"best-f1", "recall-at-precision"}}``; exported under
         ``operatingPoints``.
+    analysis : dict or None
+        What ``add_split(..., analysis=...)`` asked for (see
+        :mod:`modelmetrics._report.analysis`); exported under ``analysis``.
     """
 
     metrics: dict[str, Any]
@@ -92,6 +96,7 @@ class SplitEvaluation:
     plots: dict[str, Any] | None = None
     threshold_counts: dict[str, Any] | None = None
     operating_points: dict[str, Any] | None = None
+    analysis: dict[str, Any] | None = None
 
 
 class ModelTypeAdapter(ABC):
@@ -101,7 +106,8 @@ class ModelTypeAdapter(ABC):
     implement :meth:`evaluate`. `labels` is what the user gave ``ModelReport``;
     `threshold` is None when the user gave none (the adapter picks its default);
     `loss` is a user-supplied loss, which takes precedence over a computed one;
-    `options` holds the remaining keyword arguments of ``add_split``.
+    `options` holds the remaining keyword arguments of ``add_split``; `analysis` the
+    checked analysis options, None for none (see :mod:`modelmetrics._report.analysis`).
     """
 
     model_type: ClassVar[str]
@@ -117,6 +123,7 @@ class ModelTypeAdapter(ABC):
         threshold: float | None,
         loss: float | None,
         options: Mapping[str, Any],
+        analysis: AnalysisOptions | None = None,
     ) -> SplitEvaluation:
         """Metrics, dataset statistics, loss and accuracy of one split."""
 

@@ -24,6 +24,7 @@ from modelmetrics._report.adapters.thresholds import (
     operating_points,
     threshold_grid,
 )
+from modelmetrics._report.analysis import AnalysisOptions, coco_analysis
 
 __all__ = ["DetectionAdapter", "InstanceSegmentationAdapter", "MatchedDetections"]
 
@@ -193,10 +194,14 @@ class DetectionAdapter(ModelTypeAdapter):
     score >= `threshold`), and per class ``iou``, the same over the class's pairs
     (None without a pair); per-threshold counts for the page's slider, and operating
     points (see :mod:`modelmetrics._report.adapters.thresholds`).
+
+    With `analysis`: bootstrap intervals, calibration and the state from the same
+    evaluation, and TIDE on the same data (see :mod:`modelmetrics._report.analysis`).
     """
 
     model_type = "detection"
     task = "detection"
+    iou_type = "bbox"
     options: tuple[str, ...] = ("iou_threshold", "max_detections", "box_format", "classes")
 
     def _inputs(self, ground_truth: Any, predictions: Any, options: Mapping[str, Any]) -> Any:
@@ -213,6 +218,7 @@ class DetectionAdapter(ModelTypeAdapter):
         threshold: float | None,
         loss: float | None,
         options: Mapping[str, Any],
+        analysis: AnalysisOptions | None = None,
     ) -> SplitEvaluation:
         from modelmetrics._detection.settings import MatchSettings
 
@@ -248,6 +254,15 @@ class DetectionAdapter(ModelTypeAdapter):
         wrong = sum(m.fp + m.fn for m in metrics.classes.values())
         accuracy = tp / (tp + wrong) if tp + wrong else None
         stats = dict(zip(class_names, (m.support for m in metrics.classes.values()), strict=True))
+        extra = None
+        if analysis is not None:
+            tide_inputs = (
+                ground_truth,
+                predictions,
+                self.iou_type,
+                options.get("box_format", "xywh"),
+            )
+            extra = coco_analysis(matched.ev, match, analysis, names, tide_inputs=tide_inputs)
         return SplitEvaluation(
             metrics=to_jsonable(out),
             dataset_stats={self.task: stats},
@@ -255,6 +270,7 @@ class DetectionAdapter(ModelTypeAdapter):
             accuracy={"accuracy": accuracy, "threshold": thr},
             threshold_counts=to_jsonable(matched.threshold_counts(thr, class_names)),
             operating_points=to_jsonable(matched.operating_points(class_names)),
+            analysis=extra,
         )
 
 
@@ -265,6 +281,7 @@ class InstanceSegmentationAdapter(DetectionAdapter):
 
     model_type = "instance-segmentation"
     task = "instance-segmentation"
+    iou_type = "segm"
     options = ("iou_threshold", "max_detections", "classes")
 
     def _inputs(self, ground_truth: Any, predictions: Any, options: Mapping[str, Any]) -> Any:

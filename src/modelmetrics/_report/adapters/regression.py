@@ -9,6 +9,7 @@ import numpy as np
 
 from modelmetrics._core.jsonable import to_jsonable
 from modelmetrics._report.adapters.common import ModelTypeAdapter, SplitEvaluation, check_loss
+from modelmetrics._report.analysis import AnalysisOptions, regression_analysis
 
 __all__ = ["RegressionAdapter"]
 
@@ -43,6 +44,7 @@ class RegressionAdapter(ModelTypeAdapter):
         threshold: float | None,
         loss: float | None,
         options: Mapping[str, Any],
+        analysis: AnalysisOptions | None = None,
     ) -> SplitEvaluation:
         from modelmetrics._regression.metrics import regression_metrics
 
@@ -61,12 +63,21 @@ class RegressionAdapter(ModelTypeAdapter):
         accuracy = None
         if threshold is not None:
             accuracy = {"accuracy": values["accuracy"], "threshold": values["threshold"]}
+        extra = None
+        if analysis is not None:
+            extra = regression_analysis(
+                (ground_truth, predictions),
+                names,
+                options.get("sample_weight"),
+                analysis,
+            )
         return SplitEvaluation(
             metrics={key: values[key] for key in _REGRESSION_KEYS},
             dataset_stats={self.task: {name: int(y_true.shape[0]) for name in names}},
             loss=to_jsonable(metrics.mean_squared_error) if given_loss is None else given_loss,
             accuracy=accuracy,
             plots=_plots(y_true, np.asarray(predictions), names, threshold),
+            analysis=extra,
         )
 
 

@@ -12,6 +12,7 @@ from modelmetrics._core.arrays import as_array
 from modelmetrics._core.checks import check_that
 from modelmetrics._core.jsonable import to_jsonable
 from modelmetrics._report.adapters.common import ModelTypeAdapter, SplitEvaluation, check_loss
+from modelmetrics._report.analysis import AnalysisOptions, semantic_analysis
 
 __all__ = ["SemanticSegmentationAdapter"]
 
@@ -46,6 +47,7 @@ class SemanticSegmentationAdapter(ModelTypeAdapter):
         threshold: float | None,
         loss: float | None,
         options: Mapping[str, Any],
+        analysis: AnalysisOptions | None = None,
     ) -> SplitEvaluation:
         from modelmetrics._semantic.metrics import SegmentationAccumulator
 
@@ -76,11 +78,18 @@ class SemanticSegmentationAdapter(ModelTypeAdapter):
             num_classes,
             ignore_index=ignore_index,
             absent=options.get("absent", "skip"),
+            per_image=analysis is not None,
             class_names=_segmentation_names(labels, num_classes),
         )
         for pred, target in zip(preds, targets, strict=True):
             acc.update(pred, target)
         metrics = acc.compute()
+        extra = None
+        if analysis is not None:
+            names = _segmentation_names(labels, num_classes) or [str(c) for c in range(num_classes)]
+            extra = semantic_analysis(
+                (targets, preds), metrics, acc.image_counts(), names, analysis
+            )
         out = metrics.as_dict()
         stats = {name: values["support"] for name, values in out["per-class"].items()}
         return SplitEvaluation(
@@ -88,6 +97,7 @@ class SemanticSegmentationAdapter(ModelTypeAdapter):
             dataset_stats={self.task: stats},
             loss=given_loss,
             accuracy={"accuracy": out["pixel-accuracy"], "threshold": None},
+            analysis=extra,
         )
 
 

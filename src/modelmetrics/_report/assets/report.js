@@ -509,10 +509,13 @@
     const same = acc && !isNum(acc.threshold) &&
       cards.some((c) => (c[0] === "accuracy" || c[0] === "pixel-accuracy") && c[2] === acc.accuracy);
     if (acc && !same) cards.push(["accuracy-at-threshold", accuracyLabel(acc), acc.accuracy, accuracyHint(acc)]);
+    const intervals = (analysis() || {}).intervals || {};
     for (const [key, name, value, hint] of cards) {
       const card = el("div", { class: "card", "data-metric": key });
       card.appendChild(el("div", { class: "name" }, name));
       card.appendChild(el("div", { class: "value" }, fmtValue(value, key)));
+      const ci = intervals[key];
+      if (ci && isNum(ci.low) && isNum(ci.high)) card.appendChild(whisker(ci, value, key));
       if (hint) card.appendChild(el("div", { class: "hint" }, hint));
       box.appendChild(card);
     }
@@ -1151,6 +1154,250 @@
     if (n === 0) emptyRow(body, 9, "class");
   }
 
+  // ---------------------------------------------------------------- analysis
+  function analysis() { return splitData("analysis") || null; }
+  // The bootstrap interval of a headline metric: [low, high] as a whisker on a track
+  // (0 to 1 for ratios, 0 to past the high end for errors), the value as a dot.
+  function whisker(ci, value, key) {
+    const level = isNum(ci.level) ? Math.round(ci.level * 1000) / 10 + "%" : "";
+    const text = level + " interval " + fmtValue(ci.low, key) + " to " + fmtValue(ci.high, key);
+    const box = el("div", { class: "interval", "data-low": ci.low, "data-high": ci.high });
+    const lo0 = Math.min(0, ci.low, isNum(value) ? value : 0);
+    const ratio = lo0 >= 0 && ci.high <= 1 && (!isNum(value) || value <= 1);
+    const hi0 = ratio ? 1 : Math.max(ci.high, isNum(value) ? value : ci.high) * 1.1 || 1;
+    const at = (v) => (100 * (v - lo0) / ((hi0 - lo0) || 1)).toFixed(2) + "%";
+    const track = el("div", { class: "whisker", role: "img", "aria-label": text, title: text });
+    track.appendChild(el("span", { class: "range", style: "left:" + at(ci.low) + ";width:calc(" +
+      at(ci.high) + " - " + at(ci.low) + ")" }));
+    if (isNum(value)) track.appendChild(el("span", { class: "dot", style: "left:" + at(value) }));
+    box.appendChild(track);
+    box.appendChild(el("div", { class: "interval-text" },
+      level + " [" + fmtValue(ci.low, key) + ", " + fmtValue(ci.high, key) + "]"));
+    return box;
+  }
+
+  // Focus and pointer read-out of one drawn element (a bar): its tooltip.
+  function tipOn(node, text) {
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("aria-label", text.replace(/\n/g, "; "));
+    node.appendChild(svgEl("title", {}, text));
+    node.addEventListener("pointermove", (ev) => showTip(text, ev.clientX, ev.clientY));
+    node.addEventListener("pointerleave", hideTip);
+    node.addEventListener("focus", () => {
+      const r = node.getBoundingClientRect();
+      showTip(text, r.right, r.top);
+    });
+    node.addEventListener("blur", hideTip);
+  }
+
+  const TIDE_NAMES = {
+    Cls: "Classification", Loc: "Localization", Both: "Class and location", Dupe: "Duplicate",
+    Bkg: "Background", Miss: "Missed",
+  };
+  const TIDE_HINTS = {
+    Cls: "right place, wrong class", Loc: "right class, box off (IoU below the threshold)",
+    Both: "wrong class and box off", Dupe: "a second detection of an object already found",
+    Bkg: "detection on background (IoU \u2264 the background threshold)",
+    Miss: "an object no detection found",
+  };
+  // TIDE: the AP each error type costs (dAP, AP points), one horizontal bar each.
+  function renderErrors() {
+    const tide = (analysis() || {}).tide;
+    show("errors-section", !!tide);
+    const target = $("errors-chart");
+    clear(target);
+    if (!tide) return;
+    const main = tide["main-errors"] || {}, counts = tide.counts || {};
+    $("errors-note").textContent = "TIDE (Bolya et al., 2020): the AP points gained by fixing " +
+      "every error of one type. TIDE's own AP at IoU " + thresholdText(tide["pos-threshold"]) +
+      ": " + (isNum(tide.ap) ? tide.ap.toFixed(2) : "\u2014") + ". Hover or focus a bar for its count.";
+    const special = tide["special-errors"] || {};
+    $("errors-special").textContent = "Fixing every false positive would add " +
+      (isNum(special.FalsePos) ? special.FalsePos.toFixed(2) : "\u2014") +
+      " AP points; removing every missed object, " +
+      (isNum(special.FalseNeg) ? special.FalseNeg.toFixed(2) : "\u2014") + ".";
+    const types = Object.keys(TIDE_NAMES).filter((t) => t in main);
+    const width = Math.max(260, Math.min(760, target.clientWidth || 640));
+    const rowH = 28, T = 6, B = 36;
+    const height = T + rowH * types.length + B;
+    const labelW = Math.max(...types.map((t) => textWidth(TIDE_NAMES[t], 12))) + 12;
+    const values = types.map((t) => (isNum(main[t]) ? main[t] : 0));
+    const sc = linearScale(0, Math.max(1, ...values), Math.max(2, Math.floor((width - labelW) / 90)));
+    const valueW = textWidth("00.00", 11) + 6;
+    const L = labelW, R = width - Math.max(14, valueW);
+    const sx = (v) => L + sc.map(v) * (R - L);
+    const svg = svgEl("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height,
+                               role: "group", id: "errors-svg",
+                               "aria-label": "AP points lost to each error type" });
+    for (const t of sc.ticks) {
+      svg.appendChild(svgEl("line", { class: "grid", x1: sx(t), x2: sx(t), y1: T, y2: height - B }));
+      svg.appendChild(svgEl("text", { x: sx(t), y: height - B + 15, "text-anchor": "middle",
+                                      class: "tick" }, sc.label(t)));
+    }
+    svg.appendChild(svgEl("line", { class: "axis", x1: L, x2: L, y1: T, y2: height - B }));
+    svg.appendChild(svgEl("text", { x: (L + R) / 2, y: height - 6, "text-anchor": "middle",
+                                    class: "axis-title" }, "dAP (AP points)"));
+    types.forEach((t, i) => {
+      const y = T + i * rowH;
+      svg.appendChild(svgEl("text", { x: L - 8, y: y + rowH / 2 + 4, "text-anchor": "end",
+                                      class: "bar-label" }, TIDE_NAMES[t]));
+      const w = Math.max(1, sx(values[i]) - L);
+      const bar = svgEl("rect", { x: L, y: y + 5, width: w, height: rowH - 10,
+                                  fill: PALETTE[i % PALETTE.length], class: "bar",
+                                  "data-type": t, "data-dap": main[t], "data-count": counts[t] });
+      const n = counts[t];
+      tipOn(bar, TIDE_NAMES[t] + " errors (" + TIDE_HINTS[t] + ")\ndAP " +
+        (isNum(main[t]) ? main[t].toFixed(2) : "\u2014") + " AP points\n" +
+        (isNum(n) ? GROUPED.format(n) + (n === 1 ? " error" : " errors") : ""));
+      svg.appendChild(bar);
+      const label = isNum(main[t]) ? main[t].toFixed(2) : "\u2014";
+      const inside = sx(values[i]) + 4 + textWidth(label) > width;
+      svg.appendChild(svgEl("text", { x: inside ? sx(values[i]) - 4 : sx(values[i]) + 4,
+                                      y: y + rowH / 2 + 4, "text-anchor": inside ? "end" : "start",
+                                      class: "bar-value" + (inside ? " inside" : "") }, label));
+    });
+    target.appendChild(svg);
+  }
+
+  // Reliability diagram: per bin its accuracy (bar) at its mean confidence (dot), against
+  // the diagonal of a perfectly calibrated model.
+  function renderCalibration() {
+    let cal = (analysis() || {}).calibration;
+    if (cal && cal["top-label"]) cal = cal["top-label"];
+    const d = cal && cal.diagram;
+    const bins = [];
+    if (d) {
+      d.count.forEach((n, i) => {
+        if (n > 0 && isNum(d.confidence[i]) && isNum(d.accuracy[i])) {
+          bins.push({ lower: isNum(d.lower[i]) ? d.lower[i] : d.confidence[i],
+                      upper: isNum(d.upper[i]) ? d.upper[i] : d.confidence[i], count: n,
+                      confidence: d.confidence[i], accuracy: d.accuracy[i] });
+        }
+      });
+    }
+    show("calibration-section", !!cal);
+    const target = $("calibration-chart");
+    clear(target);
+    if (!cal) return;
+    const ece = isNum(cal.ece) ? cal.ece.toFixed(4) : "\u2014";
+    $("calibration-title").textContent = "Reliability diagram (ECE " + ece + ")";
+    const what = DETECTION_LIKE || KEYPOINTS
+      ? "each detection's score against its being a true positive at " + (KEYPOINTS ? "OKS" : "IoU") +
+        " \u2265 " + thresholdText(cal["iou-threshold"])
+      : "the top class's probability against the prediction being right";
+    $("calibration-note").textContent = "Calibration of " + what + ": " +
+      GROUPED.format(cal["n-samples"] || 0) + " predictions in " +
+      (cal.strategy === "quantile" ? "equal-mass" : "equal-width") + " bins. Bars: accuracy of " +
+      "the bin; dots: its mean confidence; dashed: perfect calibration. ECE " + ece + ", MCE " +
+      (isNum(cal.mce) ? cal.mce.toFixed(4) : "\u2014") + ".";
+    const byX = new Map(bins.map((b) => [b.confidence, b]));
+    const series = [{ name: "accuracy at the mean confidence", color: PALETTE[3], scatter: true,
+                      noLegend: true, points: bins.map((b) => [b.confidence, b.accuracy]) }];
+    const svg = lineChart(target, series, {
+      id: "calibration-svg", xLabel: "confidence", yLabel: "accuracy", xRange: [0, 1],
+      yRange: [0, 1], square: true, maxWidth: 520, diagonal: true, legend: false,
+      empty: "No prediction to bin.", label: "Reliability diagram",
+      hover: (x) => {
+        const b = byX.get(x);
+        return b ? "confidence " + thresholdText(b.lower) + " to " + thresholdText(b.upper) + ": " +
+          GROUPED.format(b.count) + " predictions\nmean confidence " + b.confidence.toFixed(3) +
+          ", accuracy " + b.accuracy.toFixed(3) : "";
+      },
+    });
+    if (!svg) return;
+    const sc = svg.scale;
+    const zero = sc.sy(0);
+    const plot = svg.querySelector("g");
+    for (const b of bins) {
+      const x0 = sc.sx(b.lower), x1 = sc.sx(b.upper);
+      const w = Math.max(3, x1 - x0 - 1);
+      const top = sc.sy(b.accuracy);
+      const rect = svgEl("rect", { x: x1 - x0 - 1 < 3 ? sc.sx(b.confidence) - 1.5 : x0 + 0.5,
+                                   y: Math.min(top, zero), width: w,
+                                   height: Math.max(0, Math.abs(zero - top)), fill: PALETTE[0],
+                                   "fill-opacity": 0.55, class: "bar", "data-count": b.count });
+      rect.appendChild(svgEl("title", {}, thresholdText(b.lower) + " to " + thresholdText(b.upper) +
+        ": accuracy " + b.accuracy.toFixed(3) + " (" + GROUPED.format(b.count) + ")"));
+      plot.insertBefore(rect, plot.firstChild);
+    }
+    const legend = el("div", { class: "legend" });
+    for (const [kind, swatch, text] of [
+      ["swatch box", "background:" + PALETTE[0] + ";opacity:0.55", "accuracy of the bin"],
+      ["swatch box", "background:" + PALETTE[3] + ";border-radius:50%;width:9px;height:9px",
+       "mean confidence"],
+      ["swatch", "background: repeating-linear-gradient(90deg,#52606d 0 3px, transparent 3px 6px)",
+       "perfect calibration"]]) {
+      const item = el("span");
+      item.appendChild(el("span", { class: kind, style: swatch }));
+      item.appendChild(document.createTextNode(text));
+      legend.appendChild(item);
+    }
+    target.appendChild(legend);
+  }
+
+  // The worst cases: images (detection, segmentation), mistakes (classification) or
+  // residuals (regression), one row each, worst first.
+  const WORST = [
+    ["worst-images", DETECTION_LIKE ? "Images with the lowest F1" : "Images with the lowest mean IoU",
+     DETECTION_LIKE ? "Per image at the report's thresholds: true and false positives, missed " +
+       "objects, F1, and the image's contribution to mAP (mAP minus mAP without it)."
+       : "Per image: its mean IoU over the classes present, and its worst classes."],
+    ["mistakes", "Most confident mistakes", "Samples predicted wrong with the highest probability."],
+    ["residuals", "Largest residuals", "Samples furthest off: residual = predicted \u2212 actual."],
+  ];
+  const WORST_COLUMNS = {
+    "image-id": "Image", "image": "Image", "index": "Sample", "y-true": "Actual",
+    "y-pred": "Predicted", "confidence": "Confidence", "true-probability": "P(true class)",
+    "residual": "Residual", "abs-residual": "|Residual|", "output": "Output",
+    "ap-contribution": "mAP contribution", "mean-iou": "Mean IoU", "iou": "Worst classes (IoU)",
+  };
+  function worstCell(key, v) {
+    if (Array.isArray(v)) return v.map((x) => fmtValue(x, key)).join(", ");
+    if (v && typeof v === "object") {
+      return Object.entries(v).filter(([, x]) => isNum(x)).sort((a, b) => a[1] - b[1]).slice(0, 3)
+        .map(([name, x]) => name + " " + x.toFixed(3)).join(", ");
+    }
+    if (["index", "image", "image-id", "output"].includes(key)) return String(v);
+    if (TYPE === "classification" && (key === "y-true" || key === "y-pred")) return String(v);
+    return fmtValue(v, key);
+  }
+  function renderWorst() {
+    const a = analysis() || {};
+    const found = WORST.find(([key]) => Array.isArray(a[key]) && a[key].length);
+    show("worst-section", !!found);
+    const table = $("worst-table");
+    clear(table);
+    if (!found) return;
+    const [key, title, note] = found;
+    const rows = a[key];
+    $("worst-title").textContent = title;
+    $("worst-note").textContent = note;
+    let columns = Object.keys(rows[0]);
+    // One output: its index is always 0, and |residual| repeats the residual.
+    if (key === "residuals" && rows.every((r) => !Array.isArray(r.residual))) {
+      columns = columns.filter((c) => c !== "output" && c !== "abs-residual");
+    }
+    const head = el("tr");
+    for (const c of columns) {
+      const th = columnHead(c);
+      th.textContent = WORST_COLUMNS[c] || th.textContent;
+      if (c === "iou" || (TYPE === "classification" && (c === "y-true" || c === "y-pred"))) {
+        th.className = "text";
+      }
+      head.appendChild(th);
+    }
+    table.appendChild(el("thead")).appendChild(head);
+    const body = table.appendChild(el("tbody"));
+    for (const r of rows) {
+      const tr = el("tr");
+      for (const c of columns) {
+        const text = c === "iou" || (TYPE === "classification" && (c === "y-true" || c === "y-pred"));
+        tr.appendChild(el("td", text ? { class: "text" } : {}, worstCell(c, r[c])));
+      }
+      body.appendChild(tr);
+    }
+  }
+
   // ---------------------------------------------------------- dataset stats
   function renderDataset() {
     const table = $("dataset-table");
@@ -1203,6 +1450,9 @@
     renderAllMetrics();
     renderPerKeypoint();
     renderRegression();
+    renderErrors();
+    renderCalibration();
+    renderWorst();
     renderClassParts();
     document.body.setAttribute("data-split", state.split);
   }
@@ -1261,7 +1511,8 @@
     $("headline-metrics").appendChild(el("p", { class: "empty" }, "The report has no splits."));
     for (const id of ["per-class-section", "threshold-section", "operating-section", "pr-section",
                       "roc-section", "f1-section", "regression-section", "per-keypoint-section",
-                      "confusion-section", "all-metrics-section", "dataset-section", "filter-bar"]) show(id, false);
+                      "confusion-section", "all-metrics-section", "dataset-section", "filter-bar",
+                      "errors-section", "calibration-section", "worst-section"]) show(id, false);
   } else {
     renderSplit();
   }
@@ -1274,7 +1525,10 @@
       if (w === lastWidth) return;
       lastWidth = w;
       renderLoss();
-      if (splits.length) { renderCurves(); renderRegression(); renderConfusion(); renderThreshold(); }
+      if (splits.length) {
+        renderCurves(); renderRegression(); renderConfusion(); renderThreshold(); renderErrors();
+        renderCalibration();
+      }
     }, 120);
   });
   document.body.setAttribute("data-ready", "true");
