@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 
 from modelmetrics import _kernels
 from modelmetrics._coco.accumulator import COCOevalAccumulator
-from modelmetrics._coco.api import COCO, annotation_columns
+from modelmetrics._coco.api import COCO, annotation_columns, images_differ
 from modelmetrics._coco.eval import COCOeval, evaluation_of
 from modelmetrics._core.checks import check_int, check_option, check_real, check_that
 from modelmetrics._core.parallel import get_num_threads, run_parallel
@@ -325,8 +325,7 @@ def _detections(gt: COCO, value: Any, name: str) -> COCO:
             f"{name} must be a COCO object (cocoGt.loadRes(...)), a results path or list, "
             f"got {type(value).__name__}"
         )
-    images = dt.dataset.get("images")
-    if images is not None and sorted(dt.getImgIds()) != sorted(gt.getImgIds()):
+    if images_differ(dt, gt):
         raise ValueError(f"{name}: its images differ from cocoGt's (another ground truth?)")
     scores = annotation_columns(dt).score
     if scores is not None and not np.all(np.isfinite(scores)):

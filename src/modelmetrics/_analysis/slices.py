@@ -23,7 +23,7 @@ import dataclasses
 import math
 import numbers
 from collections import Counter
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from modelmetrics._analysis.bootstrap import _coco, _detections, _mean_defined
-from modelmetrics._coco.api import COCO, annotation_columns, annotation_masks
+from modelmetrics._coco.api import COCO, annotation_columns, annotation_masks, image_records
 from modelmetrics._coco.eval import COCOeval, evaluation_of, settings_from_params
 from modelmetrics._core.checks import check_option
 from modelmetrics._core.gc import gc_paused
@@ -146,16 +146,18 @@ def _sorted_values(values: list[Any]) -> list[Any]:
 
 
 def _resolve(
-    specs: Sequence[_Spec], image_ids: Sequence[Any], imgs: Mapping[Any, Any]
+    specs: Sequence[_Spec], image_ids: Sequence[Any], imgs: Callable[[], Mapping[Any, Any]]
 ) -> list[_Slice]:
-    """Each spec's images (as a mask over `image_ids`), attribute specs expanded."""
+    """Each spec's images (as a mask over `image_ids`), attribute specs expanded; the
+    image records (`imgs()`) are read only for specs that test them."""
     n = len(image_ids)
     records: list[dict[str, Any]] | None = None
 
     def image_records() -> list[dict[str, Any]]:
         nonlocal records
         if records is None:
-            records = [imgs.get(i) or {"id": i} for i in image_ids]
+            by_id = imgs()
+            records = [by_id.get(i) or {"id": i} for i in image_ids]
         return records
 
     position = {i: k for k, i in enumerate(image_ids)}
@@ -330,7 +332,7 @@ def _side(value: Any) -> float | None:
 def _image_areas(gt: COCO, image_ids: Sequence[Any], name: str) -> NDArray[np.float64]:
     """``width * height`` of every evaluated image."""
     areas = np.empty(len(image_ids), np.float64)
-    imgs = gt.imgs
+    imgs = image_records(gt)
     for k, i in enumerate(image_ids):
         record = imgs.get(i) or {}
         w, h = _side(record.get("width")), _side(record.get("height"))
@@ -536,7 +538,8 @@ def slice_metrics(
     base = evaluation_of(ev) if ev._evaluation is not None else None
     st = base.settings if base is not None else settings_from_params(ev.params)
     assert ev.cocoGt is not None
-    resolved = _resolve(specs, st.image_ids, ev.cocoGt.imgs)
+    gt = ev.cocoGt
+    resolved = _resolve(specs, st.image_ids, lambda: image_records(gt))
     labels = list(st.area_labels)
     all_area = labels.index("all") if "all" in labels else 0
     out: dict[str, dict[str, Any]] = {}

@@ -747,6 +747,25 @@ def annotation_columns(coco: COCO, *, boxes: bool = True) -> AnnotationColumns:
     return cols
 
 
+def image_records(coco: COCO) -> dict[Any, Any]:
+    """``coco.imgs`` without building the whole index: for a ground truth still in its
+    file only the images list is parsed (not the annotations)."""
+    if coco._index is not None:
+        return dict(coco.imgs)
+    return {img["id"]: img for img in coco._ground_truth_list("images")}
+
+
+def images_differ(dt: COCO, gt: COCO) -> bool:
+    """Whether `dt` lists images and they are not `gt`'s (detections of another ground
+    truth). Reads no result dict: ``loadRes`` results of `gt` share its images, and
+    otherwise only the dataset's images are compared (``dataset`` would first complete
+    every result, as pycocotools' ``loadRes`` does)."""
+    if dt._gt_source is gt:
+        return False
+    images = dt._raw().get("images")
+    return images is not None and sorted(dt.getImgIds()) != sorted(gt.getImgIds())
+
+
 def annotation_masks(coco: COCO, side: str) -> _kernels.MaskTable:
     """Every annotation's ``segmentation`` as ``annToRLE`` converts it, in column order
     (`side` names the dataset in error messages)."""
