@@ -140,6 +140,9 @@ def test_demo_output_dir_writes_json_and_html_for_each_model_type(capsys, tmp_pa
         assert len(export["losses"]) == len(export["lossTimestamps"]) > 0
         page = (tmp_path / "out" / f"{task}.html").read_text()
         assert page.startswith("<!DOCTYPE html>")
+        # Each split's error analysis (at least the intervals of its headline metrics).
+        assert list(export["analysis"]) == ["train", "validation", "test"]
+        assert export["analysis"]["test"]["intervals"]
         assert f"{task}.json" in out
     assert "not available yet" not in err
     semantic = json.loads((tmp_path / "out" / "semantic-segmentation.json").read_text())

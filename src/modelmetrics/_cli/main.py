@@ -73,7 +73,7 @@ def _demo_reports(args: argparse.Namespace, out_dir: Path) -> None:
             def advance(split: str, task: str = task) -> None:
                 bar.advance(f"{task} {split}")
 
-            report = ex.demo_report(task, on_split=advance)
+            report = ex.demo_report(task, on_split=advance, analysis=True)
             json_path, html_path = out_dir / f"{task}.json", out_dir / f"{task}.html"
             report.to_json(json_path)
             report.to_html(html_path, title=f"modelmetrics demo: {task}")

@@ -91,6 +91,9 @@ class SemanticSegmentationAdapter(ModelTypeAdapter):
                 (targets, preds), metrics, acc.image_counts(), names, analysis
             )
         out = metrics.as_dict()
+        # Per-image IoUs were computed for the analysis (its worst images): the metrics
+        # stay those of a split without analysis.
+        out.pop("per-image-mean-iou", None)
         stats = {name: values["support"] for name, values in out["per-class"].items()}
         return SplitEvaluation(
             metrics=to_jsonable(out),
