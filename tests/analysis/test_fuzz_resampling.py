@@ -5,19 +5,24 @@ Labels, targets and label maps are drawn valid and then perhaps corrupted (the s
 ``corrupt``); ``n``, ``seed`` and ``level`` are drawn from valid and odd values. The only
 allowed outcomes are a result or ValueError/TypeError; a result must be well formed:
 ``low <= high`` (or NaN), ratios in [0, 1] (differences in [-1, 1]), ``p_better`` in
-[0, 1], and a model compared with itself gives zeros.
+[0, 1], and a model compared with itself gives zeros. Classification runs with both of
+its draw schemes (group counts from the multinomial, or from drawn sample indices).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import pytest
 from _fuzz import corrupt, label_pairs, mostly, outcome, rejected, valid_weights, weird_scalars
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import modelmetrics._analysis.resampling as resampling
 from modelmetrics.analysis import (
     classification_bootstrap,
     classification_compare,
@@ -70,6 +75,16 @@ def _check_compare(result: dict[str, Any], bounded: bool, same: bool) -> None:
 # -- classification ---------------------------------------------------------------------------
 
 
+@contextmanager
+def _scheme(indices: bool) -> Iterator[None]:
+    """Classification's draws from the samples' indices (else the multinomial)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if indices:
+            patch.setattr(resampling, "_MULTINOMIAL_RATIO", 10**9)
+            patch.setattr(resampling, "_MULTINOMIAL_EXTRA", 0)
+        yield
+
+
 @st.composite
 def _scores(draw: st.DrawFn, n: int) -> Any:
     """Class probabilities of shape (n, 3), perhaps corrupted."""
@@ -85,31 +100,42 @@ def _scores(draw: st.DrawFn, n: int) -> Any:
     seed=_SEED,
     level=_LEVEL,
     scores=st.booleans(),
+    indices=st.booleans(),
 )
 def test_classification_bootstrap_rejects_or_answers(
-    pair: Any, data: st.DataObject, n: Any, seed: Any, level: Any, scores: bool
+    pair: Any, data: st.DataObject, n: Any, seed: Any, level: Any, scores: bool, indices: bool
 ) -> None:
     y_true, y_pred = pair
     size = len(np.asarray(y_true).reshape(-1)) if np.ndim(y_true) else 1
     weights = data.draw(valid_weights(size))
     if scores:
         y_pred = data.draw(_scores(size))
-    got = outcome(
-        classification_bootstrap, y_true, y_pred, sample_weight=weights, n=n, seed=seed,
-        level=level,
-    )  # fmt: skip
+    with _scheme(indices):
+        got = outcome(
+            classification_bootstrap, y_true, y_pred, sample_weight=weights, n=n, seed=seed,
+            level=level,
+        )  # fmt: skip
     if not rejected(got):
         _check_bootstrap(got, bounded=True)
 
 
 @_fuzz
-@given(pair=label_pairs(), other=label_pairs(), n=_N, seed=_SEED, level=_LEVEL, same=st.booleans())
+@given(
+    pair=label_pairs(),
+    other=label_pairs(),
+    n=_N,
+    seed=_SEED,
+    level=_LEVEL,
+    same=st.booleans(),
+    indices=st.booleans(),
+)
 def test_classification_compare_rejects_or_answers(
-    pair: Any, other: Any, n: Any, seed: Any, level: Any, same: bool
+    pair: Any, other: Any, n: Any, seed: Any, level: Any, same: bool, indices: bool
 ) -> None:
     y_true, y_pred = pair
     y_pred_b = y_pred if same else other[1]
-    got = outcome(classification_compare, y_true, y_pred, y_pred_b, n=n, seed=seed, level=level)
+    with _scheme(indices):
+        got = outcome(classification_compare, y_true, y_pred, y_pred_b, n=n, seed=seed, level=level)
     if not rejected(got):
         _check_compare(got, bounded=True, same=same)
 

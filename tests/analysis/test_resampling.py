@@ -1,9 +1,12 @@
 """Bootstrap and paired comparison for classification, regression and segmentation.
 
 Values are checked against scikit-learn and the library's full-data functions; every
-resample against a reference that materialises it (``np.repeat`` of the sample indices
-drawn by ``draw_weights``) and scores it with scikit-learn (the library for
-segmentation), to 1e-12.
+resample against a reference that materialises it and scores it with scikit-learn (the
+library for segmentation), to 1e-12: ``np.repeat`` of the sample indices drawn by
+``draw_weights`` for regression and segmentation, of the groups' representative (true,
+predicted, weight) by their drawn counts for classification (both of its draw schemes).
+The classification draws are also checked in distribution (mean and spread of the
+resampled accuracy against the binomial's).
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from modelmetrics._analysis.resampling import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
     SEGMENTATION_METRICS,
+    _class_indices,
+    _classification_groups,
     _classification_models,
+    _classification_replicates,
+    _Groups,
+    _intervals,
     _regression_models,
     _replicates,
     _segmentation_models,
@@ -71,6 +79,35 @@ def _entries(result: dict[str, Any]) -> list[tuple[str, dict[str, float]]]:
 def _resamples(n: int, seed: int, n_items: int) -> list[np.ndarray]:
     weights = draw_weights(np.random.default_rng(seed), n, n_items)
     return [np.repeat(np.arange(n_items), row) for row in weights]
+
+
+def _group_resamples(
+    groups: _Groups, classes: Any, n: int, seed: int
+) -> list[tuple[np.ndarray, list[np.ndarray], np.ndarray | None]]:
+    """Each resample materialised: every group's representative (true label, each
+    model's predicted label, weight) repeated its drawn count times."""
+    classes = np.asarray(classes)
+    out = []
+    for row in groups.counts(np.random.default_rng(seed), n):
+        drawn = np.repeat(np.arange(len(row)), row)
+        cells = groups.cell[drawn]
+        weights = None if groups.weight is None else groups.weight[drawn]
+        out.append(
+            (classes[groups.true[cells]], [classes[p[cells]] for p in groups.preds], weights)
+        )
+    return out
+
+
+@pytest.fixture(params=["multinomial", "indices"])
+def scheme(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both classification draw schemes: group counts from the multinomial, or from the
+    samples' indices (the default for more groups than N / 16 + 64)."""
+    if request.param == "indices":
+        monkeypatch.setattr(resampling, "_MULTINOMIAL_RATIO", 10**9)
+        monkeypatch.setattr(resampling, "_MULTINOMIAL_EXTRA", 0)
+    else:
+        monkeypatch.setattr(resampling, "_MULTINOMIAL_RATIO", 0)
+    return str(request.param)
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -272,40 +309,151 @@ def test_segmentation_list_of_maps_equals_the_batch() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 7])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_classification_resamples_equal_sklearn(seed: int, weighted: bool) -> None:
+def test_classification_resamples_equal_sklearn(seed: int, weighted: bool, scheme: str) -> None:
     y_true, y_pred, w = _classification_data(seed)
     w = w if weighted else None
     n, level = 50, 0.9
+    (model,), groups = _classification_models(y_true, [("y_pred", y_pred)], None, w)
+    assert groups.multinomial == (scheme == "multinomial")
     reference = [
-        _sk_classification(y_true[i], y_pred[i], None if w is None else w[i], np.arange(4))
-        for i in _resamples(n, seed, len(y_true))
+        _sk_classification(t, p, sw, np.arange(4))
+        for t, (p,), sw in _group_resamples(groups, model.classes, n, seed)
     ]
-    (model,) = _classification_models(y_true, [("y_pred", y_pred)], None, w)
-    (reps,) = _replicates([model], n, seed, 4)
+    (reps,) = _classification_replicates([model], groups, n, seed)
     _check_replicates(reps, reference)
     result = classification_bootstrap(y_true, y_pred, sample_weight=w, n=n, seed=seed, level=level)
     _check_intervals(result, reference, level)
 
 
 @pytest.mark.parametrize("seed", [0, 3])
-def test_classification_compare_resamples_equal_sklearn(seed: int) -> None:
-    y_true, y_pred, _ = _classification_data(seed)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_classification_compare_resamples_equal_sklearn(
+    seed: int, weighted: bool, scheme: str
+) -> None:
+    y_true, y_pred, w = _classification_data(seed)
+    w = w if weighted else None
     other = np.roll(y_pred, 3)
     n = 50
-    result = classification_compare(y_true, y_pred, other, n=n, seed=seed, level=0.8)
-    ref_a, ref_b = (
-        [_sk_classification(y_true[i], p[i], None, np.arange(4)) for i in _resamples(n, seed, 40)]
-        for p in (y_pred, other)
+    result = classification_compare(
+        y_true, y_pred, other, sample_weight=w, n=n, seed=seed, level=0.8
     )
-    full_a, full_b = (_sk_classification(y_true, p, None, np.arange(4)) for p in (y_pred, other))
+    (a, b), groups = _classification_models(
+        y_true, [("y_pred_a", y_pred), ("y_pred_b", other)], None, w
+    )
+    ref_a, ref_b = [], []
+    for t, (p_a, p_b), sw in _group_resamples(groups, a.classes, n, seed):
+        ref_a.append(_sk_classification(t, p_a, sw, np.arange(4)))
+        ref_b.append(_sk_classification(t, p_b, sw, np.arange(4)))
+    reps_a, reps_b = _classification_replicates([a, b], groups, n, seed)
+    _check_replicates(reps_a, ref_a)  # paired: both models on the same resamples
+    _check_replicates(reps_b, ref_b)
+    full_a, full_b = (_sk_classification(y_true, p, w, np.arange(4)) for p in (y_pred, other))
     for name in CLASSIFICATION_METRICS:
         diff = np.array([b[name] - a[name] for a, b in zip(ref_a, ref_b, strict=True)])
         low, high = interval(diff, 0.8)
         entry = result[name]
-        assert entry["delta"] == full_b[name] - full_a[name]
+        # Exact without weights (the library's own float rounding with them).
+        assert _close(entry["delta"], full_b[name] - full_a[name], 0.0 if w is None else REL)
         assert _close(entry["low"], low), name
         assert _close(entry["high"], high), name
         assert entry["p_better"] == pytest.approx(np.mean(diff > 1e-12), abs=1e-12)
+
+
+def test_classification_draw_schemes_by_the_number_of_groups() -> None:
+    rng = np.random.default_rng(2)
+    y_true = rng.integers(0, 3, 2000)
+    y_pred = np.where(rng.random(2000) < 0.7, y_true, rng.integers(0, 3, 2000))
+    (_,), few = _classification_models(y_true, [("y_pred", y_pred)], None, None)
+    assert few.multinomial
+    assert len(few.count) == len(few.true) <= 9
+    assert list(few.count) == sorted(few.count)  # the largest group last
+    # Integer weights: groups of (cell, weight), still few.
+    ints = rng.integers(1, 4, 2000)
+    (_,), grouped = _classification_models(y_true, [("y_pred", y_pred)], None, ints)
+    assert grouped.multinomial
+    assert len(grouped.true) <= 9 < len(grouped.count) <= 27
+    # Continuous weights: a group per sample, the sample indices are drawn.
+    floats = rng.uniform(0.5, 2.0, 2000)
+    (_,), many = _classification_models(y_true, [("y_pred", y_pred)], None, floats)
+    assert not many.multinomial
+    assert len(many.count) == 2000
+    assert len(many.true) <= 9
+    # The index scheme draws draw_weights' resamples.
+    counts = many.counts(np.random.default_rng(5), 3)
+    np.testing.assert_array_equal(counts, draw_weights(np.random.default_rng(5), 3, 2000))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_classification_draws_do_not_depend_on_the_block_size(weighted: bool, scheme: str) -> None:
+    y_true, y_pred, w = _classification_data(8, n=60)
+    (_,), groups = _classification_models(
+        y_true, [("y_pred", y_pred)], None, w if weighted else None
+    )
+    whole = groups.draw(np.random.default_rng(4), 9)
+    rng = np.random.default_rng(4)
+    parts = np.concatenate([groups.draw(rng, 2), groups.draw(rng, 3), groups.draw(rng, 4)])
+    np.testing.assert_array_equal(whole, parts)
+    counts = groups.counts(np.random.default_rng(4), 9)
+    rng = np.random.default_rng(4)
+    rows = np.stack([groups.counts(rng, 1)[0] for _ in range(9)])
+    np.testing.assert_array_equal(counts, rows)  # numpy's size=rows is row after row
+    assert (counts.sum(axis=1) == len(y_true)).all()
+    # draw is counts' weighted sums per cell (the same draws).
+    weight = np.ones(len(groups.count)) if groups.weight is None else groups.weight
+    expected = np.zeros_like(whole)
+    for g, cell in enumerate(groups.cell):
+        expected[:, cell] += counts[:, g] * weight[g]
+    np.testing.assert_allclose(whole, expected, rtol=1e-13, atol=0)
+
+
+def test_multinomial_probabilities_stay_within_numpy_checks() -> None:
+    # Many groups of uneven size: numpy checks only that pvals[:-1] sum to at most
+    # 1 + 1e-12; with the largest group last they sum to 1 - max / N.
+    rng = np.random.default_rng(11)
+    y_true = rng.integers(0, 40, 200_000)
+    y_pred = np.where(rng.random(len(y_true)) < 0.3, y_true, rng.integers(0, 40, len(y_true)))
+    t_idx, p_idx = y_true.astype(np.intp), y_pred.astype(np.intp)
+    groups = _classification_groups(t_idx, [p_idx], 40, None)
+    assert groups.multinomial
+    assert len(groups.count) == 1600
+    pvals = groups.count / groups.n_samples
+    assert pvals[:-1].sum() <= 1.0 - pvals[-1] + 1e-12
+    counts = groups.counts(np.random.default_rng(0), 20)
+    assert (counts >= 0).all()
+    assert (counts.sum(axis=1) == len(y_true)).all()
+
+
+@pytest.mark.parametrize("sizes", [[4, 4, 3], [2**40, 2**40, 3], [3 * 10**6] * 3])
+def test_joint_keys_are_equal_for_equal_rows_only(sizes: list[int]) -> None:
+    # Past int64 (2**80 keys; 2.7e19 comparing over 3 million classes) the key so far is
+    # replaced by its rank first; the keys then group the rows as the rows themselves.
+    rng = np.random.default_rng(5)
+    columns = [rng.integers(0, 3, 300) * (size // 3) for size in sizes]
+    key, n_keys = resampling._joint_key(columns, sizes)
+    assert key.min() >= 0
+    assert key.max() < n_keys < 2**63
+    rows = np.stack(columns, axis=1)
+    _, by_rows = np.unique(rows, axis=0, return_inverse=True)
+    _, by_keys = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(by_rows.reshape(-1), by_keys.reshape(-1))
+
+
+def test_classification_bootstrap_matches_the_binomial(scheme: str) -> None:
+    # Accuracy on a resample of N samples is a binomial proportion: mean p, standard
+    # deviation sqrt(p (1 - p) / N). Fixed data and seed: deterministic.
+    rng = np.random.default_rng(21)
+    N = 2000
+    y_true = rng.integers(0, 5, N)
+    y_pred = np.where(rng.random(N) < 0.7, y_true, rng.integers(0, 5, N))
+    p = float(np.mean(y_true == y_pred))
+    (model,), groups = _classification_models(y_true, [("y_pred", y_pred)], None, None)
+    (reps,) = _classification_replicates([model], groups, 4000, 0)
+    accuracy = reps["accuracy"]
+    sd = math.sqrt(p * (1 - p) / N)
+    assert abs(accuracy.mean() - p) < 4 * sd / math.sqrt(len(accuracy))
+    assert abs(accuracy.std(ddof=1) / sd - 1) < 0.2
+    # The resampled per-class sums stay the full data's on average.
+    assert abs(reps["macro-recall"].mean() - model.values["macro-recall"]) < 0.002
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7])
@@ -370,13 +518,21 @@ def test_segmentation_resamples_equal_the_library(seed: int, ignore: Any, absent
     _check_intervals(result, reference, level)
 
 
-def test_blocks_do_not_change_the_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blocks_do_not_change_the_draws(monkeypatch: pytest.MonkeyPatch, scheme: str) -> None:
     y_true, y_pred, w = _classification_data(6)
-    whole = classification_bootstrap(y_true, y_pred, sample_weight=w, n=70, seed=3)
-    r_whole = regression_bootstrap(y_true * 1.5, y_pred + 0.25, n=70, seed=3)
-    monkeypatch.setattr(resampling, "_BLOCK_CELLS", 3 * len(y_true))
-    assert _same(whole, classification_bootstrap(y_true, y_pred, sample_weight=w, n=70, seed=3))
-    assert _same(r_whole, regression_bootstrap(y_true * 1.5, y_pred + 0.25, n=70, seed=3))
+    other = np.roll(y_pred, 1)
+
+    def runs() -> list[dict[str, Any]]:
+        return [
+            classification_bootstrap(y_true, y_pred, sample_weight=w, n=70, seed=3),
+            classification_bootstrap(y_true, y_pred, n=70, seed=3),
+            classification_compare(y_true, y_pred, other, sample_weight=w, n=70, seed=3),
+            regression_bootstrap(y_true * 1.5, y_pred + 0.25, n=70, seed=3),
+        ]
+
+    whole = runs()
+    monkeypatch.setattr(resampling, "_BLOCK_CELLS", 3 * len(y_true))  # blocks of a few rows
+    assert all(_same(a, b) for a, b in zip(whole, runs(), strict=True))
 
 
 def test_compare_unions_the_classes_and_keeps_each_models_averages() -> None:
@@ -418,13 +574,12 @@ def _maps(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.array(draw(flat)).reshape(n, 2, 2) for _ in range(3))  # type: ignore[return-value]
 
 
-def _check_properties(bootstrap: Any, compare: Any, models: Any, data: Any, seed: int) -> None:
+def _check_properties(bootstrap: Any, compare: Any, resampled: Any, data: Any, seed: int) -> None:
     truth, a, b = data
     n, level = 20, 0.9
     first = bootstrap(truth, a, n=n, seed=seed, level=level)
     assert _same(first, bootstrap(truth, a, n=n, seed=seed, level=level))
-    (model,) = models(truth, a)
-    (reps,) = _replicates([model], n, seed, 12)
+    reps = resampled(truth, a, n, seed)
     for name, entry in _entries(first):
         assert metric_direction(name) in ("higher", "lower", "zero")
         if math.isnan(entry["low"]):
@@ -450,19 +605,20 @@ def _check_properties(bootstrap: Any, compare: Any, models: Any, data: Any, seed
 @_small
 @given(data=_labels(), seed=st.integers(0, 2**32))
 def test_classification_properties(data: Any, seed: int) -> None:
-    def models(t: Any, p: Any) -> Any:
-        return _classification_models(t, [("y_pred", p)], None, None)
+    def resampled(t: Any, p: Any, n: int, seed: int) -> Any:
+        (model,), groups = _classification_models(t, [("y_pred", p)], None, None)
+        return _classification_replicates([model], groups, n, seed)[0]
 
-    _check_properties(classification_bootstrap, classification_compare, models, data, seed)
+    _check_properties(classification_bootstrap, classification_compare, resampled, data, seed)
 
 
 @_small
 @given(data=_targets(), seed=st.integers(0, 2**32))
 def test_regression_properties(data: Any, seed: int) -> None:
-    def models(t: Any, p: Any) -> Any:
-        return _regression_models(t, [("y_pred", p)], None)
+    def resampled(t: Any, p: Any, n: int, seed: int) -> Any:
+        return _replicates(_regression_models(t, [("y_pred", p)], None), n, seed, 1)[0]
 
-    _check_properties(regression_bootstrap, regression_compare, models, data, seed)
+    _check_properties(regression_bootstrap, regression_compare, resampled, data, seed)
 
 
 @_small
@@ -474,10 +630,10 @@ def test_segmentation_properties(data: Any, seed: int) -> None:
     def comp(t: Any, a: Any, b: Any, **kw: Any) -> Any:
         return segmentation_compare(t, a, b, num_classes=3, **kw)
 
-    def models(t: Any, p: Any) -> Any:
-        return _segmentation_models(t, [("y_pred", p)], 3, None, "skip")
+    def resampled(t: Any, p: Any, n: int, seed: int) -> Any:
+        return _replicates(_segmentation_models(t, [("y_pred", p)], 3, None, "skip"), n, seed, 9)[0]
 
-    _check_properties(boot, comp, models, data, seed)
+    _check_properties(boot, comp, resampled, data, seed)
 
 
 def test_constant_resample_targets_follow_force_finite() -> None:
@@ -520,6 +676,37 @@ def test_tied_targets_and_zero_weights_equal_the_library(seed: int) -> None:
         }
         for key, value in expected.items():
             assert _close(reps[key][b], value), (b, key)
+
+
+def test_intervals_equal_one_interval_per_column() -> None:
+    rng = np.random.default_rng(3)
+    columns = [rng.normal(size=200) for _ in range(6)]
+    columns[1][::3] = np.nan  # NaN left out
+    columns[2][:] = np.nan  # no value: NaN interval
+    columns[3][:30] = np.inf  # infinite values: inf, or NaN between two of them
+    columns[4] = np.round(columns[4], 1)  # ties
+    for level in (0.5, 0.9, 0.95):
+        got = _intervals(columns, level)
+        expected = [resampling._interval(c, level) for c in columns]
+        assert _same(
+            {str(i): {"low": low, "high": high} for i, (low, high) in enumerate(got)},
+            {str(i): {"low": low, "high": high} for i, (low, high) in enumerate(expected)},
+        )
+    assert math.isnan(got[3][1])
+
+
+def test_class_indices_of_integer_labels_by_table_or_search() -> None:
+    classes = np.array([7, -3, 12, 0])
+    values = np.array([0, 12, -3, 7, 7, 0])
+    expected = [3, 2, 1, 0, 0, 3]
+    assert _class_indices(classes, values, "y").tolist() == expected  # lookup table
+    far = classes * 10**15  # too wide a range for a table: the sorted search
+    assert _class_indices(far, values * 10**15, "y").tolist() == expected
+    strings = classes.astype(str)
+    assert _class_indices(strings, values.astype(str), "y").tolist() == expected
+    for table, unknown in ((classes, [7, 5]), (far, [7 * 10**15, 1]), (strings, ["7", "x"])):
+        with pytest.raises(ValueError, match="y has labels not among"):
+            _class_indices(table, np.array(unknown), "y")
 
 
 def test_metric_directions() -> None:

@@ -1,21 +1,39 @@
 """Bootstrap confidence intervals and paired comparison for classification, regression
 and semantic segmentation.
 
-The scheme is that of :mod:`modelmetrics._analysis.bootstrap` (COCO detection): the
-items (samples; images for segmentation) are resampled with replacement ``n`` times, a
-resample being a vector ``w`` of multiplicities drawn by
-:func:`~modelmetrics._analysis.bootstrap.draw_weights` from
-``numpy.random.default_rng(seed)``, row after row, so a seed gives the same resamples
-whatever the block size. Nothing is evaluated again per resample: each model is reduced
-once to per-item columns and a resample is a weighted sum of them.
+All three are the nonparametric bootstrap: the items (samples; images for segmentation)
+are resampled with replacement ``n`` times, from ``numpy.random.default_rng(seed)``, row
+after row, so a seed gives the same resamples whatever the block size. Nothing is
+evaluated again per resample: each model is reduced once to per-item (or per-group)
+columns and a resample is a weighted sum of them.
 
-* classification: per class, the true positives, true and predicted totals (the
-  confusion matrix's diagonal and margins, all its exported metrics read), one weighted
-  ``numpy.bincount`` each per resample;
-* regression: weighted sums of the residuals and targets (their powers and absolute
-  values), one float64 ``(resamples, items) @ (items, columns)`` product per block;
-* semantic segmentation: per-image true-positive, predicted and target pixel counts per
-  class, summed per resample by the same product (exact integer counts).
+* classification: a resample's metrics depend only on its weighted confusion counts, so
+  the samples are grouped once by their joint key (true class, each model's predicted
+  class, and the sample weight if any; both models' for a comparison, which keeps the
+  resamples paired) and a resample draws the groups' counts directly: those of ``N``
+  draws with replacement are ``Multinomial(N, counts / N)``
+  (``numpy.random.Generator.multinomial``, about 0.1 µs per group; at most ``K**2``
+  groups for one model, ``K**3`` for two, without sample weights). Where the groups are
+  many (more than ``N / 16 + 64``: continuous sample weights), ``N`` sample indices are
+  drawn instead, the resamples of
+  :func:`~modelmetrics._analysis.bootstrap.draw_weights`. Per class, the true
+  positives, true and predicted totals (the confusion matrix's diagonal and margins,
+  all its exported metrics read) are then weighted ``numpy.bincount`` sums over the
+  distinct (true, predicted) cells;
+* regression: a resample is a vector ``w`` of multiplicities drawn by
+  :func:`~modelmetrics._analysis.bootstrap.draw_weights` (as COCO's ``bootstrap``); the
+  metrics come from weighted sums of the residuals and targets (their powers and
+  absolute values), one float64 ``(resamples, items) @ (items, columns)`` product per
+  block;
+* semantic segmentation: image multiplicities drawn by ``draw_weights``, and per-image
+  true-positive, predicted and target pixel counts per class, summed per resample by the
+  same product (exact integer counts).
+
+The group counts are the same bootstrap in distribution as the multiplicities (each
+resample is ``N`` samples drawn uniformly with replacement, a group's count the number
+drawn among its samples), but the multinomial draws for a seed are not those of
+``draw_weights``: with few groups, a seed gives other classification resamples than
+those of COCO's ``bootstrap``, regression and segmentation.
 
 Definition
     A resample's metric is the library's metric on the data set in which item ``i``
@@ -76,7 +94,9 @@ __all__ = [
 ]
 
 _Float64 = NDArray[np.float64]
-_Weights = NDArray[np.int32]
+# A block's resamples, one row each: item multiplicities (int32), or for classification
+# the weighted sums per cell of the group counts (float64).
+_Weights = NDArray[Any]
 # A resample block's metrics: headline names -> (B,), "per-class/<metric>" -> (B, K).
 _Replicates = dict[str, _Float64]
 
@@ -206,7 +226,7 @@ _BLOCK_CELLS = 1 << 22
 class _Model:
     """One model's full-data values and the function computing them per resample."""
 
-    n_items: int
+    n_items: int  # columns of a block's widest array: items, or classification's groups
     values: dict[str, float]
     classes: list[Any]  # per-class keys; empty without per-class results
     class_values: dict[str, _Float64]  # per-class metric -> (K,)
@@ -222,15 +242,32 @@ def _check_resampling(n: object, seed: object, level: object) -> tuple[int, int,
     return n_, seed_, level_
 
 
-def _replicates(models: Sequence[_Model], n: int, seed: int, width: int) -> list[_Replicates]:
-    """Each model's metrics on the same `n` resamples (drawn in blocks from `seed`)."""
+def _replicates(
+    models: Sequence[_Model],
+    n: int,
+    seed: int,
+    width: int,
+    draw: Callable[[np.random.Generator, int], _Weights] | None = None,
+    *,
+    max_rows: int | None = None,
+    share: int = 1,
+) -> list[_Replicates]:
+    """Each model's metrics on the same `n` resamples, drawn in blocks from `seed`.
+
+    ``draw(rng, rows)`` draws a block's resamples, row after row from `rng` (so the
+    blocks do not change them); by default the items' multiplicities (``draw_weights``).
+    A block has at most `max_rows` (default ``_BLOCK_ROWS``) resamples and ``1 / share``
+    of ``_BLOCK_CELLS`` resamples x items.
+    """
     n_items = models[0].n_items
-    rows = max(1, min(_BLOCK_ROWS, _BLOCK_CELLS // max(n_items, width, 1)))
+    cells = _BLOCK_CELLS // share // max(n_items, width, 1)
+    rows = max(1, min(_BLOCK_ROWS if max_rows is None else max_rows, cells))
     rng = np.random.default_rng(seed)
     parts: list[list[_Replicates]] = [[] for _ in models]
     done = 0
     while done < n:
-        weights = draw_weights(rng, min(rows, n - done), n_items)
+        size = min(rows, n - done)
+        weights = draw_weights(rng, size, n_items) if draw is None else draw(rng, size)
         # Degenerate resamples (no weight, overflowing sums) give NaN or inf on purpose.
         with np.errstate(all="ignore"):
             for part, model in zip(parts, models, strict=True):
@@ -244,16 +281,45 @@ def _interval(values: _Float64, level: float) -> tuple[float, float]:
         return interval(values, level)
 
 
+def _intervals(columns: Sequence[_Float64], level: float) -> list[tuple[float, float]]:
+    """:func:`_interval` of each column: the columns without NaN by one
+    ``numpy.quantile`` along the stacked columns (the same numbers as a call each)."""
+    stack = np.column_stack(columns)
+    whole = np.flatnonzero(~np.isnan(stack).any(axis=0))
+    with np.errstate(all="ignore"):  # an infinite resample value interpolates to NaN
+        quantiles = np.quantile(stack[:, whole], [(1.0 - level) / 2.0, (1.0 + level) / 2.0], axis=0)
+    lows, highs = quantiles.tolist()
+    bounds = {
+        j: (float(low), float(high))
+        for j, low, high in zip(whole.tolist(), lows, highs, strict=True)
+    }
+    # NaN is left out of the other columns, one at a time.
+    return [bounds.get(j) or _interval(stack[:, j], level) for j in range(stack.shape[1])]
+
+
+def _columns(model: _Model, reps: _Replicates) -> dict[tuple[str, int], _Float64]:
+    """The resampled values of each headline metric (key ``(name, -1)``) and per-class
+    metric (``(metric, k)``)."""
+    out = {(name, -1): reps[name] for name in model.values}
+    for k in range(len(model.classes)):
+        for metric in model.class_values:
+            out[metric, k] = reps[f"per-class/{metric}"][:, k]
+    return out
+
+
 def _bootstrap_result(model: _Model, reps: _Replicates, level: float) -> dict[str, Any]:
-    def entry(value: float, values: _Float64) -> dict[str, float]:
-        low, high = _interval(values, level)
+    columns = _columns(model, reps)
+    bounds = dict(zip(columns, _intervals(list(columns.values()), level), strict=True))
+
+    def entry(value: float, key: tuple[str, int]) -> dict[str, float]:
+        low, high = bounds[key]
         return {"value": float(value), "low": low, "high": high, "level": level}
 
-    out: dict[str, Any] = {name: entry(v, reps[name]) for name, v in model.values.items()}
+    out: dict[str, Any] = {name: entry(v, (name, -1)) for name, v in model.values.items()}
     if model.classes:
         out["per-class"] = {
             cls: {
-                metric: entry(values[k], reps[f"per-class/{metric}"][:, k])
+                metric: entry(values[k], (metric, k))
                 for metric, values in model.class_values.items()
             }
             for k, cls in enumerate(model.classes)
@@ -264,35 +330,34 @@ def _bootstrap_result(model: _Model, reps: _Replicates, level: float) -> dict[st
 def _compare_result(
     a: _Model, b: _Model, ra: _Replicates, rb: _Replicates, level: float
 ) -> dict[str, Any]:
-    def entry(metric: str, va: float, vb: float, xa: _Float64, xb: _Float64) -> dict[str, float]:
+    xa, xb = _columns(a, ra), _columns(b, rb)
+    with np.errstate(all="ignore"):
+        diffs = {key: xb[key] - xa[key] for key in xa}
+    bounds = dict(zip(diffs, _intervals(list(diffs.values()), level), strict=True))
+
+    def entry(va: float, vb: float, key: tuple[str, int]) -> dict[str, float]:
+        diff = diffs[key]
         with np.errstate(all="ignore"):
-            diff = xb - xa
             defined = ~np.isnan(diff)
-            direction = metric_direction(metric)
+            direction = metric_direction(key[0])
             if direction == "higher":
                 better = diff > 0
             elif direction == "lower":
                 better = diff < 0
             else:
-                better = np.abs(xb) < np.abs(xa)
+                better = np.abs(xb[key]) < np.abs(xa[key])
             delta = float(vb) - float(va)
-        low, high = _interval(diff, level)
+        low, high = bounds[key]
         p_better = float(np.mean(better[defined])) if defined.any() else math.nan
         return {"delta": delta, "low": low, "high": high, "p_better": p_better}
 
     out: dict[str, Any] = {
-        name: entry(name, a.values[name], b.values[name], ra[name], rb[name]) for name in a.values
+        name: entry(a.values[name], b.values[name], (name, -1)) for name in a.values
     }
     if a.classes:
         out["per-class"] = {
             cls: {
-                metric: entry(
-                    metric,
-                    a.class_values[metric][k],
-                    b.class_values[metric][k],
-                    ra[f"per-class/{metric}"][:, k],
-                    rb[f"per-class/{metric}"][:, k],
-                )
+                metric: entry(a.class_values[metric][k], b.class_values[metric][k], (metric, k))
                 for metric in a.class_values
             }
             for k, cls in enumerate(a.classes)
@@ -369,6 +434,17 @@ def _predicted(
 
 def _class_indices(classes: NDArray[Any], values: NDArray[Any], name: str) -> NDArray[np.intp]:
     """Position of each of `values` in `classes` (any order)."""
+    if classes.dtype.kind in "iu" and values.dtype.kind in "iu" and classes.size and values.size:
+        # Integer labels of a small range (the usual case): a lookup table, O(N).
+        low = min(int(classes.min()), int(values.min()))
+        high = max(int(classes.max()), int(values.max()))
+        if low > -(1 << 62) and high < 1 << 62 and high - low <= 4 * values.size + (1 << 16):
+            table = np.full(high - low + 1, -1, dtype=np.intp)
+            table[classes.astype(np.int64) - low] = np.arange(classes.size)
+            found: NDArray[np.intp] = table[values.astype(np.int64) - low]
+            if found.min() < 0:
+                raise ValueError(f"{name} has labels not among the classes {classes.tolist()}")
+            return found
     order = np.argsort(classes, kind="stable")
     pos = np.minimum(np.searchsorted(classes[order], values), len(classes) - 1)
     idx: NDArray[np.intp] = order[pos]
@@ -417,12 +493,158 @@ def _classification_scores(
     return out
 
 
+# Multinomial draws cost about 0.1 µs per group and resample, N uniform sample indices
+# about 6 ns per sample plus a few µs: the group counts are drawn from the multinomial
+# up to N / 16 + 64 groups, from the sample indices beyond.
+_MULTINOMIAL_RATIO = 16
+_MULTINOMIAL_EXTRA = 64
+# Keys below 4 N + 65536 are counted by a bincount (O(N + keys)), larger ones sorted.
+_BINCOUNT_SLACK = 1 << 16
+# Classification blocks: up to 1024 resamples (their per-block cost is mostly fixed), in
+# a quarter of _BLOCK_CELLS (a block holds a few (resamples, groups) 8-byte arrays).
+_GROUP_BLOCK_ROWS = 1024
+_GROUP_BLOCK_SHARE = 4
+
+
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """The samples grouped by their joint key, the resamples drawn as group counts.
+
+    A cell is a distinct (true class, each model's predicted class) of the samples, a
+    group a distinct (cell, sample weight): a classification resample's metrics depend
+    only on its weighted sum per cell, the group counts times their weights. Without
+    multinomial draws (too many groups) the groups are the samples themselves and a
+    resample's counts their multiplicities (``draw_weights``).
+    """
+
+    n_samples: int
+    true: NDArray[np.intp]  # (C,) class index of y_true, per cell
+    preds: tuple[NDArray[np.intp], ...]  # (C,) class index predicted, per model and cell
+    cell: NDArray[np.intp]  # (G,) cell of each group
+    weight: NDArray[Any] | None  # (G,) sample weight of each group; None without
+    count: NDArray[np.int64]  # (G,) samples per group, the largest last (multinomial)
+    multinomial: bool  # group counts from the multinomial, else the samples' indices
+
+    @property
+    def width(self) -> int:
+        """Columns of a block's widest array: groups (multinomial) or cells."""
+        return len(self.count) if self.multinomial else len(self.true)
+
+    def counts(self, rng: np.random.Generator, rows: int) -> NDArray[np.int64]:
+        """`rows` resamples' group counts, shape (rows, G), row after row from `rng`."""
+        if self.multinomial:
+            # numpy draws the rows in turn (size=rows equals row-by-row calls), each
+            # group's count a binomial of the rest, the last group taking the
+            # remainder: it checks only that pvals[:-1] sum to at most 1 + 1e-12.
+            # With the largest group last they sum to 1 - max / N, short of 1 by far
+            # more than their rounding (half an ulp per count / N).
+            drawn: NDArray[np.int64] = rng.multinomial(
+                self.n_samples, self.count / self.n_samples, size=rows
+            )
+            return drawn
+        return draw_weights(rng, rows, self.n_samples).astype(np.int64)
+
+    def draw(self, rng: np.random.Generator, rows: int) -> _Float64:
+        """`rows` resamples' weighted sums per cell, shape (rows, C): those of
+        :meth:`counts` (the same draws from `rng`)."""
+        n_cells = len(self.true)
+        if self.multinomial:
+            counts = self.counts(rng, rows)
+            if self.weight is None:  # the groups are the cells
+                return counts.astype(np.float64)
+            return _row_sums(self.cell, counts * self.weight, n_cells)
+        out = np.empty((rows, n_cells))
+        n = self.n_samples
+        for b in range(rows):  # draw_weights' indices, summed per cell
+            drawn = rng.integers(0, n, n)
+            weights = None if self.weight is None else self.weight[drawn]
+            out[b] = np.bincount(self.cell[drawn], weights, minlength=n_cells)
+        return out
+
+
+def _row_sums(index: NDArray[np.intp], values: NDArray[Any], size: int) -> _Float64:
+    """Per row of `values` (B, M), its sums by `index` (M,) into `size` bins: one
+    ``numpy.bincount`` for the block, row ``b``'s bins offset by ``b * size``."""
+    rows = len(values)
+    flat = (np.arange(rows)[:, None] * size + index).reshape(-1)
+    sums = np.bincount(flat, values.reshape(-1), minlength=rows * size)  # float64
+    return np.asarray(sums, dtype=np.float64).reshape(rows, size)
+
+
+def _joint_key(
+    columns: Sequence[NDArray[np.intp]], sizes: Sequence[int]
+) -> tuple[NDArray[np.int64], int]:
+    """A key per sample, equal for equal rows of `columns` (each in ``range(size)``),
+    and a bound on the keys. Past int64 the key so far is first replaced by its rank."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    n_keys = 1
+    for column, size in zip(columns, sizes, strict=True):
+        if n_keys * size >= 1 << 62:
+            _, key = np.unique(key, return_inverse=True)
+            key, n_keys = key.reshape(-1).astype(np.int64), int(key.max()) + 1
+        key = key * size + column
+        n_keys *= size
+    return key, n_keys
+
+
+def _distinct(
+    key: NDArray[np.int64], n_keys: int
+) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
+    """The distinct keys (in increasing order): each one's count, a sample holding it,
+    and each sample's position among them."""
+    n = len(key)
+    if n_keys <= 4 * n + _BINCOUNT_SLACK:
+        counts = np.bincount(key, minlength=n_keys)
+        present = np.flatnonzero(counts)
+        position = np.zeros(n_keys, dtype=np.intp)
+        position[present] = np.arange(len(present))
+        inverse = position[key]
+        # Any sample of a key will do: its columns are the key's.
+        holder = np.empty(len(present), dtype=np.intp)
+        holder[inverse] = np.arange(n)
+        return counts[present].astype(np.int64), holder, inverse
+    _, holder, inverse, count = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    return count.astype(np.int64), holder, inverse.reshape(-1)
+
+
+def _classification_groups(
+    t_idx: NDArray[np.intp],
+    p_idx: Sequence[NDArray[np.intp]],
+    n_classes: int,
+    sample_weight: NDArray[Any] | None,
+) -> _Groups:
+    """The samples' cells and groups (see :class:`_Groups`)."""
+    n = len(t_idx)
+    key, n_keys = _joint_key([t_idx, *p_idx], [n_classes] * (1 + len(p_idx)))
+    count, holder, cell = _distinct(key, n_keys)
+    true, preds = t_idx[holder], tuple(p[holder] for p in p_idx)
+    if sample_weight is None:
+        group_cell, weight = np.arange(len(count)), None
+    else:
+        values, w_idx = np.unique(sample_weight, return_inverse=True)
+        key, n_keys = _joint_key([cell, w_idx.reshape(-1)], [len(count), len(values)])
+        count, holder, _ = _distinct(key, n_keys)
+        group_cell, weight = cell[holder], values[w_idx.reshape(-1)[holder]]
+    if _MULTINOMIAL_RATIO * len(count) > n + _MULTINOMIAL_RATIO * _MULTINOMIAL_EXTRA:
+        # Too many groups: the samples are drawn (the groups are the samples).
+        return _Groups(n, true, preds, cell, sample_weight, np.ones(n, np.int64), False)
+    order = np.argsort(count, kind="stable")  # the largest last
+    if weight is None:  # the groups are the cells: reorder the cells
+        true, preds = true[order], tuple(p[order] for p in preds)
+    else:
+        group_cell, weight = group_cell[order], weight[order]
+    return _Groups(n, true, preds, group_cell, weight, count[order], True)
+
+
 def _classification_models(
     y_true: ArrayLike,
     predictions: Sequence[tuple[str, ArrayLike]],
     labels: ArrayLike | None,
     sample_weight: ArrayLike | None,
-) -> list[_Model]:
+) -> tuple[list[_Model], _Groups]:
+    """Each model and the samples' groups, whose count rows are its resamples."""
     from modelmetrics.classification import classification_metrics
 
     t = _labels_1d("y_true", as_array("y_true", y_true))
@@ -448,10 +670,15 @@ def _classification_models(
         if not np.array_equal(classes, m.labels):
             classes = np.union1d(classes, m.labels)
     K = len(classes)
-    t_idx = _class_indices(classes, t, "y_true")
+    groups = _classification_groups(
+        _class_indices(classes, t, "y_true"),
+        [_class_indices(classes, p, name) for name, p, _ in preds],
+        K,
+        weights,
+    )
     keys = classes.tolist()
     models = []
-    for (name, p, _), m in zip(preds, metrics, strict=True):
+    for (name, _, _), m, p_idx in zip(preds, metrics, groups.preds, strict=True):
         own = np.zeros(K, dtype=bool)
         own[_class_indices(classes, m.labels, name)] = True
         values = {"accuracy": m.accuracy, "balanced-accuracy": m.balanced_accuracy}
@@ -465,40 +692,42 @@ def _classification_models(
         mine = _class_indices(classes, m.labels, name)
         for metric, per_class in (("precision", m.precision), ("recall", m.recall), ("f1", m.f1)):
             class_values[metric][mine] = per_class
-        p_idx = _class_indices(classes, p, name)
         models.append(
             _Model(
-                n_items=len(t),
+                n_items=groups.width,
                 values={k: float(values[k]) for k in CLASSIFICATION_METRICS},
                 classes=keys,
                 class_values=class_values,
-                replicate=_classification_replicate(t_idx, p_idx, weights, own),
+                replicate=_classification_replicate(groups.true, p_idx, own),
             )
         )
-    return models
+    return models, groups
 
 
 def _classification_replicate(
-    t_idx: NDArray[np.intp],
-    p_idx: NDArray[np.intp],
-    sample_weight: NDArray[Any] | None,
-    own: NDArray[np.bool_],
+    t_idx: NDArray[np.intp], p_idx: NDArray[np.intp], own: NDArray[np.bool_]
 ) -> Callable[[_Weights], _Replicates]:
+    """The metrics of a block of resamples' weighted sums per cell (B, C), the cells'
+    classes `t_idx` and `p_idx`."""
     K = len(own)
     hit = t_idx == p_idx
     t_hit = t_idx[hit]
 
-    def replicate(weights: _Weights) -> _Replicates:
-        B = len(weights)
-        tp, true, pred = (np.empty((B, K)) for _ in range(3))
-        for b in range(B):  # one bincount per resample and sum, over every sample at once
-            w = weights[b] if sample_weight is None else weights[b] * sample_weight
-            tp[b] = np.bincount(t_hit, w[hit], minlength=K)
-            true[b] = np.bincount(t_idx, w, minlength=K)
-            pred[b] = np.bincount(p_idx, w, minlength=K)
-        return _classification_scores(tp, true, pred, own)
+    def replicate(sums: _Weights) -> _Replicates:
+        tp = _row_sums(t_hit, sums[:, hit], K)
+        return _classification_scores(tp, _row_sums(t_idx, sums, K), _row_sums(p_idx, sums, K), own)
 
     return replicate
+
+
+def _classification_replicates(
+    models: Sequence[_Model], groups: _Groups, n: int, seed: int
+) -> list[_Replicates]:
+    """Each model's metrics on the same `n` resamples of `groups` (drawn from `seed`)."""
+    return _replicates(
+        models, n, seed, len(models[0].classes), groups.draw,
+        max_rows=_GROUP_BLOCK_ROWS, share=_GROUP_BLOCK_SHARE,
+    )  # fmt: skip
 
 
 def classification_bootstrap(
@@ -514,8 +743,10 @@ def classification_bootstrap(
     """Bootstrap confidence intervals of the classification metrics.
 
     The samples are resampled with replacement `n` times; each resample's metrics come
-    from its per-class sums (one weighted bincount per resample), with the classes of
-    the full data.
+    from its per-class sums, with the classes of the full data. The samples are grouped
+    once by (true class, predicted class, sample weight) and a resample draws the
+    groups' counts (multinomial), so its cost grows with the number of groups (at most
+    ``n_classes**2`` without sample weights), not with the number of samples.
 
     Parameters
     ----------
@@ -532,7 +763,11 @@ def classification_bootstrap(
     n : int, default=1000
         Number of resamples (at most 1,000,000).
     seed : int, default=0
-        Seed of the ``numpy.random.Generator`` drawing the resamples.
+        Seed of the ``numpy.random.Generator`` drawing the resamples. For the same
+        seed the draws differ from those of COCO's
+        :func:`~modelmetrics.analysis.bootstrap`, :func:`regression_bootstrap` and
+        :func:`segmentation_bootstrap` (group counts, not sample multiplicities),
+        unless the groups outnumber ``n_samples / 16 + 64`` (see Notes).
     level : float, default=0.95
         Coverage of the percentile intervals, in (0, 1).
 
@@ -567,6 +802,13 @@ def classification_bootstrap(
     macro averages, with ``zero_division=0``). A resample without weight (only
     zero-weight samples drawn) has no metric and is left out.
 
+    Only the number of draws from each group of identical (true, predicted, weight)
+    samples enters the metrics, and ``N`` draws with replacement put
+    ``Multinomial(N, counts / N)`` draws in the groups: these counts are drawn
+    directly (``numpy.random.Generator.multinomial``), the same bootstrap in
+    distribution as drawing ``N`` sample indices. With more than ``N / 16 + 64``
+    groups (many distinct sample weights) the ``N`` indices are drawn instead.
+
     Examples
     --------
     >>> from modelmetrics.analysis import classification_bootstrap
@@ -579,8 +821,8 @@ def classification_bootstrap(
     ['f1', 'precision', 'recall']
     """
     n, seed, level = _check_resampling(n, seed, level)
-    (model,) = _classification_models(y_true, [("y_pred", y_pred)], labels, sample_weight)
-    (reps,) = _replicates([model], n, seed, len(model.classes))
+    (model,), groups = _classification_models(y_true, [("y_pred", y_pred)], labels, sample_weight)
+    (reps,) = _classification_replicates([model], groups, n, seed)
     return _bootstrap_result(model, reps, level)
 
 
@@ -599,7 +841,9 @@ def classification_compare(
     metric's difference (B minus A).
 
     Both models are scored on the same `n` resamples of the samples (see
-    :func:`classification_bootstrap`), so the interval is that of the difference.
+    :func:`classification_bootstrap`), so the interval is that of the difference: the
+    samples are grouped by their true class and both models' predicted classes (and
+    sample weight), at most ``n_classes**3`` groups, whose counts a resample draws.
 
     Parameters
     ----------
@@ -615,7 +859,9 @@ def classification_compare(
     n : int, default=1000
         Number of resamples (at most 1,000,000).
     seed : int, default=0
-        Seed of the resampling (the same draws for both models).
+        Seed of the resampling (the same draws for both models). As for
+        :func:`classification_bootstrap`, the draws differ from those of COCO's
+        :func:`~modelmetrics.analysis.compare` for the same seed.
     level : float, default=0.95
         Coverage of the percentile interval of the difference, in (0, 1).
 
@@ -648,10 +894,10 @@ def classification_compare(
     (0.375, True)
     """
     n, seed, level = _check_resampling(n, seed, level)
-    a, b = _classification_models(
+    (a, b), groups = _classification_models(
         y_true, [("y_pred_a", y_pred_a), ("y_pred_b", y_pred_b)], labels, sample_weight
     )
-    ra, rb = _replicates([a, b], n, seed, len(a.classes))
+    ra, rb = _classification_replicates([a, b], groups, n, seed)
     return _compare_result(a, b, ra, rb, level)
 
 
