@@ -24,9 +24,9 @@ weights (no matching again), from COCO data, a ``COCOeval`` or merged
 
 :func:`classification_bootstrap`, :func:`regression_bootstrap` and
 :func:`segmentation_bootstrap` give the intervals for the other model types (resampling
-samples, or images for semantic segmentation; each resample's metrics from weighted
-counts: of (true, predicted) cells for classification, per item otherwise), :func:`classification_compare`, :func:`regression_compare` and
-:func:`segmentation_compare` the paired comparisons; :func:`metric_direction` and
+samples, or images for semantic segmentation; a resample's metrics from weighted counts:
+per (true, predicted) cell for classification, per item otherwise), and the three
+``*_compare`` the paired comparisons; :func:`metric_direction` and
 :func:`metric_is_higher_better` say which way each metric name is better.
 
 :func:`image_diagnostics` gives per-image detection counts (pycocotools' ``evalImgs``),
