@@ -425,7 +425,7 @@ class COCO:
         segm_areas = segm_boxes = segm_masks = None
         from_file = isinstance(resFile, str | os.PathLike)
         completed = False
-        no_box = bool(anns) and ("bbox" not in anns[0] or anns[0]["bbox"] == [])
+        no_box = bool(anns) and ("bbox" not in anns[0] or _empty_box(anns[0]["bbox"]))
         if no_box and "segmentation" not in anns[0] and "keypoints" in anns[0]:
             if "caption" in anns[0]:
                 raise ValueError("caption results are not supported (annotation 0 has one)")
@@ -747,6 +747,14 @@ def annotation_columns(coco: COCO, *, boxes: bool = True) -> AnnotationColumns:
     return cols
 
 
+def _empty_box(value: Any) -> bool:
+    """pycocotools' ``ann["bbox"] == []``, also for the numpy boxes its own ``loadRes``
+    leaves in completed results (where numpy 2 makes that comparison raise)."""
+    if isinstance(value, np.ndarray):
+        return value.size == 0
+    return bool(value == [])
+
+
 def image_records(coco: COCO) -> dict[Any, Any]:
     """``coco.imgs`` without building the whole index: for a ground truth still in its
     file only the images list is parsed (not the annotations)."""
@@ -902,7 +910,7 @@ def _keypoints_branch(first: Any) -> bool:
     """Whether loadRes takes its keypoints branch for results starting with `first`."""
     if not isinstance(first, dict) or "caption" in first:
         return False
-    no_box = "bbox" not in first or first["bbox"] == []
+    no_box = "bbox" not in first or _empty_box(first["bbox"])
     return no_box and "segmentation" not in first and "keypoints" in first
 
 
