@@ -33,7 +33,7 @@ def _weighted(
     ev = COCOeval(coco, coco.loadRes(copy.deepcopy(results)), "bbox")
     ev.evaluate()
     sample = boot.sample_of_evaluation(evaluation_of(ev))
-    layout = boot._layout(sample)
+    layout = boot.metric_layout(sample)
     weights = np.array([[w[i] for i in sample.image_ids.tolist()]], np.int32)
     got = boot._resample_metrics(sample, layout, weights, 1)
     out = {key: float(v[0]) for key, v in got.items() if "/" not in key}

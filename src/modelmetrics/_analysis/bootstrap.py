@@ -60,13 +60,19 @@ from modelmetrics._detection.evaluate import Evaluation
 
 __all__ = [
     "CocoSample",
+    "MetricLayout",
     "SampleColumns",
     "bootstrap",
+    "coco_of",
     "columns_of_evaluation",
     "compare",
     "curves_of_columns",
+    "detections_of",
     "draw_weights",
+    "full_values",
     "interval",
+    "mean_defined",
+    "metric_layout",
     "sample_of_columns",
 ]
 
@@ -293,7 +299,9 @@ def sample_of_accumulator(acc: COCOevalAccumulator) -> CocoSample:
 # -- inputs ------------------------------------------------------------------------------
 
 
-def _coco(value: Any, name: str) -> COCO:
+def coco_of(value: Any, name: str) -> COCO:
+    """Ground truth as our ``COCO``: ours as it is, a path or dict read, pycocotools'
+    object through its dataset (a TypeError naming `name` otherwise)."""
     if isinstance(value, COCO):
         return value
     if isinstance(value, str | os.PathLike | dict):
@@ -312,7 +320,10 @@ def _load(gt: COCO, results: Any, name: str) -> COCO:
         raise ValueError(f"{name}: {error}") from None
 
 
-def _detections(gt: COCO, value: Any, name: str) -> COCO:
+def detections_of(gt: COCO, value: Any, name: str) -> COCO:
+    """Detections of `gt` as our ``COCO``: ours as it is, a results path or list loaded
+    with ``gt.loadRes``; checked to be on `gt`'s images with finite scores (errors name
+    `name`)."""
     if isinstance(value, COCO | str | os.PathLike | list):
         if isinstance(value, COCO):
             dt = value
@@ -382,14 +393,14 @@ def _check_common(iou_type: str, n: int, seed: int, level: float) -> tuple[int, 
 # -- metrics -----------------------------------------------------------------------------
 
 
-def _mean_defined(values: NDArray[np.float64]) -> float:
+def mean_defined(values: NDArray[np.float64]) -> float:
     """pycocotools' summary: the mean of entries > -1, NaN when there are none."""
     defined = values[values > -1]
     return math.nan if len(defined) == 0 else float(np.mean(defined))
 
 
 @dataclass(frozen=True)
-class _Layout:
+class MetricLayout:
     """Where each metric reads: (kind, iou index or None, area index, maxDets index)."""
 
     heads: dict[str, tuple[str, int | None, int, int]]
@@ -397,7 +408,8 @@ class _Layout:
     iou50: int | None
 
 
-def _layout(sample: CocoSample) -> _Layout:
+def metric_layout(sample: CocoSample) -> MetricLayout:
+    """The export's headline metrics (and per-class AP) for `sample`'s parameters."""
     labels = sample.area_labels
     all_area = labels.index("all") if "all" in labels else 0
     m_last = len(sample.max_detections) - 1
@@ -419,25 +431,25 @@ def _layout(sample: CocoSample) -> _Layout:
     for a, label in enumerate(labels):
         if a != all_area:
             heads[f"mar-{label}"] = ("ar", None, a, m_last)
-    return _Layout(heads=heads, all_area=all_area, iou50=iou_at(0.5))
+    return MetricLayout(heads=heads, all_area=all_area, iou50=iou_at(0.5))
 
 
-def _values(sample: CocoSample, layout: _Layout) -> dict[str, Any]:
+def full_values(sample: CocoSample, layout: MetricLayout) -> dict[str, Any]:
     """The full-data metrics, as pycocotools' ``summarize`` computes them."""
     precision, recall = sample.curves.precision, sample.curves.recall
     out: dict[str, Any] = {}
     for name, (kind, t, a, m) in layout.heads.items():
         ts = slice(None) if t is None else slice(t, t + 1)
         if kind == "ap":
-            out[name] = _mean_defined(precision[ts, :, :, a, m])
+            out[name] = mean_defined(precision[ts, :, :, a, m])
         else:
-            out[name] = _mean_defined(recall[ts, :, a, m])
+            out[name] = mean_defined(recall[ts, :, a, m])
     a, m = layout.all_area, len(sample.max_detections) - 1
     per_class: dict[Any, dict[str, float]] = {}
     for k, cat in enumerate(sample.category_ids):
-        entry = {"ap": _mean_defined(precision[:, :, k, a, m])}
+        entry = {"ap": mean_defined(precision[:, :, k, a, m])}
         if layout.iou50 is not None:
-            entry["ap50"] = _mean_defined(precision[layout.iou50, :, k, a, m])
+            entry["ap50"] = mean_defined(precision[layout.iou50, :, k, a, m])
         per_class[cat] = entry
     out["per-class"] = per_class
     return out
@@ -453,7 +465,7 @@ def _nanmean(values: NDArray[np.float64], axis: tuple[int, ...]) -> NDArray[np.f
 
 
 def _resample_metrics(
-    sample: CocoSample, layout: _Layout, weights: NDArray[np.int32], n_threads: int
+    sample: CocoSample, layout: MetricLayout, weights: NDArray[np.int32], n_threads: int
 ) -> dict[str, NDArray[np.float64]]:
     """Every metric on each resample (rows of `weights`); per class under ``"ap/<k>"``."""
     B = len(weights)
@@ -499,9 +511,9 @@ def draw_weights(rng: np.random.Generator, n_res: int, n_images: int) -> NDArray
 
 def _run(
     samples: Sequence[CocoSample], n: int, seed: int
-) -> tuple[_Layout, list[dict[str, NDArray[np.float64]]]]:
+) -> tuple[MetricLayout, list[dict[str, NDArray[np.float64]]]]:
     """Each sample's metrics on the same `n` resamples."""
-    layout = _layout(samples[0])
+    layout = metric_layout(samples[0])
     rng = np.random.default_rng(seed)
     n_threads = get_num_threads()
     n_images = samples[0].n_images
@@ -539,7 +551,7 @@ def _with_classes(
 def bootstrap_samples(sample: CocoSample, n: int, seed: int, level: float) -> dict[str, Any]:
     """:func:`bootstrap` of an evaluated state."""
     layout, (metrics,) = _run([sample], n, seed)
-    values = _values(sample, layout)
+    values = full_values(sample, layout)
 
     def entry(metric: str, key: str) -> dict[str, float]:
         value = (
@@ -569,7 +581,7 @@ def compare_samples(
     if not same:
         raise ValueError(f"{name_b}: its categories or evaluation parameters differ")
     layout, (ma, mb) = _run([a, b], n, seed)
-    va, vb = _values(a, layout), _values(b, layout)
+    va, vb = full_values(a, layout), full_values(b, layout)
 
     def value_of(values: dict[str, Any], metric: str, key: str) -> float:
         if "/" not in key:
@@ -680,8 +692,8 @@ def bootstrap(
     else:
         if cocoDt is None:
             raise TypeError("cocoDt is required (detections) unless cocoGt is evaluated")
-        gt = _coco(cocoGt, "cocoGt")
-        sample = _evaluate(gt, _detections(gt, cocoDt, "cocoDt"), iou_type)
+        gt = coco_of(cocoGt, "cocoGt")
+        sample = _evaluate(gt, detections_of(gt, cocoDt, "cocoDt"), iou_type)
     return bootstrap_samples(sample, n, seed, level)
 
 
@@ -754,9 +766,9 @@ def compare(
     if a is None or b is None:
         if cocoGt is None:
             raise TypeError("cocoGt is required unless both models are evaluated states")
-        gt = _coco(cocoGt, "cocoGt")
+        gt = coco_of(cocoGt, "cocoGt")
         if a is None:
-            a = _evaluate(gt, _detections(gt, cocoDt_a, "cocoDt_a"), iou_type)
+            a = _evaluate(gt, detections_of(gt, cocoDt_a, "cocoDt_a"), iou_type)
         if b is None:
-            b = _evaluate(gt, _detections(gt, cocoDt_b, "cocoDt_b"), iou_type)
+            b = _evaluate(gt, detections_of(gt, cocoDt_b, "cocoDt_b"), iou_type)
     return compare_samples(a, b, n, seed, level)

@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from modelmetrics import _kernels
-from modelmetrics._analysis.bootstrap import _coco
+from modelmetrics._analysis.bootstrap import coco_of
 from modelmetrics._analysis.calibration import _classification_columns
 from modelmetrics._analysis.tide import _is_cocoeval, _plain
 from modelmetrics._coco.api import COCO, annotation_columns, annotation_masks
@@ -311,7 +311,7 @@ def _our_cocoeval(value: Any) -> COCOeval:
     usable = isinstance(value, COCOeval)
     if usable and isinstance(value.cocoGt, COCO) and isinstance(value.cocoDt, COCO):
         return value  # type: ignore[no-any-return]
-    gt = _coco(value.cocoGt, "cocoGt.cocoGt")
+    gt = coco_of(value.cocoGt, "cocoGt.cocoGt")
     if not isinstance(getattr(value.cocoDt, "dataset", None), dict):
         raise TypeError("cocoGt.cocoDt must be a COCO object (cocoGt.loadRes(...))")
     results = [_plain(ann) for ann in value.cocoDt.dataset.get("annotations", [])]

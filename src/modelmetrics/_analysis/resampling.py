@@ -85,12 +85,14 @@ __all__ = [
     "Direction",
     "classification_bootstrap",
     "classification_compare",
+    "compare_models",
     "metric_direction",
     "metric_is_higher_better",
     "regression_bootstrap",
     "regression_compare",
     "segmentation_bootstrap",
     "segmentation_compare",
+    "segmentation_model",
 ]
 
 _Float64 = NDArray[np.float64]
@@ -1313,15 +1315,9 @@ def _segmentation_models(
     ignore_index: int | None,
     absent: str,
 ) -> list[_Model]:
-    from modelmetrics._semantic.metrics import _metrics
-
     c = check_int("num_classes", num_classes, low=1, high=_MAX_CLASSES)
     ignore = check_int("ignore_index", ignore_index, low=-(2**63), high=2**63 - 1, allow_none=True)
     absent = check_option("absent", absent, _ABSENT)
-    # An in-range ignore_index has no target pixels: left out of every mean (the library).
-    taking_part = np.ones(c, dtype=bool)
-    if ignore is not None and 0 <= ignore < c:
-        taking_part[ignore] = False
     models = []
     n_images = None
     for name, value in predictions:
@@ -1329,37 +1325,65 @@ def _segmentation_models(
         if n_images is not None and per_image.shape[0] != n_images:
             raise ValueError(f"{name} has {per_image.shape[0]} images, the first model {n_images}")
         n_images = per_image.shape[0]
-        m = _metrics(
-            ext[:c, :c].copy(),
-            int(ext[c].sum()),
-            None,
-            ignore_index=ignore,
-            absent=absent,
-            class_names=None,
-        )
-        values = {
-            "mean-iou": m.mean_iou,
-            "frequency-weighted-iou": m.frequency_weighted_iou,
-            "pixel-accuracy": m.pixel_accuracy,
-            "mean-class-accuracy": m.mean_class_accuracy,
-            "mean-dice": m.mean_dice,
-            "mean-precision": m.mean_precision,
-        }
         models.append(
-            _Model(
-                n_items=n_images,
-                values={k: float(values[k]) for k in SEGMENTATION_METRICS},
+            segmentation_model(
+                ext[:c, :c].copy(),
+                per_image,
+                int(ext[c].sum()),
+                ignore_index=ignore,
+                absent=absent,
                 classes=list(range(c)),
-                class_values={
-                    "iou": m.iou,
-                    "dice": m.dice,
-                    "precision": m.precision,
-                    "recall": m.recall,
-                },
-                replicate=_segmentation_replicate(per_image, taking_part, absent),
             )
         )
     return models
+
+
+def segmentation_model(
+    confusion: NDArray[np.int64],
+    per_image: NDArray[np.int64],
+    n_ignored: int,
+    *,
+    ignore_index: int | None,
+    absent: str,
+    classes: list[Any],
+) -> _Model:
+    """A semantic-segmentation model to resample, from its counts: the full-data
+    `confusion` matrix (C, C), each image's (true, predicted, intersection) pixel counts
+    per class `per_image` (n_images, 3, C) and the pixels left out by `ignore_index`:
+    what :func:`segmentation_bootstrap` builds from label maps, and what a report's
+    per-image state holds (checked by its reader)."""
+    from modelmetrics._semantic.metrics import _metrics
+
+    c = confusion.shape[0]
+    # An in-range ignore_index has no target pixels: left out of every mean (the library).
+    taking_part = np.ones(c, dtype=bool)
+    if ignore_index is not None and 0 <= ignore_index < c:
+        taking_part[ignore_index] = False
+    m = _metrics(
+        confusion, n_ignored, None, ignore_index=ignore_index, absent=absent, class_names=None
+    )
+    values = {
+        "mean-iou": m.mean_iou,
+        "frequency-weighted-iou": m.frequency_weighted_iou,
+        "pixel-accuracy": m.pixel_accuracy,
+        "mean-class-accuracy": m.mean_class_accuracy,
+        "mean-dice": m.mean_dice,
+        "mean-precision": m.mean_precision,
+    }
+    return _Model(
+        n_items=len(per_image),
+        values={k: float(values[k]) for k in SEGMENTATION_METRICS},
+        classes=classes,
+        class_values={"iou": m.iou, "dice": m.dice, "precision": m.precision, "recall": m.recall},
+        replicate=_segmentation_replicate(per_image, taking_part, absent),
+    )
+
+
+def compare_models(a: _Model, b: _Model, n: int, seed: int, level: float) -> dict[str, Any]:
+    """The paired comparison (B minus A) of two semantic-segmentation models built on the
+    same images."""
+    ra, rb = _replicates([a, b], n, seed, 3 * len(a.classes))
+    return _compare_result(a, b, ra, rb, level)
 
 
 def _segmentation_replicate(
@@ -1533,5 +1557,4 @@ def segmentation_compare(
     a, b = _segmentation_models(
         y_true, [("y_pred_a", y_pred_a), ("y_pred_b", y_pred_b)], num_classes, ignore_index, absent
     )
-    ra, rb = _replicates([a, b], n, seed, 3 * len(a.classes))
-    return _compare_result(a, b, ra, rb, level)
+    return compare_models(a, b, n, seed, level)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from modelmetrics._analysis.bootstrap import _coco, _detections, _mean_defined
+from modelmetrics._analysis.bootstrap import coco_of, detections_of, mean_defined
 from modelmetrics._coco.api import COCO, annotation_columns, annotation_masks, image_records
 from modelmetrics._coco.eval import COCOeval, evaluation_of, settings_from_params
 from modelmetrics._core.checks import check_option
@@ -232,8 +232,8 @@ def _evaluated(cocoGt: Any, cocoDt: Any, iou_type: str, *, match: bool) -> COCOe
         return cocoGt
     if cocoDt is None:
         raise TypeError("cocoDt is required (detections) unless cocoGt is a COCOeval")
-    gt = _coco(cocoGt, "cocoGt")
-    ev = COCOeval(gt, _detections(gt, cocoDt, "cocoDt"), iou_type)
+    gt = coco_of(cocoGt, "cocoGt")
+    ev = COCOeval(gt, detections_of(gt, cocoDt, "cocoDt"), iou_type)
     if match:
         ev.evaluate()
     return ev
@@ -403,7 +403,7 @@ def _summary(curves: Curves, st: EvaluationSettings, area: int, by_size: bool) -
         return slice(int(found[0]), int(found[0]) + 1) if len(found) else None
 
     def ap(a: int, t: slice | None = None, k: Any = slice(None)) -> float:
-        return _mean_defined(precision[slice(None) if t is None else t, :, k, a, m_last])
+        return mean_defined(precision[slice(None) if t is None else t, :, k, a, m_last])
 
     t50, t75 = iou_at(0.5), iou_at(0.75)
     out: dict[str, Any] = {"map": ap(area)}
@@ -415,9 +415,9 @@ def _summary(curves: Curves, st: EvaluationSettings, area: int, by_size: bool) -
     for a, label in others:
         out[f"map-{label}"] = math.nan if by_size else ap(a)
     for m, max_det in enumerate(st.max_detections):
-        out[f"mar-{max_det}"] = _mean_defined(recall[:, :, area, m])
+        out[f"mar-{max_det}"] = mean_defined(recall[:, :, area, m])
     for a, label in others:
-        out[f"mar-{label}"] = math.nan if by_size else _mean_defined(recall[:, :, a, m_last])
+        out[f"mar-{label}"] = math.nan if by_size else mean_defined(recall[:, :, a, m_last])
     per_class: dict[Any, dict[str, float]] = {}
     for k, cat in enumerate(st.accumulated_category_ids):
         entry = {"ap": ap(area, None, k)}

@@ -209,9 +209,9 @@ def _compare_coco(
     model_type: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from modelmetrics._analysis.bootstrap import (
-        _layout,
-        _values,
         compare_samples,
+        full_values,
+        metric_layout,
         sample_of_columns,
     )
 
@@ -243,8 +243,8 @@ def _compare_coco(
         )
     sample_a, sample_b = sample_of_columns(cols_a), sample_of_columns(cols_b)
     diff = compare_samples(sample_a, sample_b, n, seed, level, names[1])
-    layout = _layout(sample_a)
-    values_a, values_b = _values(sample_a, layout), _values(sample_b, layout)
+    layout = metric_layout(sample_a)
+    values_a, values_b = full_values(sample_a, layout), full_values(sample_b, layout)
     rename = {}
     if model_type == "keypoints" and len(cols_a.max_detections) == 1:
         rename = {f"mar-{cols_a.max_detections[0]}": "mar"}
@@ -372,16 +372,9 @@ def _compare_segmentation(
     level: float,
     names: tuple[str, str],
 ) -> dict[str, Any]:
-    # The state holds counts, not label maps: the models are built from the counts with
-    # segmentation_compare's own pieces (its per-image resampling and its result).
-    from modelmetrics._analysis.resampling import (
-        SEGMENTATION_METRICS,
-        _compare_result,
-        _Model,
-        _replicates,
-        _segmentation_replicate,
-    )
-    from modelmetrics._semantic.metrics import _metrics
+    # The state holds counts, not label maps: the models are built from the counts as
+    # segmentation_compare builds them from label maps.
+    from modelmetrics._analysis.resampling import compare_models, segmentation_model
 
     kind = "semantic-segmentation"
     models = []
@@ -397,28 +390,12 @@ def _compare_segmentation(
         if absent not in ("skip", "zero", "one") or not isinstance(n_ignored, int):
             raise ValueError(f"{name}: malformed state (absent {absent!r})")
         settings.append((c, ignore, absent, stats[:, 2]))
-        m = _metrics(cm, n_ignored, None, ignore_index=ignore, absent=absent, class_names=None)
-        taking_part = np.ones(c, dtype=bool)
-        if ignore is not None and 0 <= ignore < c:
-            taking_part[ignore] = False
-        values = {
-            "mean-iou": m.mean_iou,
-            "frequency-weighted-iou": m.frequency_weighted_iou,
-            "pixel-accuracy": m.pixel_accuracy,
-            "mean-class-accuracy": m.mean_class_accuracy,
-            "mean-dice": m.mean_dice,
-            "mean-precision": m.mean_precision,
-        }
+        classes = list(state.get("classes") or range(c))
         models.append(
-            _Model(
-                n_items=len(stats),
-                values={k: float(values[k]) for k in SEGMENTATION_METRICS},
-                classes=list(state.get("classes") or range(c)),
-                class_values={"iou": m.iou, "dice": m.dice, "precision": m.precision,
-                              "recall": m.recall},
-                replicate=_segmentation_replicate(stats, taking_part, absent),
+            segmentation_model(
+                cm, stats, n_ignored, ignore_index=ignore, absent=absent, classes=classes
             )
-        )  # fmt: skip
+        )
     (c_a, ig_a, ab_a, target_a), (c_b, ig_b, ab_b, target_b) = settings
     if (c_a, ig_a, ab_a) != (c_b, ig_b, ab_b):
         raise ValueError(
@@ -430,5 +407,4 @@ def _compare_segmentation(
             f"{names[1]}: its ground truth differs from {names[0]}'s ({len(target_b)} against "
             f"{len(target_a)} images, or other target pixels): compare models on the same data"
         )
-    ra, rb = _replicates(models, n, seed, 3 * c_a)
-    return dict(_compare_result(models[0], models[1], ra, rb, level))
+    return dict(compare_models(models[0], models[1], n, seed, level))
