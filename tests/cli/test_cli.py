@@ -332,6 +332,26 @@ def test_report_command_renders_an_export(capsys, tmp_path):
     assert page == export.to_html()
 
 
+def test_report_command_takes_the_model_type_of_an_export_without_one(capsys, tmp_path):
+    """An export of mAP without modelType reads as detection unless told."""
+    export = json.loads(ex.demo_report("detection").to_json())
+    del export["modelType"]
+    path = tmp_path / "bare.json"
+    path.write_text(json.dumps(export))
+    pages = []
+    for flag, expected in (((), "detection"), (("--model-type", "instance-segmentation"),
+                                               "instance-segmentation")):  # fmt: skip
+        out_html = tmp_path / f"{expected}.html"
+        code, _, err = run(capsys, "report", str(path), "--html", str(out_html), *flag)
+        assert code == 0, err
+        pages.append(out_html.read_text())
+        assert pages[-1] == ModelReport.from_json(path, model_type=expected).to_html()
+    assert pages[0] != pages[1]
+    code, _, err = run(capsys, "report", str(path), "--html", str(out_html), "--model-type", "x")
+    assert code == 2
+    assert "--model-type" in err
+
+
 def test_evaluate_semantic_segmentation_from_npy(capsys, tmp_path):
     target, pred = ex.semantic_segmentation_split_example("train")
     target[:, :2] = 255  # an unlabelled border

@@ -386,7 +386,7 @@ def _report(args: argparse.Namespace) -> int:
     if not Path(args.export).is_file():
         raise InputError(f"{args.export}: report export not found")
     try:
-        report = ModelReport.from_json(Path(args.export))
+        report = ModelReport.from_json(Path(args.export), model_type=args.model_type)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
         raise InputError(f"{args.export}: {exc}") from None
     report.to_html(args.html)
@@ -602,6 +602,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("export", metavar="METRICS_JSON")
     report.add_argument("--html", required=True, metavar="FILE", help="write the HTML report here")
+    report.add_argument(
+        "--model-type",
+        choices=TASKS,
+        help="the model type of an export that names none (SmartML's: inferred otherwise; "
+        "an export with only mAP reads as detection)",
+    )
     report.set_defaults(handler=_report)
 
     compare = commands.add_parser(
